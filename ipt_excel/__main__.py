@@ -1,0 +1,3 @@
+from ipt_excel.cli import main
+
+main()

@@ -1,0 +1,268 @@
+"""Read the master workbook back into a Plan.
+
+The master is the coordinator's source of truth and may have been edited by hand in Excel (a
+new area, a corrected text), so it is validated on read and every problem is cell-addressed.
+Only the data sheets are read; Summary, Changes and Conflicts are rebuilt from the ledger.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from python_calamine import CalamineError, CalamineWorkbook
+
+from ipt_excel.columns import Kind, header_index, parse_actions
+from ipt_excel.errors import PlanFileError, PlanInvalidError
+from ipt_excel.excel.master_writer import (
+    AGENCIES_SHEET,
+    DETAILS_SHEET,
+    GLOSSARY_SHEET,
+    MASTER_COLUMNS,
+    PLAN_SHEET,
+    UPDATES_SHEET,
+)
+from ipt_excel.model import (
+    DEFAULT_RAG_SCALE,
+    Agency,
+    AgencyUpdate,
+    Area,
+    GlossaryEntry,
+    Plan,
+    Round,
+    Theme,
+)
+from ipt_excel.problems import Problem
+from ipt_excel.schemas import FrameContext, master_rules, validate
+
+READ_COLUMNS = tuple(c for c in MASTER_COLUMNS if c.kind is not Kind.DERIVED)
+
+
+def cell_str(value: Any) -> str:
+    """Cell value -> text. Numbers that are whole print without '.0' (an ID typed as 2)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        return (
+            value.isoformat(sep=" ")
+            if value.time() != datetime.min.time()
+            else value.date().isoformat()
+        )
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def read_master(path: Path) -> Plan:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise PlanFileError(f"{path}: the master workbook is missing. Run 'ipt init'.") from exc
+    return read_master_bytes(data, path.name)
+
+
+def read_master_bytes(data: bytes, name: str) -> Plan:
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except (CalamineError, ValueError, OSError) as exc:
+        raise PlanFileError(
+            f"{name}: cannot be read as a master workbook ({exc}). Restore the last good "
+            f"master from the workspace's history folder."
+        ) from exc
+    sheets = set(wb.sheet_names)
+    missing = [s for s in (PLAN_SHEET, DETAILS_SHEET, AGENCIES_SHEET) if s not in sheets]
+    if missing:
+        raise PlanFileError(
+            f"{name}: the sheet(s) {', '.join(missing)} are missing. A master needs its Plan, "
+            f"Details and Agencies sheets: restore them, or restore the last good master from "
+            f"the workspace's history folder."
+        )
+
+    def rows(sheet: str) -> list[list[Any]]:
+        if sheet not in sheets:
+            return []
+        return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+
+    details = _details(rows(DETAILS_SHEET))
+    agencies = _agencies(rows(AGENCIES_SHEET))
+    glossary = tuple(
+        GlossaryEntry(cell_str(r[0]), cell_str(r[1]))
+        for r in rows(GLOSSARY_SHEET)[1:]
+        if len(r) >= 2 and cell_str(r[0])
+    )
+    scale = tuple(
+        s.strip().upper()
+        for s in details.get("RAG scale", ", ".join(DEFAULT_RAG_SCALE)).split(",")
+        if s.strip()
+    )
+    plan = Plan(
+        title=details.get("Title", ""),
+        organisation=details.get("Organisation", ""),
+        inspection=details.get("Inspection", ""),
+        status=details.get("Status", ""),
+        round=Round(
+            name=details.get("Round", ""),
+            date=_iso(details.get("Round date", ""), name, "Round date"),
+            due=_iso(details["Returns due"], name, "Returns due")
+            if details.get("Returns due")
+            else None,
+        ),
+        sign_off_name=details.get("Signed off by", ""),
+        sign_off_role=details.get("Role", ""),
+        protective_marking=details.get("Protective marking", ""),
+        coordinator_email=details.get("Coordinator e-mail", ""),
+        notes=tuple(details.get("__notes__", "").split("\x00")) if details.get("__notes__") else (),
+        rag_scale=scale,
+        evidence_required_for_green=details.get("Evidence required for GREEN", "Yes").lower()
+        != "no",
+        themes=tuple(
+            Theme(k.removeprefix("Theme "), v) for k, v in details.items() if k.startswith("Theme ")
+        ),
+        agencies=agencies,
+        glossary=glossary,
+    )
+    areas = _areas(plan, rows(PLAN_SHEET), name)
+    updates = _updates(rows(UPDATES_SHEET))
+    from dataclasses import replace
+
+    return replace(plan, areas=areas, agency_updates=updates)
+
+
+def _iso(text: str, name: str, label: str) -> date:
+    try:
+        return date.fromisoformat(text.strip()[:10])
+    except ValueError as exc:
+        raise PlanFileError(
+            f"{name}: on the Details sheet, '{label}' should be a date like 2012-06-26, "
+            f"not '{text}'. Correct it and try again."
+        ) from exc
+
+
+def _details(rows: list[list[Any]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    notes: list[str] = []
+    for r in rows[1:]:
+        if len(r) < 2:
+            continue
+        label, value = cell_str(r[0]).strip(), cell_str(r[1])
+        if label == "Note":
+            notes.append(value)
+        elif label:
+            out[label] = value
+    if notes:
+        out["__notes__"] = "\x00".join(notes)
+    return out
+
+
+def _agencies(rows: list[list[Any]]) -> tuple[Agency, ...]:
+    out = []
+    for r in rows[1:]:
+        r = [*r, "", "", "", ""]
+        key, agency_name = cell_str(r[0]).strip(), cell_str(r[1]).strip()
+        if not key and not agency_name:
+            continue
+        aliases = tuple(a for a in cell_str(r[2]).split("\n") if a.strip())
+        out.append(Agency(key or agency_name, agency_name or key, aliases, cell_str(r[3]).strip()))
+    return tuple(out)
+
+
+def _updates(rows: list[list[Any]]) -> tuple[AgencyUpdate, ...]:
+    out = []
+    for r in rows[1:]:
+        r = [*r, *[""] * 8]
+        if not cell_str(r[0]):
+            continue
+        at = r[7]
+        out.append(
+            AgencyUpdate(
+                area_id=cell_str(r[0]),
+                agency=cell_str(r[1]),
+                round=cell_str(r[2]),
+                progress=cell_str(r[3]),
+                rag=cell_str(r[4]),
+                evidence=cell_str(r[5]),
+                next_review=cell_str(r[6]),
+                updated_at=at if isinstance(at, datetime) else None,
+            )
+        )
+    return tuple(out)
+
+
+def _areas(plan: Plan, rows: list[list[Any]], name: str) -> tuple[Area, ...]:
+    if not rows or not rows[0] or cell_str(rows[0][0]).strip() != "ID":
+        raise PlanFileError(
+            f"{name}: the Plan sheet's first row must be the header row, starting with 'ID'. "
+            f"Put the header row back in row 1."
+        )
+    headers = [cell_str(h) for h in rows[0]]
+    pos = header_index(headers, READ_COLUMNS)
+    absent = [c.header for c in READ_COLUMNS if c.key not in pos]
+    if absent:
+        raise PlanFileError(
+            f"{name}: the Plan sheet has no column headed {', '.join(repr(a) for a in absent)}. "
+            f"Put the heading back exactly as it was."
+        )
+    records: dict[int, dict[str, str]] = {}
+    for excel_row, r in enumerate(rows[1:], start=2):
+        values = {
+            c.key: cell_str(r[pos[c.key]]) if pos[c.key] < len(r) else "" for c in READ_COLUMNS
+        }
+        if any(v.strip() for v in values.values()):
+            records[excel_row] = values
+    frame = pd.DataFrame.from_dict(records, orient="index", columns=[c.key for c in READ_COLUMNS])
+    frame = frame.astype(str) if not frame.empty else frame
+    ctx = FrameContext(
+        file=name,
+        sheet=PLAN_SHEET,
+        positions=pos,
+        headers={c.key: c.header for c in READ_COLUMNS},
+        ids={row: rec["id"] for row, rec in records.items()},
+    )
+    problems: list[Problem] = validate(
+        frame,
+        master_rules(plan.rag_scale, lambda n: plan.resolve_agency(n) is not None),
+        READ_COLUMNS,
+        ctx,
+    )
+    if problems:
+        raise PlanInvalidError(
+            f"{name}: the Plan sheet has {len(problems)} problem(s). Fix them in the master "
+            f"and try again.",
+            list(problems),
+        )
+    themes_by_label = {t.label: t.id for t in plan.themes}
+    areas = []
+    for rec in records.values():
+        agencies = []
+        for n in rec["agencies"].split("\n"):
+            ag = plan.resolve_agency(n) if n.strip() else None
+            if ag is not None:
+                agencies.append(ag.key)
+        theme = rec["theme"].strip()
+        areas.append(
+            Area(
+                id=rec["id"].strip(),
+                theme=themes_by_label.get(theme, theme),
+                title=rec["title"],
+                timescale=rec["timescale"],
+                practice_standards=rec["practice_standards"],
+                agencies=tuple(agencies),
+                leads=rec["leads"],
+                completion=rec["completion"],
+                assurance=rec["assurance"],
+                outcome=rec["outcome"],
+                progress=rec["progress"],
+                rag=rec["rag"].strip().upper(),
+                evidence=rec["evidence"],
+                next_review=rec["next_review"],
+                **parse_actions(rec["actions"]),  # type: ignore[arg-type]
+            )
+        )
+    return tuple(areas)

@@ -1,0 +1,636 @@
+"""The gate every agency-supplied workbook passes before any Excel library parses it.
+
+Agencies e-mail their returns back, so anything can arrive: an old .xls, a CSV, a password-
+protected or macro-enabled workbook, a half-downloaded file, or something hostile (a zip bomb,
+an XML "billion laughs"). `open_workbook_safely` reads the file once, checks it is a plain .xlsx
+workbook that is safe to hand to openpyxl or calamine, and otherwise raises
+`UnsafeWorkbookError` with one plain-English line that names the file and says what to do.
+
+Every check runs on the bytes read once from disk, so later readers use `SafeWorkbook.data`
+and never see a different file from the one that was checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import stat
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, get_args
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml.ElementTree as DefusedET
+from defusedxml import DefusedXmlException
+
+from ipt_excel.errors import IptError
+
+__all__ = [
+    "REASONS",
+    "Limits",
+    "Reason",
+    "SafeWorkbook",
+    "UnsafeWorkbookError",
+    "open_workbook_safely",
+    "parse_part",
+]
+
+# Short machine codes for why a file was refused; the CLI maps them to exit codes.
+Reason = Literal[
+    "missing",  # no such file
+    "not-a-file",  # a folder or a device, not a regular file
+    "unreadable",  # exists but the operating system would not let us read it
+    "empty",  # 0 bytes
+    "too-large",  # bigger on disk than Limits.max_file_bytes
+    "xls",  # Excel 97-2003 binary workbook
+    "encrypted",  # password or sensitivity-label encryption
+    "not-zip",  # not a zip at all: CSV, PDF, HTML, random bytes
+    "corrupt-zip",  # truncated or damaged zip, or damaged XML in a key part
+    "not-workbook",  # a zip, but not an .xlsx (Word, ODS, .xlsb, plain zip)
+    "strict-ooxml",  # saved as "Strict Open XML Spreadsheet", which openpyxl cannot read
+    "macro",  # macro-enabled (.xlsm) or contains VBA / Excel 4 macro sheets
+    "zip-bomb",  # too many parts, expands too much, or lies about its sizes
+    "xml-bomb",  # a DOCTYPE or entity declaration in an XML part
+]
+REASONS: tuple[str, ...] = get_args(Reason)
+
+_MB = 1024 * 1024
+_CFB_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
+_CONTENT_TYPES = "[Content_Types].xml"
+_DEFAULT_WORKBOOK_PART = "xl/workbook.xml"
+_STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+_WORKBOOK_MAIN_TYPES = frozenset(
+    {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
+        "application/vnd.ms-excel.sheet.macroenabled.main+xml",
+        "application/vnd.ms-excel.template.macroenabled.main+xml",
+    }
+)
+_XLSB_MAIN_TYPE = "application/vnd.ms-excel.sheet.binary.macroenabled.main"
+# Declarations that make entity expansion possible, in every encoding an XML parser autodetects.
+_DTD_MARKERS: tuple[bytes, ...] = tuple(
+    marker.encode(encoding)
+    for marker in ("<!DOCTYPE", "<!ENTITY")
+    for encoding in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+)
+_DTD_OVERLAP = max(len(m) for m in _DTD_MARKERS) - 1
+_XML_SUFFIXES = (".xml", ".rels", ".vml")  # always scanned, whatever their type
+
+_SAVE_AS_XLSX = "Open it in Excel and save it as an Excel Workbook (.xlsx), then send it again."
+_SEND_RETURN = "Send back the return workbook you were sent, saved as an Excel Workbook (.xlsx)."
+_SEND_AGAIN = "Send the return workbook again."
+
+
+class UnsafeWorkbookError(IptError):
+    """A file that must not be parsed as a workbook; `message` is one line that starts with
+    the file name and says what to do."""
+
+    def __init__(self, path: Path, reason: Reason, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.reason: Reason = reason
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much a workbook may hold before it is treated as a zip bomb.
+
+    The defaults are far above any real return workbook (tens of kilobytes) and far below
+    what would hurt the coordinator's machine.
+    """
+
+    max_file_bytes: int = 50 * _MB  # size on disk
+    max_members: int = 10_000  # parts in the zip
+    max_total_uncompressed: int = 200 * _MB  # all parts, expanded (declared and actually read)
+    max_ratio: float = 100.0  # expanded / compressed, for any one part ...
+    ratio_min_bytes: int = 1 * _MB  # ... that expands to more than this
+    chunk_bytes: int = 256 * 1024  # how much to expand at a time while counting
+
+
+@dataclass(frozen=True)
+class SafeWorkbook:
+    """A workbook that passed the gate, with the bytes that were checked."""
+
+    path: Path
+    data: bytes = field(repr=False)
+    sha256: str
+    sheet_names: list[str]  # in workbook order, hidden ones included
+    sheet_states: dict[str, str]  # name -> "visible" / "hidden" / "veryHidden"
+
+
+def open_workbook_safely(path: Path, limits: Limits = Limits()) -> SafeWorkbook:  # noqa: B008
+    """Check that `path` is a plain, unencrypted, macro-free .xlsx that is safe to parse.
+
+    Raises UnsafeWorkbookError (never anything else on purpose) when it is not.
+    """
+    path = Path(path)
+    data = _read_file(path, limits)
+    if data.startswith(_CFB_SIGNATURE):
+        raise _classify_cfb(path, data)
+    if not data.startswith(b"PK"):
+        raise _refuse(path, "not-zip", f"is not an Excel workbook{_sniff(data)}. {_SEND_RETURN}")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError,
+            NotImplementedError, struct.error) as exc:  # fmt: skip
+        raise _corrupt(path) from exc
+    with archive:
+        gate = _ZipGate(path, data, archive, limits)
+        part_name, workbook_xml = gate.check()
+    names, states = _read_sheets(path, part_name, workbook_xml)
+    return SafeWorkbook(
+        path=path,
+        data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+        sheet_names=names,
+        sheet_states=states,
+    )
+
+
+def parse_part(
+    workbook: SafeWorkbook,
+    part_name: str,
+    limits: Limits = Limits(),  # noqa: B008
+) -> Element | None:
+    """Parse one XML part of a checked workbook with DTDs and entities forbidden.
+
+    Returns None when the workbook has no such part.
+    """
+    with zipfile.ZipFile(io.BytesIO(workbook.data)) as archive:
+        gate = _ZipGate(workbook.path, workbook.data, archive, limits)
+        info = gate.find(part_name.lstrip("/"))
+        if info is None:
+            return None
+        return _parse_xml(workbook.path, info.filename, gate.read(info, keep=True))
+
+
+# --- the file on disk ---------------------------------------------------------------------
+
+
+def _read_file(path: Path, limits: Limits) -> bytes:
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        where = f" in {path.parent}" if str(path.parent) not in ("", ".") else ""
+        raise _refuse(
+            path,
+            "missing",
+            f"could not be found{where}. Check the file name and folder, then try again.",
+        ) from exc
+    except OSError as exc:
+        raise _unreadable(path) from exc
+    if stat.S_ISDIR(mode):
+        raise _refuse(
+            path, "not-a-file", "is a folder, not a file. Give the path of the workbook itself."
+        )
+    if not stat.S_ISREG(mode):
+        raise _refuse(path, "not-a-file", "is not a file. Give the path of the workbook itself.")
+    try:
+        with path.open("rb") as handle:
+            # One byte over the limit is enough to know it is too large, even if it is growing.
+            data = handle.read(limits.max_file_bytes + 1)
+    except OSError as exc:
+        raise _unreadable(path) from exc
+    if not data:
+        raise _refuse(
+            path,
+            "empty",
+            f"is empty (0 bytes): it may not have saved or attached properly. {_SEND_AGAIN}",
+        )
+    if len(data) > limits.max_file_bytes:
+        raise _refuse(
+            path,
+            "too-large",
+            f"is larger than the {_size(limits.max_file_bytes)} limit for a return workbook. "
+            "Check it is the return workbook you were sent, remove any pictures or sheets "
+            "that were added to it, then send it again.",
+        )
+    return data
+
+
+def _unreadable(path: Path) -> UnsafeWorkbookError:
+    return _refuse(
+        path,
+        "unreadable",
+        "could not be read. Close it if it is open in another program, check you have "
+        "permission to open it, then try again.",
+    )
+
+
+# --- OLE2 / Compound File Binary: legacy .xls and encrypted OOXML -------------------------
+
+_ENCRYPTION_STREAMS = frozenset({"EncryptionInfo", "EncryptedPackage"})
+_DRM_NAMES = frozenset({"DRMEncryptedDataSpace", "DRMEncryptedTransform", "DRMDataSpace"})
+_WORKBOOK_STREAMS = frozenset({"Workbook", "Book"})
+_END_OF_CHAIN = 0xFFFFFFFE
+_MAX_SECTOR = 0xFFFFFFFA  # ids at or above this are markers, not sectors
+
+
+def _classify_cfb(path: Path, data: bytes) -> UnsafeWorkbookError:
+    """Excel saves both .xls files and password-protected .xlsx files as OLE2 containers."""
+    names = _cfb_entry_names(data)
+    if names is None:
+        # The directory could not be followed; the stream names are still in the bytes.
+        names = {
+            name for name in _ENCRYPTION_STREAMS | _DRM_NAMES if name.encode("utf-16-le") in data
+        }
+        parsed = False
+    else:
+        parsed = True
+    if names & _ENCRYPTION_STREAMS:
+        if names & _DRM_NAMES:
+            return _refuse(
+                path,
+                "encrypted",
+                "is protected by a sensitivity label or rights management, so it cannot be "
+                "read. Open it in Excel, change the sensitivity label to one that does not "
+                "encrypt the file and save it, then send it again.",
+            )
+        return _refuse(
+            path,
+            "encrypted",
+            "is protected with a password, so it cannot be read. Open it in Excel, go to "
+            "File > Info > Protect Workbook > Encrypt with Password, clear the password "
+            "and save, then send it again.",
+        )
+    if parsed and not names & _WORKBOOK_STREAMS:
+        # A Word 97-2003 document, an Outlook message and so on.
+        return _refuse(
+            path,
+            "not-zip",
+            f"is not an Excel workbook (it is an older Office file). {_SEND_RETURN}",
+        )
+    return _refuse(path, "xls", f"is an Excel 97-2003 workbook (.xls). {_SAVE_AS_XLSX}")
+
+
+def _cfb_entry_names(data: bytes) -> set[str] | None:
+    """Names of the storages and streams in a Compound File's directory, or None if the
+    header, FAT or directory chain is inconsistent. Reads only the directory, never streams.
+    """
+    try:
+        if len(data) < 512:
+            return None
+        shift = struct.unpack_from("<H", data, 30)[0]
+        if shift not in (9, 12):
+            return None
+        size = 1 << shift
+        first_dir, _, _, _, first_difat, n_difat = struct.unpack_from("<6I", data, 48)
+        max_sectors = len(data) // size
+
+        def sector(sid: int) -> bytes | None:
+            start = (sid + 1) * size
+            return data[start : start + size] if sid < max_sectors else None
+
+        # The DIFAT lists the FAT sectors: 109 in the header, then a chain of DIFAT sectors.
+        fat_ids = list(struct.unpack_from("<109I", data, 76))
+        sid, seen = first_difat, 0
+        while sid < _MAX_SECTOR and seen < min(n_difat, max_sectors):
+            block = sector(sid)
+            if block is None or len(block) < size:
+                return None
+            entries = struct.unpack(f"<{size // 4}I", block)
+            fat_ids.extend(entries[:-1])
+            sid, seen = entries[-1], seen + 1
+        fat: list[int] = []
+        for fat_sid in fat_ids:
+            if fat_sid >= _MAX_SECTOR:
+                continue
+            block = sector(fat_sid)
+            if block is None or len(block) < size:
+                return None
+            fat.extend(struct.unpack(f"<{size // 4}I", block))
+
+        names: set[str] = set()
+        sid = first_dir
+        visited: set[int] = set()
+        while sid != _END_OF_CHAIN:
+            if sid >= len(fat) or sid in visited:
+                return None
+            visited.add(sid)
+            block = sector(sid)
+            if block is None or len(block) < size:
+                return None
+            for offset in range(0, size, 128):
+                name_len, kind = struct.unpack_from("<HB", block, offset + 64)
+                if kind in (1, 2, 5) and 2 <= name_len <= 64:  # storage, stream, root
+                    raw = block[offset : offset + name_len - 2]
+                    names.add(raw.decode("utf-16-le", errors="replace").lstrip("\x06"))
+            sid = fat[sid]
+        return names
+    except struct.error:
+        return None
+
+
+# --- the zip ------------------------------------------------------------------------------
+
+
+class _ZipGate:
+    """Checks one zip held in memory, expanding parts itself so no declared size is trusted."""
+
+    def __init__(self, path: Path, data: bytes, archive: zipfile.ZipFile, limits: Limits) -> None:
+        self.path = path
+        self.data = data
+        self.archive = archive
+        self.limits = limits
+        self.expanded = 0  # bytes actually produced by expanding parts, across all parts
+        self.content_types: dict[str, str] = {}  # lower-case part name or ".ext" -> type
+        self._by_lower = {info.filename.lower(): info for info in archive.infolist()}
+
+    def check(self) -> tuple[str, bytes]:
+        """Run every zip-level check; return the workbook part's name and bytes."""
+        infos = self.archive.infolist()
+        self._check_directory(infos)
+        types_info = self.find(_CONTENT_TYPES)
+        if types_info is None:
+            raise self._not_workbook()
+        self._read_content_types(self.read(types_info, keep=True))
+        self._check_kind()
+        workbook_info = self.find(self._workbook_part_name())
+        if workbook_info is None:
+            raise self._not_workbook()
+        workbook_xml = b""
+        for info in infos:
+            if info is types_info:
+                continue
+            content = self.read(info, keep=info is workbook_info)
+            if info is workbook_info:
+                workbook_xml = content
+        return workbook_info.filename, workbook_xml
+
+    def find(self, name: str) -> zipfile.ZipInfo | None:
+        # OPC part names are case-insensitive; zip names are not.
+        return self._by_lower.get(name.lower())
+
+    def _check_directory(self, infos: list[zipfile.ZipInfo]) -> None:
+        limits = self.limits
+        if len(infos) > limits.max_members:
+            raise self._bomb(f"it has {len(infos):,} parts (the limit is {limits.max_members:,})")
+        if len(self._by_lower) != len(infos):
+            # Two parts with one name: different readers could see different content.
+            raise _corrupt(self.path)
+        declared = 0
+        for info in infos:
+            if info.flag_bits & 0x1:
+                raise _refuse(
+                    self.path,
+                    "encrypted",
+                    "is protected with a password, so it cannot be read. Remove the password, "
+                    f"then send it again. {_SEND_RETURN}",
+                )
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise _corrupt(self.path)  # Excel and LibreOffice never use other methods
+            declared += info.file_size
+            self._check_ratio(info, info.file_size)
+        if declared > limits.max_total_uncompressed:
+            raise self._too_big()
+
+    def _check_ratio(self, info: zipfile.ZipInfo, expanded: int) -> None:
+        limits = self.limits
+        if expanded > limits.ratio_min_bytes and expanded > limits.max_ratio * max(
+            info.compress_size, 1
+        ):
+            raise self._bomb(f"part {info.filename} expands more than {limits.max_ratio:g} times")
+
+    def read(self, info: zipfile.ZipInfo, *, keep: bool) -> bytes:
+        """Expand one part, checking sizes, CRC and (for XML) DTDs as the bytes arrive."""
+        scan = self._may_be_parsed_as_xml(info.filename)
+        kept: list[bytes] = []
+        produced = 0
+        crc = 0
+        tail = b""
+        for chunk in self._expand(info):
+            produced += len(chunk)
+            self.expanded += len(chunk)
+            if produced > info.file_size:
+                raise self._bomb(f"part {info.filename} is bigger than the zip says")
+            if self.expanded > self.limits.max_total_uncompressed:
+                raise self._too_big()
+            self._check_ratio(info, produced)
+            crc = zlib.crc32(chunk, crc)
+            if scan:
+                window = tail + chunk
+                if any(marker in window for marker in _DTD_MARKERS):
+                    raise _xml_bomb(self.path, info.filename)
+                tail = window[-_DTD_OVERLAP:]
+            if keep:
+                kept.append(chunk)
+        if produced != info.file_size or crc != info.CRC:
+            raise _corrupt(self.path)
+        return b"".join(kept)
+
+    def _expand(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
+        data, step = self.data, max(self.limits.chunk_bytes, 1024)
+        start = info.header_offset
+        if start < 0 or start + 30 > len(data) or data[start : start + 4] != b"PK\x03\x04":
+            raise _corrupt(self.path)
+        name_len, extra_len = struct.unpack_from("<HH", data, start + 26)
+        local_name = data[start + 30 : start + 30 + name_len]
+        encoding = "utf-8" if info.flag_bits & 0x800 else "cp437"
+        if local_name.decode(encoding, errors="replace") != info.orig_filename:
+            raise _corrupt(self.path)  # local and central names differ: a parser trick
+        begin = start + 30 + name_len + extra_len
+        packed = memoryview(data)[begin : begin + info.compress_size]
+        if len(packed) != info.compress_size:
+            raise _corrupt(self.path)
+        if info.compress_type == zipfile.ZIP_STORED:
+            for offset in range(0, len(packed), step):
+                yield bytes(packed[offset : offset + step])
+            return
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        position, pending = 0, b""
+        try:
+            while True:
+                if not pending and position < len(packed):
+                    pending = bytes(packed[position : position + step])
+                    position += len(pending)
+                # max_length caps each step, so a bomb is only ever expanded a chunk at a time.
+                out = inflater.decompress(pending, step)
+                pending = inflater.unconsumed_tail
+                if out:
+                    yield out
+                if inflater.eof or (not out and not pending and position >= len(packed)):
+                    break
+        except zlib.error as exc:
+            raise _corrupt(self.path) from exc
+        if not inflater.eof:
+            raise _corrupt(self.path)
+
+    def _may_be_parsed_as_xml(self, name: str) -> bool:
+        """Whether to scan a part for DTDs: anything but an image, because openpyxl finds
+        worksheets through relationships and will parse a part whatever it is called."""
+        lower = name.lower()
+        if lower.endswith(_XML_SUFFIXES):
+            return True
+        base = lower.rsplit("/", 1)[-1]
+        extension = "." + base.rsplit(".", 1)[-1] if "." in base else ""
+        content_type = self.content_types.get("/" + lower) or self.content_types.get(extension)
+        return not (content_type or "").startswith("image/")
+
+    def _read_content_types(self, content: bytes) -> None:
+        root = _parse_xml(self.path, _CONTENT_TYPES, content)
+        for item in root:
+            tag = _local(item.tag)
+            content_type = item.get("ContentType", "").strip().lower()
+            if tag == "Default":
+                self.content_types["." + item.get("Extension", "").lower()] = content_type
+            elif tag == "Override":
+                part = "/" + item.get("PartName", "").lstrip("/").lower()
+                self.content_types[part] = content_type
+
+    def _check_kind(self) -> None:
+        types = set(self.content_types.values())
+        names = set(self._by_lower)
+        if _XLSB_MAIN_TYPE in types or "xl/workbook.bin" in names:
+            raise _refuse(
+                self.path,
+                "not-workbook",
+                f"is an Excel Binary Workbook (.xlsb). {_SAVE_AS_XLSX}",
+            )
+        if any("macroenabled" in t or "vbaproject" in t or "macrosheet" in t for t in types) or any(
+            n.endswith("vbaproject.bin") or n.startswith("xl/macrosheets/") for n in names
+        ):
+            raise _refuse(
+                self.path,
+                "macro",
+                "contains macros (it is a macro-enabled workbook). Open it in Excel and save "
+                "it as an Excel Workbook (.xlsx), which removes the macros, then send it again.",
+            )
+
+    def _workbook_part_name(self) -> str:
+        for part, content_type in self.content_types.items():
+            if part.startswith("/") and content_type in _WORKBOOK_MAIN_TYPES:
+                return part.lstrip("/")
+        return _DEFAULT_WORKBOOK_PART
+
+    def _not_workbook(self) -> UnsafeWorkbookError:
+        names = set(self._by_lower)
+        if b"application/vnd.oasis.opendocument.spreadsheet" in self.data[:200]:
+            return _refuse(
+                self.path,
+                "not-workbook",
+                "is an OpenDocument spreadsheet (.ods). Save it as an Excel Workbook (.xlsx) "
+                "(in LibreOffice choose File > Save As and pick Excel 2007-365), then send it "
+                "again.",
+            )
+        if "word/document.xml" in names:
+            hint = " (it is a Word document)"
+        elif "ppt/presentation.xml" in names:
+            hint = " (it is a PowerPoint presentation)"
+        else:
+            hint = ""
+        return _refuse(self.path, "not-workbook", f"is not an Excel workbook{hint}. {_SEND_RETURN}")
+
+    def _bomb(self, detail: str) -> UnsafeWorkbookError:
+        return _refuse(
+            self.path,
+            "zip-bomb",
+            f"is not a normal Excel workbook: {detail}. Check it is the return workbook you "
+            "were sent, then send it again.",
+        )
+
+    def _too_big(self) -> UnsafeWorkbookError:
+        limit = _size(self.limits.max_total_uncompressed)
+        return self._bomb(f"it would take up more than {limit} when opened")
+
+
+# --- XML ----------------------------------------------------------------------------------
+
+
+def _parse_xml(path: Path, part: str, content: bytes) -> Element:
+    try:
+        root: Element = DefusedET.fromstring(content, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise _xml_bomb(path, part) from exc
+    except ParseError as exc:
+        raise _corrupt(path) from exc
+    return root
+
+
+def _read_sheets(path: Path, part: str, workbook_xml: bytes) -> tuple[list[str], dict[str, str]]:
+    root = _parse_xml(path, part, workbook_xml)
+    if root.tag.startswith("{" + _STRICT_MAIN_NS + "}") or root.get("conformance") == "strict":
+        raise _refuse(
+            path,
+            "strict-ooxml",
+            f"is saved as a Strict Open XML Spreadsheet, which cannot be read. {_SAVE_AS_XLSX}",
+        )
+    if _local(root.tag) != "workbook":
+        raise _corrupt(path)
+    names: list[str] = []
+    states: dict[str, str] = {}
+    for group in root:
+        if _local(group.tag) != "sheets":
+            continue
+        for sheet in group:
+            name = sheet.get("name")
+            if _local(sheet.tag) != "sheet":
+                continue
+            if not name or name in states:
+                raise _corrupt(path)
+            names.append(name)
+            states[name] = sheet.get("state", "visible")
+    if not names:
+        raise _corrupt(path)
+    return names, states
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+# --- messages -----------------------------------------------------------------------------
+
+
+def _refuse(path: Path, reason: Reason, text: str) -> UnsafeWorkbookError:
+    return UnsafeWorkbookError(path, reason, f"{path.name or str(path)} {text}")
+
+
+def _corrupt(path: Path) -> UnsafeWorkbookError:
+    return _refuse(
+        path,
+        "corrupt-zip",
+        "is damaged and cannot be opened (it may not have finished saving or downloading). "
+        + _SEND_AGAIN,
+    )
+
+
+def _xml_bomb(path: Path, part: str) -> UnsafeWorkbookError:
+    return _refuse(
+        path,
+        "xml-bomb",
+        f"contains content that is not allowed in a workbook (in {part}). {_SEND_RETURN}",
+    )
+
+
+def _sniff(data: bytes) -> str:
+    """A short hint about what a non-zip file really is, for the error message."""
+    head = data[:4096]
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"%PDF"):
+        return " (it is a PDF)"
+    if b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+        return " (it is an XML Spreadsheet 2003 file)"
+    if text.startswith((b"<!doctype html", b"<html")) or b"<html" in text[:1024]:
+        return " (it is a web page)"
+    if text.startswith(b"{\\rtf"):
+        return " (it is a Rich Text document)"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (b"\x00" not in head and _is_text(head)):
+        return " (it looks like a CSV or text file)"
+    return ""
+
+
+def _is_text(head: bytes) -> bool:
+    printable = sum(1 for byte in head if byte >= 32 or byte in (9, 10, 13))
+    return printable >= 0.95 * len(head)
+
+
+def _size(n_bytes: int) -> str:
+    if n_bytes >= _MB:
+        return f"{n_bytes / _MB:,.0f} MB"
+    return f"{n_bytes / 1024:,.0f} KB"

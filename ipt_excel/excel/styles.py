@@ -1,0 +1,139 @@
+"""Colours and cell formats shared by every workbook writer.
+
+Text/fill pairs are chosen for a contrast ratio of at least 4.5:1 (WCAG AA), because the
+circulated master must be accessible; `contrast_ratio` lets the tests prove it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xlsxwriter.format import Format
+from xlsxwriter.workbook import Workbook
+
+FONT = "Arial"
+FONT_SIZE = 10
+
+# (fill, text) for each RAG word. GOV.UK palette where it has the colour.
+RAG_COLOURS: dict[str, tuple[str, str]] = {
+    "RED": ("#D4351C", "#FFFFFF"),
+    "AMBER": ("#FFDD00", "#0B0C0C"),
+    "GREEN": ("#00703C", "#FFFFFF"),
+    "BLUE": ("#1D70B8", "#FFFFFF"),
+}
+HEADER = ("#0B0C0C", "#FFFFFF")
+LOCKED = ("#F3F2F1", "#0B0C0C")  # the grey of plan text in a return
+OPEN = ("#FFFFFF", "#0B0C0C")
+CHANGED = ("#D2E2F1", "#0B0C0C")  # pale blue: changed this round
+CONFLICT = ("#F6D7D2", "#0B0C0C")  # pale red: not applied, needs a decision
+PROBLEM = ("#F6D7D2", "#0B0C0C")  # feedback: a cell to fix
+WARNING = ("#FFF7BF", "#0B0C0C")  # feedback: worth a look, does not block
+TITLE = ("#FFFFFF", "#0B0C0C")
+BORDER = "#B1B4B6"
+
+
+def _luminance(hex_colour: str) -> float:
+    rgb = [int(hex_colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+class Formats:
+    """The formats of one workbook, created once and shared by its sheets."""
+
+    def __init__(self, wb: Workbook) -> None:
+        self.wb = wb
+        base: dict[str, Any] = {"font_name": FONT, "font_size": FONT_SIZE, "valign": "top"}
+        self._base = base
+        self.text = wb.add_format({**base, "text_wrap": True, "border": 1, "border_color": BORDER})
+        self.id = wb.add_format(
+            {**base, "num_format": "@", "bold": True, "border": 1, "border_color": BORDER}
+        )
+        self.header = self.fill(HEADER, bold=True, text_wrap=True)
+        self.title = wb.add_format({**base, "bold": True, "font_size": 14})
+        self.subtitle = wb.add_format({**base, "bold": True, "font_size": 11})
+        self.label = wb.add_format({**base, "bold": True, "text_wrap": True})
+        self.plain = wb.add_format({**base, "text_wrap": True})
+        self.date = wb.add_format({**base, "num_format": "d mmmm yyyy", "align": "left"})
+        self.datetime = wb.add_format({**base, "num_format": "yyyy-mm-dd hh:mm", "align": "left"})
+        self.locked = self.fill(LOCKED, text_wrap=True, locked=True)
+        self.locked_id = self.fill(LOCKED, bold=True, num_format="@", locked=True)
+        self.open = self.fill(OPEN, text_wrap=True, locked=False, num_format="@")
+        self.open_date = self.fill(OPEN, locked=False, num_format="mmmm yyyy", align="left")
+        self.changed = self.fill(CHANGED, text_wrap=True, border=2, border_color="#1D70B8")
+        self.conflict = self.fill(CONFLICT, text_wrap=True, border=2, border_color="#D4351C")
+        self.problem = self.fill(
+            PROBLEM, text_wrap=True, locked=False, border=2, border_color="#D4351C"
+        )
+        self.warning = self.fill(
+            WARNING, text_wrap=True, locked=False, border=2, border_color="#B58840"
+        )
+        self.rag = {word: self.fill(RAG_COLOURS[word], bold=True) for word in RAG_COLOURS}
+
+    def fill(self, colours: tuple[str, str], **extra: Any) -> Format:
+        bg, fg = colours
+        return self.wb.add_format(
+            {
+                **self._base,
+                "bg_color": bg,
+                "font_color": fg,
+                "pattern": 1,
+                "border": 1,
+                "border_color": BORDER,
+                **extra,
+            }
+        )
+
+
+def header_footer_text(text: str) -> str:
+    """Escape '&' for Excel header/footer codes."""
+    return text.replace("&", "&&")
+
+
+def fit_footer(title: str, limit: int) -> str:
+    """Excel refuses headers/footers over 255 characters: shorten long plan titles."""
+    return title if len(title) <= limit else title[: max(limit - 1, 0)].rstrip() + "…"
+
+
+def print_setup(ws: Any, *, title: str, round_name: str, marking: str, repeat_row: int) -> None:
+    """Landscape A4, fit to the page width, header row on every page, marked and numbered."""
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    if repeat_row >= 0:
+        ws.repeat_rows(repeat_row)
+    mark = header_footer_text(marking)
+    rnd = header_footer_text(round_name)
+    # Excel allows 255 characters in a footer, codes included.
+    room = 255 - len(rnd) - len(mark) - 40
+    footer = f"&L&8{header_footer_text(fit_footer(title, max(room, 20)))}&C&8{rnd}"
+    footer += "&R&8Page &P of &N"
+    if mark:
+        ws.set_header(f'&C&"Arial,Bold"{mark}')
+        footer = f"&L&8{header_footer_text(fit_footer(title, max(room, 20)))}"
+        footer += f'&C&"Arial,Bold"&8{mark}\n{rnd}&R&8Page &P of &N'
+    ws.set_footer(footer)
+
+
+LINE_POINTS = 12.75  # one line of 10-point Arial
+MAX_ROW_POINTS = 409.0  # Excel's largest row height
+
+
+def row_height(cells: list[tuple[str, float]]) -> float:
+    """Estimate the height a row needs so its wrapped text shows in full.
+
+    Neither Excel nor LibreOffice reliably grows a row to fit wrapped text in a generated
+    file, so the writers set heights themselves. `cells` is (text, column width) pairs.
+    """
+    lines = 1
+    for text, width in cells:
+        per_line = max(width * 1.3 - 1, 1)
+        n = sum(max(1, -(-len(part) // int(per_line))) for part in text.split("\n"))
+        lines = max(lines, n)
+    return min(lines * LINE_POINTS + 4, MAX_ROW_POINTS)

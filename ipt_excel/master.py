@@ -1,0 +1,124 @@
+"""Saving the master: history copy, ledger snapshot, atomic replace. And creating a workspace.
+
+Every write of master.xlsx goes through `save_master`, so the previous master is always kept
+and any past master can be rebuilt from the ledger's snapshots.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from ipt_excel.errors import PlanFileError, WorkspaceError
+from ipt_excel.excel.master_writer import MasterExtras, write_master
+from ipt_excel.ledger import Ledger
+from ipt_excel.model import Plan
+from ipt_excel.plan_file import load_plan, plan_from_dict, plan_to_dict
+from ipt_excel.summary import overall_counts
+from ipt_excel.workspace import Workspace, atomic_write
+
+
+def load_plan_source(
+    path: Path,
+    *,
+    title: str | None = None,
+    round_name: str | None = None,
+    round_date: date | None = None,
+) -> Plan:
+    """A plan from a .yaml plan file, or an .xlsx/.csv table with the seed's headings."""
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return load_plan(path)
+    if suffix in (".xlsx", ".csv"):
+        from ipt_excel.excel.plan_import import import_table
+
+        return import_table(
+            path,
+            title=title,
+            round_name=round_name or "Baseline",
+            round_date=round_date or date.today(),
+        )
+    raise PlanFileError(
+        f"{path.name}: start from a plan .yaml file, or an .xlsx or .csv table with the "
+        f"headings 'Area for improvement', 'Actions', 'Lead', 'Date for completion' and so on."
+    )
+
+
+def plan_json(plan: Plan) -> str:
+    return json.dumps(plan_to_dict(plan), ensure_ascii=False, sort_keys=True)
+
+
+def extras_from_ledger(ledger: Ledger, plan: Plan, today: date | None = None) -> MasterExtras:
+    """What the master shows beside the plan: changes, open conflicts, last round's counts."""
+    previous: dict[str, int] = {}
+    for snap_id, _, _, rnd in reversed(ledger.snapshots()):
+        if rnd != plan.round.name:
+            previous = overall_counts(plan_from_dict(ledger.snapshot(snap_id)))
+            break
+    return MasterExtras(
+        changes=tuple(ledger.changes()),
+        conflicts=tuple(ledger.open_conflicts(plan.round.name)),
+        today=today,
+        previous_counts=previous,
+    )
+
+
+def save_master(
+    ws: Workspace,
+    plan: Plan,
+    ledger: Ledger,
+    *,
+    reason: str,
+    now: datetime,
+    today: date | None = None,
+) -> Path:
+    """Keep the old master in history/, snapshot the plan in the ledger, write atomically."""
+    data = write_master(plan, extras_from_ledger(ledger, plan, today), created=now)
+    if ws.master.exists():
+        ws.history.mkdir(parents=True, exist_ok=True)
+        stamp = now.strftime("%Y%m%dT%H%M%S")
+        target = ws.history / f"master-{stamp}-{reason}.xlsx"
+        n = 1
+        while target.exists():
+            n += 1
+            target = ws.history / f"master-{stamp}-{reason}-{n}.xlsx"
+        shutil.copy2(ws.master, target)
+    ledger.add_snapshot(
+        at=now, reason=reason, round_name=plan.round.name, plan_json=plan_json(plan)
+    )
+    atomic_write(ws.master, data)
+    return ws.master
+
+
+def rebuild_master(ws: Workspace, snapshot_id: int, *, created: datetime) -> bytes:
+    """The master as it was at a snapshot, rebuilt from the ledger alone."""
+    with Ledger(ws.ledger_path) as ledger:
+        plan = plan_from_dict(ledger.snapshot(snapshot_id))
+        return write_master(plan, extras_from_ledger(ledger, plan), created=created)
+
+
+@dataclass(frozen=True)
+class InitResult:
+    workspace: Workspace
+    plan: Plan
+
+
+def init_workspace(root: Path, plan: Plan, *, force: bool, now: datetime) -> InitResult:
+    """Create the workspace folder, its signing key, its ledger and the first master."""
+    ws = Workspace(root)
+    if ws.master.exists() and not force:
+        raise WorkspaceError(
+            f"{ws.master} already exists. Use --force to replace it with a new plan "
+            f"(the old master is kept in {ws.history})."
+        )
+    root.mkdir(parents=True, exist_ok=True)
+    with ws.locked():
+        if not ws.key_path.exists():
+            ws.create_key()
+        with Ledger(ws.ledger_path) as ledger:
+            ledger.add_round(plan.round.name, plan.round.slug, plan.round.date, plan.round.due, now)
+            save_master(ws, plan, ledger, reason="init", now=now)
+    return InitResult(ws, plan)

@@ -1,0 +1,436 @@
+"""Generators of broken and hostile files, the kind agencies (or attackers) could send back.
+
+Every `make_*` function writes one file into `directory` and returns its path. They are quick:
+the realistic zip bomb (300 MB of zeros) takes well under a second to stream out.
+`all_broken` makes one file for each reason code the safe-open gate can give.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import struct
+import zipfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+CFB_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
+_FREE, _END_OF_CHAIN, _FAT_SECTOR, _NO_STREAM = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+_STORAGE, _STREAM, _ROOT = 1, 2, 5
+_SHEET_MAIN_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+_MACRO_MAIN_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+
+
+# --- good workbooks -----------------------------------------------------------------------
+
+
+def make_good_xlsx(directory: Path, name: str = "good.xlsx") -> Path:
+    """A plain workbook: "Return" (visible), "Lists" (hidden), "Manifest" (very hidden)."""
+    path = directory / name
+    workbook = xlsxwriter.Workbook(str(path))
+    ws = workbook.add_worksheet("Return")
+    ws.write_row(0, 0, ["Action", "Status"])
+    ws.write_row(1, 0, ["1.1", "On track"])
+    workbook.add_worksheet("Lists").hide()
+    workbook.add_worksheet("Manifest").very_hidden()
+    workbook.close()
+    return path
+
+
+def make_xlsm(directory: Path) -> Path:
+    """A real xlsxwriter workbook with xl/vbaProject.bin and the macro-enabled content type.
+
+    The VBA project is a fake (a CFB signature and padding): nothing here ever runs it.
+    """
+    path = directory / "macro.xlsm"
+    workbook = xlsxwriter.Workbook(str(path))
+    workbook.add_worksheet("Return").write(0, 0, "Action")
+    vba: Any = io.BytesIO(CFB_SIGNATURE + bytes(504))
+    workbook.add_vba_project(vba, is_stream=True)
+    workbook.close()
+    return path
+
+
+# --- not a workbook at all ----------------------------------------------------------------
+
+
+def make_empty(directory: Path) -> Path:
+    path = directory / "empty.xlsx"
+    path.write_bytes(b"")
+    return path
+
+
+def make_not_zip(directory: Path) -> Path:
+    """Random bytes (seeded, so the file is the same every run) behind an .xlsx name."""
+    path = directory / "random.xlsx"
+    path.write_bytes(random.Random(1234).randbytes(4096))
+    return path
+
+
+def make_csv(directory: Path) -> Path:
+    path = directory / "return.csv"
+    path.write_text("Action,Status\n1.1,On track\n1.2,Delayed\n", encoding="utf-8")
+    return path
+
+
+def make_pdf(directory: Path) -> Path:
+    path = directory / "return.pdf"
+    path.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n")
+    return path
+
+
+# --- OLE2 / Compound File Binary ----------------------------------------------------------
+
+
+def cfb_bytes(entries: list[tuple[str, int]]) -> bytes:
+    """A minimal but well-formed Compound File (version 3, 512-byte sectors).
+
+    Sector 0 is the only FAT sector; the directory follows in sectors 1, 2, ... A root entry
+    comes first, then `entries` as (name, kind). What it fakes: every stream has size 0 and
+    no data, and all entries hang off the root as one chain of right siblings instead of a
+    balanced red-black tree. The header, FAT and directory chain are real, so a reader that
+    follows them (as the safe-open gate does) finds exactly these names.
+    """
+    all_entries = [("Root Entry", _ROOT), *entries]
+    per_sector = 512 // 128
+    n_dir_sectors = -(-len(all_entries) // per_sector)
+    fat = [_FAT_SECTOR] + [sid + 1 for sid in range(1, n_dir_sectors)] + [_END_OF_CHAIN]
+    fat += [_FREE] * (128 - len(fat))
+
+    directory = b""
+    for index in range(n_dir_sectors * per_sector):
+        if index >= len(all_entries):
+            directory += bytes(128)  # an unused slot
+            continue
+        name, kind = all_entries[index]
+        child = 1 if index == 0 and len(all_entries) > 1 else _NO_STREAM
+        right = index + 1 if 0 < index < len(all_entries) - 1 else _NO_STREAM
+        encoded = name.encode("utf-16-le") + b"\x00\x00"
+        directory += struct.pack(
+            "<64sHBBIII16sIQQIQ",
+            encoded,
+            len(encoded),
+            kind,
+            1,  # black
+            _NO_STREAM,  # left sibling
+            right,
+            child,
+            bytes(16),  # CLSID
+            0,  # state bits
+            0,  # created
+            0,  # modified
+            _END_OF_CHAIN,  # start sector: no data
+            0,  # size
+        )
+
+    header = struct.pack(
+        "<8s16sHHHHH6sIIIIIIIII",
+        CFB_SIGNATURE,
+        bytes(16),
+        0x003E,  # minor version
+        3,  # major version
+        0xFFFE,  # little-endian
+        9,  # 512-byte sectors
+        6,  # 64-byte mini sectors
+        bytes(6),
+        0,  # directory sectors (always 0 in version 3)
+        1,  # FAT sectors
+        1,  # first directory sector
+        0,  # transaction signature
+        4096,  # mini stream cutoff
+        _END_OF_CHAIN,  # first mini FAT sector
+        0,  # mini FAT sectors
+        _END_OF_CHAIN,  # first DIFAT sector
+        0,  # DIFAT sectors
+    )
+    header += struct.pack("<109I", 0, *([_FREE] * 108))
+    return header + struct.pack("<128I", *fat) + directory
+
+
+def make_xls(directory: Path) -> Path:
+    """An Excel 97-2003 workbook: a CFB whose directory holds a "Workbook" stream."""
+    path = directory / "legacy.xls"
+    path.write_bytes(cfb_bytes([("Workbook", _STREAM), ("\x05SummaryInformation", _STREAM)]))
+    return path
+
+
+def make_xls_header_only(directory: Path) -> Path:
+    """Just the 512-byte CFB header of an .xls: no directory to read at all."""
+    path = directory / "header-only.xls"
+    path.write_bytes(cfb_bytes([("Workbook", _STREAM)])[:512])
+    return path
+
+
+def make_word97(directory: Path) -> Path:
+    """A Word 97-2003 document: a CFB with a "WordDocument" stream and no workbook."""
+    path = directory / "letter.doc"
+    path.write_bytes(cfb_bytes([("WordDocument", _STREAM), ("1Table", _STREAM)]))
+    return path
+
+
+def make_encrypted(directory: Path, *, damaged_directory: bool = False) -> Path:
+    """A password-protected .xlsx as Excel saves it: a CFB holding EncryptionInfo and
+    EncryptedPackage (plus the \\x06DataSpaces storage Excel adds). The streams are empty.
+
+    With `damaged_directory` the header points the directory at a sector past the end of the
+    file, so a reader must fall back to finding the UTF-16 stream names in the raw bytes.
+    """
+    path = directory / ("encrypted-damaged.xlsx" if damaged_directory else "encrypted.xlsx")
+    data = bytearray(
+        cfb_bytes(
+            [
+                ("\x06DataSpaces", _STORAGE),
+                ("DataSpaceMap", _STREAM),
+                ("StrongEncryptionDataSpace", _STREAM),
+                ("EncryptionInfo", _STREAM),
+                ("EncryptedPackage", _STREAM),
+            ]
+        )
+    )
+    if damaged_directory:
+        struct.pack_into("<I", data, 48, 0x7FFF)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def make_rights_managed(directory: Path) -> Path:
+    """An .xlsx encrypted by a sensitivity label (IRM): EncryptedPackage with DRM transforms."""
+    path = directory / "labelled.xlsx"
+    path.write_bytes(
+        cfb_bytes(
+            [
+                ("\x06DataSpaces", _STORAGE),
+                ("DRMEncryptedDataSpace", _STREAM),
+                ("DRMEncryptedTransform", _STORAGE),
+                ("\x06Primary", _STREAM),
+                ("EncryptedPackage", _STREAM),
+            ]
+        )
+    )
+    return path
+
+
+# --- damaged zips -------------------------------------------------------------------------
+
+
+def make_truncated(directory: Path, good_xlsx: Path) -> Path:
+    """The first half of a real workbook, as from an interrupted download."""
+    data = good_xlsx.read_bytes()
+    path = directory / "truncated.xlsx"
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def make_crc_error(directory: Path, good_xlsx: Path) -> Path:
+    """A real workbook with its parts stored uncompressed and one byte of a sheet changed,
+    so the zip directory is fine but the part fails its CRC check."""
+    path = directory / "bad-crc.xlsx"
+    rewrite_zip(good_xlsx, path, compression=zipfile.ZIP_STORED)
+    data = bytearray(path.read_bytes())
+    marker = data.find(b"<sheetData")
+    data[marker + 1] ^= 0x20  # "s" -> "S": still XML-ish, but not what the CRC says
+    path.write_bytes(bytes(data))
+    return path
+
+
+def make_docx_like(directory: Path) -> Path:
+    """A zip laid out like a Word document: content types, but word/ instead of xl/."""
+    path = directory / "report.docx"
+    content_types = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Override PartName="/word/document.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", content_types)
+        archive.writestr("word/document.xml", "<document/>")
+    return path
+
+
+def make_plain_zip(directory: Path) -> Path:
+    path = directory / "returns.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("readme.txt", "Our return is attached.")
+    return path
+
+
+def make_ods_like(directory: Path) -> Path:
+    """The start of an OpenDocument spreadsheet: a stored "mimetype" first, then content."""
+    path = directory / "return.ods"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>", zipfile.ZIP_DEFLATED)
+    return path
+
+
+def make_xlsb_like(directory: Path) -> Path:
+    """The outline of an Excel Binary Workbook: xl/workbook.bin and its content type."""
+    path = directory / "return.xlsb"
+    content_types = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Override PartName="/xl/workbook.bin" '
+        'ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/></Types>'
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", content_types)
+        archive.writestr("xl/workbook.bin", bytes(64))
+    return path
+
+
+def make_strict(directory: Path, good_xlsx: Path) -> Path:
+    """A workbook as Excel's "Strict Open XML Spreadsheet" writes xl/workbook.xml."""
+    path = directory / "strict.xlsx"
+
+    def to_strict(xml: bytes) -> bytes:
+        return xml.replace(
+            b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+            b"http://purl.oclc.org/ooxml/spreadsheetml/main",
+        ).replace(b"<workbook ", b'<workbook conformance="strict" ', 1)
+
+    rewrite_zip(good_xlsx, path, transform={"xl/workbook.xml": to_strict})
+    return path
+
+
+# --- hostile zips -------------------------------------------------------------------------
+
+
+def make_zip_bomb(directory: Path, good_xlsx: Path | None = None, megabytes: int = 300) -> Path:
+    """A workbook with an extra "worksheet" of `megabytes` MB of zeros (about 1000:1).
+
+    Streamed out a megabyte at a time at compression level 9, so it is quick to make and
+    never holds the whole thing in memory. Without `good_xlsx` the zip holds only that part.
+    """
+    path = directory / "bomb.xlsx"
+    if good_xlsx is not None:
+        rewrite_zip(good_xlsx, path)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        with archive.open("xl/worksheets/sheet9.xml", "w") as part:
+            zeros = bytes(1024 * 1024)
+            for _ in range(megabytes):
+                part.write(zeros)
+    return path
+
+
+def make_lying_sizes(directory: Path, good_xlsx: Path, megabytes: int = 20) -> Path:
+    """A workbook whose extra part says it expands to 1,000 bytes but expands to `megabytes`
+    MB: its sizes in the zip directory and local header are patched after writing."""
+    path = directory / "lying.xlsx"
+    name = b"xl/worksheets/sheet9.xml"
+    rewrite_zip(good_xlsx, path, add={name.decode(): bytes(megabytes * 1024 * 1024)})
+    data = bytearray(path.read_bytes())
+    patched = 0
+    for signature, size_at, name_len_at, name_at in (
+        (b"PK\x01\x02", 24, 28, 46),  # central directory entry
+        (b"PK\x03\x04", 22, 26, 30),  # local file header
+    ):
+        start = 0
+        while (start := data.find(signature, start)) >= 0:
+            (name_len,) = struct.unpack_from("<H", data, start + name_len_at)
+            if data[start + name_at : start + name_at + name_len] == name:
+                struct.pack_into("<I", data, start + size_at, 1000)
+                patched += 1
+            start += 4
+    assert patched == 2, "the part's two headers were not both found"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def make_many_parts(directory: Path, good_xlsx: Path, extra: int = 50) -> Path:
+    """A workbook with `extra` tiny extra parts (set a small Limits.max_members to trip it)."""
+    path = directory / "many-parts.xlsx"
+    rewrite_zip(good_xlsx, path, add={f"xl/extra/part{i}.txt": b"x" for i in range(extra)})
+    return path
+
+
+def make_xml_bomb(
+    directory: Path,
+    good_xlsx: Path,
+    part: str = "xl/workbook.xml",
+    encoding: str = "utf-8",
+) -> Path:
+    """A "billion laughs" DOCTYPE at the top of `part` of an otherwise valid workbook.
+
+    In xl/workbook.xml the first sheet is renamed to the top entity, so a parser that expanded
+    entities would build a 3 GB sheet name. `encoding="utf-16"` re-encodes the part, the way
+    an attacker would try to slip past a byte scan for "<!DOCTYPE".
+    """
+    path = directory / f"xml-bomb-{part.replace('/', '-')}-{encoding}.xlsx"
+    entities = '<!ENTITY lol0 "lol">' + "".join(
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)
+    )
+
+    def add_doctype(xml: bytes) -> bytes:
+        text = xml.decode("utf-8")
+        declaration_end = text.index("?>") + 2
+        root = text[declaration_end:].lstrip().split()[0].lstrip("<").rstrip(">")
+        text = f"{text[:declaration_end]}<!DOCTYPE {root} [{entities}]>{text[declaration_end:]}"
+        if part == "xl/workbook.xml":
+            text = text.replace('name="Return"', 'name="&lol9;"', 1)
+        if encoding != "utf-8":
+            text = text.replace('encoding="UTF-8"', f'encoding="{encoding.upper()}"', 1)
+        return text.encode(encoding)
+
+    rewrite_zip(good_xlsx, path, transform={part: add_doctype})
+    return path
+
+
+def make_doctype_across_chunks(directory: Path, good_xlsx: Path, boundary: int = 1024) -> Path:
+    """A stored XML part with "<!DOCTYPE" split across the `boundary`-byte chunk edge."""
+    path = directory / "split-doctype.xlsx"
+    content = b" " * (boundary - 4) + b'<!DOCTYPE x [<!ENTITY a "b">]><x/>'
+    rewrite_zip(good_xlsx, path, add={"xl/extra.xml": content}, compression=zipfile.ZIP_STORED)
+    return path
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def rewrite_zip(
+    source: Path,
+    target: Path,
+    *,
+    transform: Mapping[str, Callable[[bytes], bytes]] | None = None,
+    add: Mapping[str, bytes] | None = None,
+    compression: int = zipfile.ZIP_DEFLATED,
+) -> None:
+    """Copy a zip part by part, changing some parts and adding others."""
+    transform = transform or {}
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", compression) as new:
+        for info in old.infolist():
+            content = old.read(info)
+            if info.filename in transform:
+                content = transform[info.filename](content)
+            new.writestr(info.filename, content)
+        for name, content in (add or {}).items():
+            new.writestr(name, content)
+
+
+def all_broken(directory: Path, good_xlsx: Path) -> dict[str, Path]:
+    """One file for each reason code the safe-open gate gives with default limits, keyed by
+    that code. ("too-large" needs a small Limits.max_file_bytes; "unreadable" needs the
+    operating system to refuse a read, so neither has a file here.)"""
+    return {
+        "missing": directory / "no-such-file.xlsx",
+        "not-a-file": _make_folder(directory),
+        "empty": make_empty(directory),
+        "xls": make_xls(directory),
+        "encrypted": make_encrypted(directory),
+        "not-zip": make_csv(directory),
+        "corrupt-zip": make_truncated(directory, good_xlsx),
+        "not-workbook": make_docx_like(directory),
+        "strict-ooxml": make_strict(directory, good_xlsx),
+        "macro": make_xlsm(directory),
+        "zip-bomb": make_lying_sizes(directory, good_xlsx),
+        "xml-bomb": make_xml_bomb(directory, good_xlsx),
+    }
+
+
+def _make_folder(directory: Path) -> Path:
+    path = directory / "a-folder.xlsx"
+    path.mkdir(exist_ok=True)
+    return path
