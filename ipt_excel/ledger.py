@@ -314,6 +314,13 @@ class Ledger:
             "UPDATE conflicts SET resolved = 1 WHERE round = ? AND agency = ?", (round_name, agency)
         )
 
+    def resolve_conflict(self, c: Conflict) -> None:
+        self.db.execute(
+            "UPDATE conflicts SET resolved = 1 WHERE round = ? AND agency = ? AND area_id = ?"
+            " AND field = ?",
+            (c.round, c.agency, c.area_id, c.field),
+        )
+
     def open_conflicts(self, round_name: str | None = None) -> list[Conflict]:
         sql = (
             "SELECT round, agency, area_id, field, issued, master, theirs, found_at, source_file,"

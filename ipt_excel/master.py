@@ -51,18 +51,28 @@ def plan_json(plan: Plan) -> str:
     return json.dumps(plan_to_dict(plan), ensure_ascii=False, sort_keys=True)
 
 
-def extras_from_ledger(ledger: Ledger, plan: Plan, today: date | None = None) -> MasterExtras:
-    """What the master shows beside the plan: changes, open conflicts, last round's counts."""
-    previous: dict[str, int] = {}
+def previous_counts(ledger: Ledger, plan: Plan) -> dict[str, int]:
+    """RAG counts of the last master written in an earlier round ({} when there is none)."""
     for snap_id, _, _, rnd in reversed(ledger.snapshots()):
         if rnd != plan.round.name:
-            previous = overall_counts(plan_from_dict(ledger.snapshot(snap_id)))
-            break
+            return overall_counts(plan_from_dict(ledger.snapshot(snap_id)))
+    return {}
+
+
+def extras_from_ledger(ledger: Ledger, plan: Plan, today: date | None = None) -> MasterExtras:
+    """What the master shows beside the plan: changes, conflicts, returns, last round's counts."""
+    from ipt_excel.status import agency_states
+
+    conflicts = ledger.open_conflicts(plan.round.name)
+    states = agency_states(
+        plan, ledger.issued(plan.round.name), ledger.receipts(plan.round.name), conflicts
+    )
     return MasterExtras(
         changes=tuple(ledger.changes()),
-        conflicts=tuple(ledger.open_conflicts(plan.round.name)),
+        conflicts=tuple(conflicts),
         today=today,
-        previous_counts=previous,
+        previous_counts=previous_counts(ledger, plan),
+        returns=tuple((s.name, s.state, s.detail) for s in states),
     )
 
 

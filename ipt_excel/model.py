@@ -120,6 +120,7 @@ class AgencyUpdate:
     next_review: str = ""
     updated_at: datetime | None = None
     source_sha256: str = ""
+    changed: tuple[str, ...] = ()  # the fields this agency changed from the values issued
 
 
 @dataclass(frozen=True)

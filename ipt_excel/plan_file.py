@@ -129,6 +129,7 @@ def plan_from_dict(raw: dict[str, Any]) -> Plan:
                 next_review=_text(u.get("next_review")),
                 updated_at=datetime.fromisoformat(u["updated_at"]) if u.get("updated_at") else None,
                 source_sha256=_text(u.get("source_sha256")),
+                changed=tuple(_text(f) for f in u.get("changed") or ()),
             )
             for u in raw.get("agency_updates") or ()
         ),
@@ -178,6 +179,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "next_review": u.next_review,
                 "updated_at": u.updated_at.isoformat() if u.updated_at else "",
                 "source_sha256": u.source_sha256,
+                "changed": list(u.changed),
             }
             for u in plan.agency_updates
         ],

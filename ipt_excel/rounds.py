@@ -45,7 +45,8 @@ def shared_with_text(plan: Plan, area: Area, agency_key: str) -> str:
 def locked_values(plan: Plan, area: Area, agency_key: str) -> list[str]:
     """The texts of a return row's locked cells, in LOCKED_COLUMNS order."""
     return [
-        shared_with_text(plan, area, agency_key) if col.key == SHARED_WITH.key
+        shared_with_text(plan, area, agency_key)
+        if col.key == SHARED_WITH.key
         else cell_text(plan, area, col)
         for col in LOCKED_COLUMNS
     ]

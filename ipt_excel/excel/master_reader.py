@@ -38,6 +38,7 @@ from ipt_excel.model import (
 from ipt_excel.problems import Problem
 from ipt_excel.schemas import FrameContext, master_rules, validate
 
+_FIELD_BY_HEADER = {c.header: c.field for c in MASTER_COLUMNS if c.is_update}
 READ_COLUMNS = tuple(c for c in MASTER_COLUMNS if c.kind is not Kind.DERIVED)
 
 
@@ -176,7 +177,7 @@ def _agencies(rows: list[list[Any]]) -> tuple[Agency, ...]:
 def _updates(rows: list[list[Any]]) -> tuple[AgencyUpdate, ...]:
     out = []
     for r in rows[1:]:
-        r = [*r, *[""] * 8]
+        r = [*r, *[""] * 9]
         if not cell_str(r[0]):
             continue
         at = r[7]
@@ -190,6 +191,11 @@ def _updates(rows: list[list[Any]]) -> tuple[AgencyUpdate, ...]:
                 evidence=cell_str(r[5]),
                 next_review=cell_str(r[6]),
                 updated_at=at if isinstance(at, datetime) else None,
+                changed=tuple(
+                    _FIELD_BY_HEADER[h.strip()]
+                    for h in cell_str(r[8]).split(",")
+                    if h.strip() in _FIELD_BY_HEADER
+                ),
             )
         )
     return tuple(out)

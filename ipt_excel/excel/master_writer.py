@@ -71,6 +71,7 @@ UPDATES_HEADERS = (
     "Evidence of impact",
     "Date of next review",
     "Updated at",
+    "Fields updated",
 )
 AGENCIES_HEADERS = ("Key", "Name", "Other names", "Contact e-mail", "Areas")
 GLOSSARY_HEADERS = ("Term", "Meaning")
@@ -102,6 +103,7 @@ class MasterExtras:
     conflicts: tuple[Conflict, ...] = ()  # open conflicts
     today: date | None = None  # for overdue flags; default: the round date
     previous_counts: dict[str, int] = field(default_factory=dict)  # RAG counts last round
+    returns: tuple[tuple[str, str, str], ...] = ()  # (agency, state, detail) this round
 
 
 def write_master(plan: Plan, extras: MasterExtras = MasterExtras(), *, created: datetime) -> bytes:
@@ -299,6 +301,15 @@ def _summary_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, extras: Ma
     )
     ws.write_string(end + 3, 0, "Open conflicts", fmt.label)
     ws.write_number(end + 3, 1, len(extras.conflicts), fmt.text)
+    if extras.returns:
+        row = end + 5
+        ws.write_string(row, 0, "Returns this round", fmt.subtitle)
+        for c, h in enumerate(("Agency", "State", "Detail")):
+            ws.write_string(row + 1, c, h, fmt.header)
+        for i, (agency, state, detail) in enumerate(extras.returns, start=row + 2):
+            ws.write_string(i, 0, agency, fmt.text)
+            ws.write_string(i, 1, state, fmt.text)
+            ws.write_string(i, 2, detail, fmt.text)
 
     chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
     for c, label in enumerate(themes.labels, start=1):
@@ -338,10 +349,20 @@ def _summary_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, extras: Ma
 def _updates_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan) -> None:
     ws = wb.add_worksheet(UPDATES_SHEET)
     rows = [
-        (u.area_id, u.agency, u.round, u.progress, u.rag, u.evidence, u.next_review, u.updated_at)
+        (
+            u.area_id,
+            u.agency,
+            u.round,
+            u.progress,
+            u.rag,
+            u.evidence,
+            u.next_review,
+            u.updated_at,
+            ", ".join(FIELD_HEADERS[f] for f in u.changed),
+        )
         for u in plan.agency_updates
     ]
-    write_table_sheet(ws, fmt, UPDATES_HEADERS, rows, (8, 14, 22, 60, 10, 40, 16, 18))
+    write_table_sheet(ws, fmt, UPDATES_HEADERS, rows, (8, 14, 22, 60, 10, 40, 16, 18, 24))
 
 
 def _changes_sheet(

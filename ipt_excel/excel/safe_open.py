@@ -29,16 +29,6 @@ from defusedxml import DefusedXmlException
 
 from ipt_excel.errors import IptError
 
-__all__ = [
-    "REASONS",
-    "Limits",
-    "Reason",
-    "SafeWorkbook",
-    "UnsafeWorkbookError",
-    "open_workbook_safely",
-    "parse_part",
-]
-
 # Short machine codes for why a file was refused; the CLI maps them to exit codes.
 Reason = Literal[
     "missing",  # no such file
@@ -80,6 +70,17 @@ _DTD_MARKERS: tuple[bytes, ...] = tuple(
 )
 _DTD_OVERLAP = max(len(m) for m in _DTD_MARKERS) - 1
 _XML_SUFFIXES = (".xml", ".rels", ".vml")  # always scanned, whatever their type
+
+# What zipfile raises on a damaged directory (not all of it is documented).
+_ZIP_OPEN_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    ValueError,
+    OSError,
+    EOFError,
+    NotImplementedError,
+    struct.error,
+)
 
 _SAVE_AS_XLSX = "Open it in Excel and save it as an Excel Workbook (.xlsx), then send it again."
 _SEND_RETURN = "Send back the return workbook you were sent, saved as an Excel Workbook (.xlsx)."
@@ -124,7 +125,7 @@ class SafeWorkbook:
     sheet_states: dict[str, str]  # name -> "visible" / "hidden" / "veryHidden"
 
 
-def open_workbook_safely(path: Path, limits: Limits = Limits()) -> SafeWorkbook:  # noqa: B008
+def open_workbook_safely(path: Path, limits: Limits = Limits()) -> SafeWorkbook:
     """Check that `path` is a plain, unencrypted, macro-free .xlsx that is safe to parse.
 
     Raises UnsafeWorkbookError (never anything else on purpose) when it is not.
@@ -135,10 +136,13 @@ def open_workbook_safely(path: Path, limits: Limits = Limits()) -> SafeWorkbook:
         raise _classify_cfb(path, data)
     if not data.startswith(b"PK"):
         raise _refuse(path, "not-zip", f"is not an Excel workbook{_sniff(data)}. {_SEND_RETURN}")
+    # zipfile builds an object per directory entry before we can count them, so first count
+    # the entry signatures (an upper bound on the entries) in the bytes.
+    if (entries := data.count(b"PK\x01\x02")) > limits.max_members:
+        raise _too_many_parts(path, entries, limits)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError,
-            NotImplementedError, struct.error) as exc:  # fmt: skip
+    except _ZIP_OPEN_ERRORS as exc:
         raise _corrupt(path) from exc
     with archive:
         gate = _ZipGate(path, data, archive, limits)
@@ -156,7 +160,7 @@ def open_workbook_safely(path: Path, limits: Limits = Limits()) -> SafeWorkbook:
 def parse_part(
     workbook: SafeWorkbook,
     part_name: str,
-    limits: Limits = Limits(),  # noqa: B008
+    limits: Limits = Limits(),
 ) -> Element | None:
     """Parse one XML part of a checked workbook with DTDs and entities forbidden.
 
@@ -288,19 +292,21 @@ def _cfb_entry_names(data: bytes) -> set[str] | None:
             return data[start : start + size] if sid < max_sectors else None
 
         # The DIFAT lists the FAT sectors: 109 in the header, then a chain of DIFAT sectors.
+        # Every chain is bounded by the file's sector count, so a looping or lying header
+        # costs no more than one pass over the file.
         fat_ids = list(struct.unpack_from("<109I", data, 76))
-        sid, seen = first_difat, 0
-        while sid < _MAX_SECTOR and seen < min(n_difat, max_sectors):
+        sid = first_difat
+        difat_seen: set[int] = set()
+        while sid < _MAX_SECTOR and len(difat_seen) < n_difat and sid not in difat_seen:
+            difat_seen.add(sid)
             block = sector(sid)
             if block is None or len(block) < size:
                 return None
             entries = struct.unpack(f"<{size // 4}I", block)
             fat_ids.extend(entries[:-1])
-            sid, seen = entries[-1], seen + 1
+            sid = entries[-1]
         fat: list[int] = []
-        for fat_sid in fat_ids:
-            if fat_sid >= _MAX_SECTOR:
-                continue
+        for fat_sid in [fid for fid in fat_ids if fid < _MAX_SECTOR][:max_sectors]:
             block = sector(fat_sid)
             if block is None or len(block) < size:
                 return None
@@ -370,7 +376,7 @@ class _ZipGate:
     def _check_directory(self, infos: list[zipfile.ZipInfo]) -> None:
         limits = self.limits
         if len(infos) > limits.max_members:
-            raise self._bomb(f"it has {len(infos):,} parts (the limit is {limits.max_members:,})")
+            raise _too_many_parts(self.path, len(infos), limits)
         if len(self._by_lower) != len(infos):
             # Two parts with one name: different readers could see different content.
             raise _corrupt(self.path)
@@ -381,7 +387,7 @@ class _ZipGate:
                     self.path,
                     "encrypted",
                     "is protected with a password, so it cannot be read. Remove the password, "
-                    f"then send it again. {_SEND_RETURN}",
+                    "then send it again.",
                 )
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
                 raise _corrupt(self.path)  # Excel and LibreOffice never use other methods
@@ -527,12 +533,7 @@ class _ZipGate:
         return _refuse(self.path, "not-workbook", f"is not an Excel workbook{hint}. {_SEND_RETURN}")
 
     def _bomb(self, detail: str) -> UnsafeWorkbookError:
-        return _refuse(
-            self.path,
-            "zip-bomb",
-            f"is not a normal Excel workbook: {detail}. Check it is the return workbook you "
-            "were sent, then send it again.",
-        )
+        return _zip_bomb(self.path, detail)
 
     def _too_big(self) -> UnsafeWorkbookError:
         limit = _size(self.limits.max_total_uncompressed)
@@ -568,9 +569,9 @@ def _read_sheets(path: Path, part: str, workbook_xml: bytes) -> tuple[list[str],
         if _local(group.tag) != "sheets":
             continue
         for sheet in group:
-            name = sheet.get("name")
             if _local(sheet.tag) != "sheet":
                 continue
+            name = sheet.get("name")
             if not name or name in states:
                 raise _corrupt(path)
             names.append(name)
@@ -598,6 +599,19 @@ def _corrupt(path: Path) -> UnsafeWorkbookError:
         "is damaged and cannot be opened (it may not have finished saving or downloading). "
         + _SEND_AGAIN,
     )
+
+
+def _zip_bomb(path: Path, detail: str) -> UnsafeWorkbookError:
+    return _refuse(
+        path,
+        "zip-bomb",
+        f"is not a normal Excel workbook: {detail}. Check it is the return workbook you "
+        "were sent, then send it again.",
+    )
+
+
+def _too_many_parts(path: Path, count: int, limits: Limits) -> UnsafeWorkbookError:
+    return _zip_bomb(path, f"it has {count:,} parts (the limit is {limits.max_members:,})")
 
 
 def _xml_bomb(path: Path, part: str) -> UnsafeWorkbookError:

@@ -9,6 +9,7 @@ import shutil
 import sys
 import warnings
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import broken_files as bf
@@ -60,10 +61,10 @@ def good(files: Path) -> Path:
     return bf.make_good_xlsx(files)
 
 
-def refusal(path: Path, limits: Limits = Limits()) -> UnsafeWorkbookError:  # noqa: B008
+def refusal(path: Path, limits: Limits | None = None) -> UnsafeWorkbookError:
     """Open `path`, expect a refusal, and check what every refusal must have."""
     with pytest.raises(UnsafeWorkbookError) as caught:
-        open_workbook_safely(path, limits)
+        open_workbook_safely(path, limits or Limits())
     error = caught.value
     assert isinstance(error, IptError)
     assert error.path == path
@@ -217,7 +218,7 @@ def test_word_97_document_is_not_a_workbook(files: Path) -> None:
         (bf.make_not_zip, "is not an Excel workbook."),
     ],
 )
-def test_not_a_zip(files: Path, make: bf.Callable[[Path], Path], hint: str) -> None:
+def test_not_a_zip(files: Path, make: Callable[[Path], Path], hint: str) -> None:
     error = refusal(make(files))
     assert error.reason == "not-zip"
     assert "is not an Excel workbook" in error.message
@@ -259,7 +260,7 @@ def test_duplicate_part_names_are_refused(files: Path, good: Path) -> None:
         (bf.make_xlsb_like, "Excel Binary Workbook (.xlsb)"),
     ],
 )
-def test_zip_that_is_not_a_workbook(files: Path, make: bf.Callable[[Path], Path], hint: str) -> None:
+def test_zip_that_is_not_a_workbook(files: Path, make: Callable[[Path], Path], hint: str) -> None:
     error = refusal(make(files))
     assert error.reason == "not-workbook"
     assert hint in error.message
@@ -364,12 +365,19 @@ def test_billion_laughs_in_workbook_xml(files: Path, good: Path) -> None:
     assert "contains content that is not allowed in a workbook" in error.message
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
-def test_doctype_in_a_worksheet(files: Path, good: Path, encoding: str) -> None:
-    path = bf.make_xml_bomb(files, good, part="xl/worksheets/sheet1.xml", encoding=encoding)
-    error = refusal(path)
+@pytest.mark.parametrize(
+    ("part", "encoding"),
+    [
+        ("xl/worksheets/sheet1.xml", "utf-8"),
+        ("xl/worksheets/sheet1.xml", "utf-16"),
+        ("[Content_Types].xml", "utf-8"),
+        ("xl/_rels/workbook.xml.rels", "utf-8"),
+    ],
+)
+def test_doctype_in_other_parts(files: Path, good: Path, part: str, encoding: str) -> None:
+    error = refusal(bf.make_xml_bomb(files, good, part=part, encoding=encoding))
     assert error.reason == "xml-bomb"
-    assert "xl/worksheets/sheet1.xml" in error.message
+    assert f"(in {part})" in error.message
 
 
 def test_utf16_doctype_in_workbook_xml(files: Path, good: Path) -> None:
@@ -392,25 +400,23 @@ def test_all_broken_gives_each_expected_reason(tmp_path: Path, good: Path) -> No
         assert refusal(path).reason == reason, path
 
 
+@pytest.fixture(scope="module")
+def originals(files: Path, good: Path) -> dict[str, bytes]:
+    return {"xlsx": good.read_bytes(), "cfb": bf.make_encrypted(files).read_bytes()}
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_damaged_files_are_refused_not_crashed(
-    data: st.DataObject, tmp_path_factory: pytest.TempPathFactory
+    data: st.DataObject, originals: dict[str, bytes], files: Path
 ) -> None:
     """Whatever bytes are changed or cut, the gate passes the file or refuses it cleanly."""
-    folder = tmp_path_factory.mktemp("fuzz", numbered=True)
-    source = data.draw(st.sampled_from(["xlsx", "cfb"]))
-    original = (
-        bf.make_good_xlsx(folder).read_bytes()
-        if source == "xlsx"
-        else bf.make_encrypted(folder).read_bytes()
-    )
-    damaged = bytearray(original)
+    damaged = bytearray(originals[data.draw(st.sampled_from(sorted(originals)))])
     for _ in range(data.draw(st.integers(1, 4))):
         position = data.draw(st.integers(0, len(damaged) - 1))
         damaged[position] = data.draw(st.integers(0, 255))
     cut = data.draw(st.integers(1, len(damaged)))
-    path = folder / "damaged.xlsx"
+    path = files / "damaged.xlsx"
     path.write_bytes(bytes(damaged[:cut]))
     try:
         open_workbook_safely(path)

@@ -1,0 +1,244 @@
+"""Read a returned workbook: its manifest, its header, and every cell of every row, as found.
+
+The reader judges nothing: it reports what the file holds (raw values, display text, which
+cells are formulas, which sheets exist and how hidden they are) and leaves the verdict to
+the validator. The bytes should already have passed excel.safe_open.
+
+Formulas are flagged, never trusted: the file is opened with data_only=False so a formula is
+seen as a formula, not as whatever value it last calculated. Text that merely starts with
+'=' but is stored as text is text.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import openpyxl
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ipt_excel.columns import RETURN_COLUMNS, header_index
+from ipt_excel.errors import IptError
+from ipt_excel.excel.return_writer import MANIFEST_MARKER, MANIFEST_SHEET
+from ipt_excel.manifest import Manifest, ManifestError, from_json
+from ipt_excel.rounds import RETURN_SHEET
+
+HEADER_SEARCH_ROWS = 30
+_SEND_BACK = "Send back the return workbook you were sent, with only the white cells filled in."
+
+
+class ReturnReadError(IptError):
+    """The file cannot be read as a return at all (no Return sheet, no header row)."""
+
+
+@dataclass(frozen=True)
+class CellValue:
+    address: str  # "N12"
+    raw: object  # as openpyxl gives it: str, datetime, int, float, bool, None, or a formula
+    is_formula: bool
+    text: str  # what a person would read: "" for empty, dates as 26/06/2012
+
+
+@dataclass(frozen=True)
+class ReturnRow:
+    excel_row: int  # 1-based
+    cells: dict[str, CellValue]  # column key -> cell, for each column found in the header
+
+    def text(self, key: str) -> str:
+        cell = self.cells.get(key)
+        return cell.text if cell else ""
+
+
+@dataclass(frozen=True)
+class ReturnData:
+    file_name: str
+    manifest: Manifest | None  # None: no manifest sheet, or one that could not be read
+    signature: str
+    has_manifest_sheet: bool
+    manifest_problem: str  # why a manifest sheet could not be read; "" otherwise
+    sheet: str
+    header_row: int  # 1-based
+    headers: tuple[str, ...]  # the header row's texts, as found
+    columns: dict[str, int]  # column key -> 0-based position in `headers`
+    rows: tuple[ReturnRow, ...]  # from below the header to the first empty row
+    ignored_rows: tuple[int, ...]  # rows with something in them below that empty row
+    sheet_names: tuple[str, ...]
+    sheet_states: dict[str, str]  # name -> "visible" / "hidden" / "veryHidden"
+    epoch: int  # 1900, or 1904 for a workbook using the Mac date system
+
+
+def display_text(value: object) -> str:
+    """A cell's value as text, the way a UK reader would see it."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return value.strftime("%d/%m/%Y")
+        return value.strftime("%d/%m/%Y %H:%M:%S" if value.second else "%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, int):
+        return str(value)
+    text = getattr(value, "text", None)  # ArrayFormula and DataTableFormula
+    return text if isinstance(text, str) else str(value)
+
+
+def _is_empty(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _open(data: bytes, file_name: str) -> Workbook:
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about parts it drops (extensions LibreOffice writes); the reader
+            # reports only what it needs, so those warnings carry nothing for the user.
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(io.BytesIO(data), data_only=False, keep_vba=False)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise ReturnReadError(
+            f"{file_name} could not be opened as an Excel workbook. {_SEND_BACK}"
+        ) from exc
+
+
+def _find_sheet(wb: Workbook, name: str) -> str | None:
+    if name in wb.sheetnames:
+        return name
+    # Excel treats sheet names case-insensitively.
+    return next((n for n in wb.sheetnames if n.casefold() == name.casefold()), None)
+
+
+def _read_manifest(wb: Workbook, file_name: str) -> tuple[Manifest | None, str, bool, str]:
+    """(manifest, signature, has sheet, problem). Found by name whatever its visibility."""
+    name = _find_sheet(wb, MANIFEST_SHEET)
+    if name is None:
+        return None, "", False, ""
+    ws = wb[name]
+    damaged = f"{file_name}: the hidden sheet '{name}' has been changed, so the return cannot "
+    if not isinstance(ws, Worksheet) or ws["A1"].value != MANIFEST_MARKER:
+        return None, "", True, damaged + f"be matched to what was issued. {_SEND_BACK}"
+    signature = ws["A2"].value
+    chunks: list[str] = []
+    for (value,) in ws.iter_rows(min_row=3, max_col=1, values_only=True):
+        if not isinstance(value, str) or not value:
+            break
+        chunks.append(value)
+    if not isinstance(signature, str) or not chunks:
+        return None, "", True, damaged + f"be matched to what was issued. {_SEND_BACK}"
+    try:
+        manifest = from_json("".join(chunks))
+    except ManifestError as exc:
+        return None, signature, True, f"{file_name}: {exc}"
+    return manifest, signature, True, ""
+
+
+def _first_cell_is_id(ws: Worksheet, row: int) -> bool:
+    value = ws.cell(row=row, column=1).value
+    return (
+        isinstance(value, str) and value.strip().casefold() == RETURN_COLUMNS[0].header.casefold()
+    )
+
+
+def _header_row(ws: Worksheet, manifest: Manifest | None) -> int | None:
+    if (
+        manifest is not None
+        and manifest.header_row >= 1
+        and _first_cell_is_id(ws, manifest.header_row)
+    ):
+        return manifest.header_row
+    last = min(HEADER_SEARCH_ROWS, ws.max_row)
+    return next((r for r in range(1, last + 1) if _first_cell_is_id(ws, r)), None)
+
+
+def read_return(data: bytes, file_name: str) -> ReturnData:
+    """Read a return's bytes. `file_name` is used in messages."""
+    wb = _open(data, file_name)
+    try:
+        manifest, signature, has_sheet, problem = _read_manifest(wb, file_name)
+        wanted = manifest.sheet if manifest is not None else RETURN_SHEET
+        sheet = _find_sheet(wb, wanted) or _find_sheet(wb, RETURN_SHEET)
+        if sheet is None or not isinstance(wb[sheet], Worksheet):
+            raise ReturnReadError(
+                f"{file_name} has no sheet called '{wanted}' (it has: "
+                f"{', '.join(wb.sheetnames)}). {_SEND_BACK}"
+            )
+        ws = wb[sheet]
+        assert isinstance(ws, Worksheet)
+        header_row = _header_row(ws, manifest)
+        if header_row is None:
+            raise ReturnReadError(
+                f"{file_name}, sheet '{sheet}': there is no header row (a row whose first "
+                f"cell is '{RETURN_COLUMNS[0].header}') in the first {HEADER_SEARCH_ROWS} rows. "
+                f"{_SEND_BACK}"
+            )
+        headers = [
+            display_text(v).strip()
+            for v in next(ws.iter_rows(min_row=header_row, max_row=header_row, values_only=True))
+        ]
+        while headers and not headers[-1]:
+            headers.pop()
+        columns = header_index(headers, RETURN_COLUMNS)
+        rows, ignored = _rows(ws, header_row, len(headers), columns)
+        return ReturnData(
+            file_name=file_name,
+            manifest=manifest,
+            signature=signature,
+            has_manifest_sheet=has_sheet,
+            manifest_problem=problem,
+            sheet=sheet,
+            header_row=header_row,
+            headers=tuple(headers),
+            columns=columns,
+            rows=tuple(rows),
+            ignored_rows=tuple(ignored),
+            sheet_names=tuple(wb.sheetnames),
+            sheet_states={n: wb[n].sheet_state for n in wb.sheetnames},
+            epoch=1904 if wb.epoch == CALENDAR_MAC_1904 else 1900,
+        )
+    finally:
+        wb.close()
+
+
+def _rows(
+    ws: Worksheet, header_row: int, width: int, columns: dict[str, int]
+) -> tuple[list[ReturnRow], list[int]]:
+    rows: list[ReturnRow] = []
+    ignored: list[int] = []
+    ended = False
+    if ws.max_row <= header_row or width == 0:
+        return rows, ignored
+    for r, cells in enumerate(
+        ws.iter_rows(min_row=header_row + 1, max_row=ws.max_row, max_col=width),
+        start=header_row + 1,
+    ):
+        empty = all(_is_empty(c.value) for c in cells)
+        if ended or empty:
+            ended = True
+            if not empty:
+                ignored.append(r)
+            continue
+        found: dict[str, CellValue] = {}
+        for key, i in columns.items():
+            cell = cells[i]
+            found[key] = CellValue(
+                address=f"{get_column_letter(i + 1)}{r}",
+                raw=cell.value,
+                is_formula=cell.data_type == "f",
+                text=display_text(cell.value),
+            )
+        rows.append(ReturnRow(excel_row=r, cells=found))
+    return rows, ignored

@@ -1,0 +1,385 @@
+"""The return workbook an agency fills in: its own areas, plan text locked, four cells open.
+
+Sheets, in order:
+
+- ``Return``: a title block (who it is for, the plan, when and to whom to send it, how to fill
+  it in), then the header row at the row the manifest gives, then one row per area. Plan text
+  is locked and grey; the update cells are open and white, with dropdowns for RAG and the date
+  of next review. The sheet is protected; columns and rows can still be resized.
+- ``Lists`` (hidden): the dropdown values, referenced by range rather than inlined, because
+  an inline list is limited to 255 characters and LibreOffice handles ranges more reliably.
+- ``_manifest`` (very hidden): A1 a marker, A2 the signature, A3 onwards the manifest JSON
+  in chunks short enough for an Excel cell. The signing key is never written.
+
+Every text is written with write_string, so nothing an agency or a plan says is ever a formula.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from ipt_excel.columns import RETURN_COLUMNS, UPDATE_COLUMNS, Kind, cell_text
+from ipt_excel.dates import NOT_REQUIRED, Month, month_choices
+from ipt_excel.errors import IptError
+from ipt_excel.excel.styles import (
+    FONT,
+    FONT_SIZE,
+    OPEN,
+    PROBLEM,
+    WARNING,
+    Formats,
+    print_setup,
+)
+from ipt_excel.manifest import to_json
+from ipt_excel.model import EXCEL_CELL_LIMIT, Area, Plan
+from ipt_excel.rounds import RETURN_SHEET, IssuedReturn, locked_values
+
+LISTS_SHEET = "Lists"
+MANIFEST_SHEET = "_manifest"
+MANIFEST_MARKER = "ipt_excel manifest"
+MANIFEST_CHUNK = 30_000  # characters per cell; Excel's limit is 32,767
+REVIEW_MONTHS = 18
+# Excel refuses longer input titles/messages and error titles/messages.
+_TITLE_LIMIT = 32
+_MESSAGE_LIMIT = 255
+_SEVERITY_PREFIX = {"error": "Fix this: ", "warning": "Check this: "}
+
+
+class ReturnWriteError(IptError):
+    """The return cannot be written as asked (text too long for Excel, a bad override)."""
+
+
+def review_choices(round_date: date) -> list[str]:
+    """The 'Date of next review' dropdown: 18 months from the round's month, then Not required."""
+    return [*month_choices(round_date, REVIEW_MONTHS), NOT_REQUIRED]
+
+
+def example_date(round_date: date) -> str:
+    """A date three months after the round, as an agency in the UK would type it."""
+    month = Month.of(round_date).plus(3)
+    day = min(round_date.day, month.last_day.day)
+    return date(month.year, month.month, day).strftime("%d/%m/%Y")
+
+
+def long_date(d: date) -> str:
+    return f"{d.day} {d:%B %Y}"
+
+
+def _and_list(words: list[str], conjunction: str = "and") -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + f" {conjunction} " + words[-1]
+
+
+def title_lines(plan: Plan, issued: IssuedReturn) -> list[str]:
+    """The title block, one line per row above the header (the first is the sheet's title)."""
+    rnd = plan.round
+    send_to = plan.coordinator_email or "the plan coordinator"
+    when = f"by {rnd.due:%A} {long_date(rnd.due)}" if rnd.due else "as soon as you can"
+    open_headers = [c.header for c in UPDATE_COLUMNS]
+    dropdowns = [c.header for c in UPDATE_COLUMNS if c.kind in (Kind.RAG, Kind.REVIEW_DATE)]
+    return [
+        f"{issued.agency.name}: {rnd.name}, {long_date(rnd.date)}",
+        plan.title,
+        f"Send this return to {send_to} {when}.",
+        f"For each area, fill in the white cells: {_and_list(open_headers)}.",
+        "The grey cells show the plan as agreed, for reference. You cannot change them.",
+        f"Choose {_and_list(dropdowns)} from the list in the cell. "
+        f"You can also type a date, like {example_date(rnd.date)}.",
+        "Save the file as an Excel Workbook (.xlsx) and send it back. "
+        "Do not copy the cells into another file.",
+    ]
+
+
+def _fit(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def manifest_chunks(text: str, limit: int = MANIFEST_CHUNK) -> list[str]:
+    """Cut `text` into pieces of at most `limit` UTF-16 units (what Excel counts)."""
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for ch in text:
+        n = 2 if ord(ch) > 0xFFFF else 1
+        if size + n > limit:
+            chunks.append("".join(current))
+            current, size = [], 0
+        current.append(ch)
+        size += n
+    if current or not chunks:
+        chunks.append("".join(current))
+    return chunks
+
+
+class _Writer:
+    """One return being written: the workbook, its formats and the Return sheet."""
+
+    def __init__(self, wb: xlsxwriter.Workbook, plan: Plan, issued: IssuedReturn) -> None:
+        self.wb = wb
+        self.plan = plan
+        self.issued = issued
+        self.fmt = Formats(wb)
+        # A plain, unwrapped line for the title block, so long lines overflow rather than wrap.
+        self.line = wb.add_format({"font_name": FONT, "font_size": FONT_SIZE})
+        self._date_formats: dict[str, Format] = {}
+        self.ws: Worksheet = wb.add_worksheet(RETURN_SHEET)
+        self.header_row = issued.manifest.header_row - 1  # 0-based
+        self.first_row = self.header_row + 1
+        self.last_row = self.header_row + max(len(issued.areas), 1)
+
+    def put(self, row: int, col: int, text: str, fmt: Format, where: str) -> None:
+        if _utf16_len(text) > EXCEL_CELL_LIMIT:
+            raise ReturnWriteError(
+                f"{where} is longer than Excel allows in one cell ({EXCEL_CELL_LIMIT:,} "
+                "characters). Shorten it in the plan, then issue the return again."
+            )
+        self.ws.write_string(row, col, text, fmt)
+
+    def title_block(self) -> None:
+        lines = title_lines(self.plan, self.issued)
+        if len(lines) >= self.header_row:
+            raise ReturnWriteError(
+                f"The title block needs {len(lines) + 1} rows above the header, but the "
+                f"manifest puts the header at row {self.header_row + 1}."
+            )
+        # Column B, not A: column A is frozen, and Excel clips text at a frozen pane's edge.
+        for r, text in enumerate(lines):
+            self.put(r, 1, text, self.fmt.title if r == 0 else self.line, "The plan title")
+
+    def header(self) -> None:
+        for c, col in enumerate(RETURN_COLUMNS):
+            self.ws.set_column(c, c, col.width)
+            self.ws.write_string(self.header_row, c, col.header, self.fmt.header)
+
+    def open_format(self, severity: str | None, is_date: bool) -> Format:
+        if not is_date:
+            if severity is None:
+                return self.fmt.open
+            return self.fmt.problem if severity == "error" else self.fmt.warning
+        # A date kept from an agency's return shows its day, as it was typed.
+        key = severity or "open"
+        if key not in self._date_formats:
+            extra: dict[str, Any] = {"locked": False, "num_format": "dd/mm/yyyy", "align": "left"}
+            if severity is None:
+                self._date_formats[key] = self.fmt.fill(OPEN, **extra)
+            else:
+                colours, edge = (
+                    (PROBLEM, "#D4351C") if severity == "error" else (WARNING, "#B58840")
+                )
+                self._date_formats[key] = self.fmt.fill(
+                    colours, border=2, border_color=edge, **extra
+                )
+        return self._date_formats[key]
+
+    def open_cell(
+        self, row: int, col: int, value: object, severity: str | None, where: str
+    ) -> None:
+        ws = self.ws
+        if isinstance(value, datetime | date):
+            ws.write_datetime(row, col, value, self.open_format(severity, True))
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            ws.write_number(row, col, value, self.open_format(severity, False))
+        else:
+            text = "" if value is None else str(value)
+            self.put(row, col, text, self.open_format(severity, False), where)
+
+    def rows(
+        self,
+        values: dict[tuple[str, str], object],
+        marks: dict[tuple[str, str], tuple[str, str]],
+    ) -> None:
+        fmt = self.fmt
+        key = self.issued.agency.key
+        for r, area in enumerate(self.issued.areas, start=self.first_row):
+            locked = iter(locked_values(self.plan, area, key))
+            for c, col in enumerate(RETURN_COLUMNS):
+                where = f"Area {area.id}, {col.header}"
+                if not col.is_update:
+                    cell_fmt = fmt.locked_id if col.kind is Kind.ID else fmt.locked
+                    self.put(r, c, next(locked), cell_fmt, where)
+                    continue
+                value = values.get((area.id, col.field), cell_text(self.plan, area, col))
+                mark = marks.get((area.id, col.field))
+                self.open_cell(r, c, value, mark[0] if mark else None, where)
+                if mark:
+                    note = _SEVERITY_PREFIX[mark[0]] + mark[1]
+                    self.ws.write_comment(r, c, note, {"x_scale": 2, "y_scale": 2})
+
+    def validations(self) -> None:
+        plan, ws = self.plan, self.ws
+        first, last = self.first_row, self.last_row
+        ex = example_date(plan.round.date)
+        n_rag = max(len(plan.rag_scale), 1)
+        n_dates = len(review_choices(plan.round.date))
+        for c, col in enumerate(RETURN_COLUMNS):
+            if not col.is_update:
+                continue
+            rule: dict[str, Any] = {
+                "validate": "any",
+                "input_title": _fit(col.header, _TITLE_LIMIT),
+                "input_message": _fit(col.help, _MESSAGE_LIMIT),
+            }
+            if col.kind is Kind.RAG:
+                rule |= {
+                    "validate": "list",
+                    "source": f"={LISTS_SHEET}!$A$1:$A${n_rag}",
+                    "error_type": "stop",
+                    "error_title": _fit(col.header, _TITLE_LIMIT),
+                    "error_message": _fit(
+                        f"Choose {_and_list(list(plan.rag_scale), 'or')} from the list, "
+                        "or leave the cell empty.",
+                        _MESSAGE_LIMIT,
+                    ),
+                }
+            elif col.kind is Kind.REVIEW_DATE:
+                # A list under a "stop" error would refuse a typed date, which is allowed, so
+                # this column warns instead and says plainly that a typed date can be kept.
+                rule |= {
+                    "validate": "list",
+                    "source": f"={LISTS_SHEET}!$B$1:$B${n_dates}",
+                    "error_type": "warning",
+                    "error_title": _fit(col.header, _TITLE_LIMIT),
+                    "error_message": _fit(
+                        f"That is not one of the months in the list. If you typed a date, like "
+                        f"{ex}, that is fine: choose Yes (in LibreOffice, OK) to keep it. "
+                        "Otherwise choose No, then pick a month or Not required.",
+                        _MESSAGE_LIMIT,
+                    ),
+                }
+            ws.data_validation(first, c, last, c, rule)
+            if col.kind is Kind.RAG:
+                self.rag_colours(c)
+        for c, col in enumerate(RETURN_COLUMNS):
+            if not col.is_update and col.kind is Kind.RAG:
+                self.rag_colours(c)
+
+    def rag_colours(self, c: int) -> None:
+        for word, rag_fmt in self.fmt.rag.items():
+            self.ws.conditional_format(
+                self.first_row,
+                c,
+                self.last_row,
+                c,
+                {"type": "cell", "criteria": "==", "value": f'"{word}"', "format": rag_fmt},
+            )
+
+    def finish(self, password: str | None) -> None:
+        ws, plan = self.ws, self.plan
+        ws.freeze_panes(self.first_row, 1)
+        print_setup(
+            ws,
+            title=plan.title,
+            round_name=plan.round.name,
+            marking=plan.protective_marking,
+            repeat_row=self.header_row,
+        )
+        ws.protect(
+            password or "",
+            {
+                "select_locked_cells": True,
+                "select_unlocked_cells": True,
+                "format_columns": True,  # resize columns to read long text
+                "format_rows": True,
+            },
+        )
+        ws.activate()
+
+
+def _check_keys(issued: IssuedReturn, name: str, keys: Iterable[tuple[str, str]]) -> None:
+    ids = {a.id for a in issued.areas}
+    fields = {c.field for c in UPDATE_COLUMNS}
+    for area_id, field in keys:
+        if area_id not in ids or field not in fields:
+            raise ReturnWriteError(
+                f"Cannot set {name} for area {area_id}, field {field}: only the update cells "
+                f"({', '.join(sorted(fields))}) of this return's areas can be set."
+            )
+
+
+def _lists_sheet(wb: xlsxwriter.Workbook, plan: Plan, password: str | None) -> None:
+    ws = wb.add_worksheet(LISTS_SHEET)
+    for r, word in enumerate(plan.rag_scale):
+        ws.write_string(r, 0, word)
+    for r, choice in enumerate(review_choices(plan.round.date)):
+        ws.write_string(r, 1, choice)
+    ws.set_column(0, 1, 18)
+    ws.protect(password or "")
+    ws.hide()
+
+
+def _manifest_sheet(
+    wb: xlsxwriter.Workbook, issued: IssuedReturn, signature: str, password: str | None
+) -> None:
+    ws = wb.add_worksheet(MANIFEST_SHEET)
+    ws.write_string(0, 0, MANIFEST_MARKER)
+    ws.write_string(1, 0, signature)
+    for r, chunk in enumerate(manifest_chunks(to_json(issued.manifest)), start=2):
+        ws.write_string(r, 0, chunk)
+    ws.protect(password or "")
+    # Very hidden: not listed by Excel's Unhide. LibreOffice re-saves it as merely hidden, so
+    # the reader finds this sheet by name.
+    ws.very_hidden()
+
+
+def write_return(
+    plan: Plan,
+    issued: IssuedReturn,
+    signature: str,
+    *,
+    created: datetime,
+    password: str | None = None,
+    values: dict[tuple[str, str], object] | None = None,
+    marks: dict[tuple[str, str], tuple[str, str]] | None = None,
+) -> bytes:
+    """Build one agency's return and give its bytes (the caller writes them atomically).
+
+    `values` replaces what open cells hold, keyed by (area ID, field); `marks` highlights open
+    cells with ("error" | "warning", message) and puts the message in a note on the cell.
+    """
+    values = values or {}
+    marks = marks or {}
+    _check_keys(issued, "a value", values)
+    _check_keys(issued, "a mark", marks)
+    bad = sorted({sev for sev, _ in marks.values()} - set(_SEVERITY_PREFIX))
+    if bad:
+        raise ReturnWriteError(f"Unknown mark severity {bad[0]!r}: use 'error' or 'warning'.")
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False})
+    wb.set_properties(
+        {
+            "title": f"{plan.title}: return",
+            "subject": f"{issued.agency.name}: {plan.round.name}",
+            "author": plan.organisation,
+            "company": plan.organisation,
+            "comments": "Improvement plan return. Made by ipt_excel.",
+            "created": created,
+        }
+    )
+    writer = _Writer(wb, plan, issued)
+    writer.title_block()
+    writer.header()
+    writer.rows(values, marks)
+    writer.validations()
+    writer.finish(password)
+    _lists_sheet(wb, plan, password)
+    _manifest_sheet(wb, issued, signature, password)
+    wb.close()
+    return buf.getvalue()
+
+
+def area_row(issued: IssuedReturn, area: Area) -> int:
+    """The 1-based Excel row an area is written on."""
+    return issued.manifest.header_row + 1 + issued.areas.index(area)

@@ -1,0 +1,215 @@
+"""Pure three-way merge of one accepted return into the master plan.
+
+For each update field of each returned row there are three values: the value as issued to the
+agency (from its signed manifest), the agency's value, and the master's value now. Every
+agency's own update is kept as an AgencyUpdate, and the master's cell is *derived* from this
+round's updates:
+
+- no agency changed the field: the value as issued;
+- one agency changed it: that agency's value;
+- several agencies changed it (a shared area): text fields list each agency's words, labelled,
+  in registry order; RAG is the worst; the review date is the soonest.
+
+Because the derivation depends only on the set of updates, not the order they arrived in,
+independent returns merge to the same master in any order, and merging a return twice changes
+nothing. The master's value is compared with what the derivation gave *before* this return:
+if they differ, the coordinator (or something else) changed the master by hand since issue,
+and a differing agency value is a conflict: not applied, recorded, shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from ipt_excel.dates import parse_review_date
+from ipt_excel.model import UPDATE_FIELDS, AgencyUpdate, Change, Conflict, Plan
+from ipt_excel.summary import worst_rag
+
+
+@dataclass(frozen=True)
+class ReturnedRow:
+    area_id: str
+    issued: Mapping[str, str]  # field -> value as issued (from the manifest)
+    values: Mapping[str, str]  # field -> the agency's value, normalised by validation
+
+    def changed_fields(self) -> tuple[str, ...]:
+        return tuple(f for f in UPDATE_FIELDS if self.values.get(f, "") != self.issued.get(f, ""))
+
+
+@dataclass(frozen=True)
+class AcceptedReturn:
+    """A return that passed every check, reduced to what the merge needs."""
+
+    agency: str  # Agency key
+    round: str
+    file_name: str
+    sha256: str
+    rows: tuple[ReturnedRow, ...]
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    plan: Plan
+    changes: tuple[Change, ...]
+    conflicts: tuple[Conflict, ...]
+    superseded: bool  # the agency had already returned this round; this return replaces it
+
+
+def merge_return(plan: Plan, ret: AcceptedReturn, *, now: datetime) -> MergeResult:
+    """Merge one accepted return into `plan`. Pure: returns a new plan and what happened."""
+    order = {ag.key: i for i, ag in enumerate(plan.agencies)}
+    names = {ag.key: ag.name for ag in plan.agencies}
+    areas = {a.id: a for a in plan.areas}
+    updates = list(plan.agency_updates)
+    changes: list[Change] = []
+    conflicts: list[Conflict] = []
+    superseded = any(u.agency == ret.agency and u.round == ret.round for u in updates)
+
+    for row in ret.rows:
+        area = areas.get(row.area_id)
+        if area is None:
+            # The area left the master after issue; keep the agency's words as a conflict.
+            conflicts.extend(
+                _conflict(ret, row, f, master="(area no longer in the master)", at=now)
+                for f in row.changed_fields()
+            )
+            continue
+        prior = [u for u in updates if u.area_id == area.id and u.round == ret.round]
+        mine = AgencyUpdate(
+            area_id=area.id,
+            agency=ret.agency,
+            round=ret.round,
+            progress=row.values.get("progress", ""),
+            rag=row.values.get("rag", ""),
+            evidence=row.values.get("evidence", ""),
+            next_review=row.values.get("next_review", ""),
+            updated_at=now,
+            source_sha256=ret.sha256,
+            changed=row.changed_fields(),
+        )
+        after_updates = [u for u in prior if u.agency != ret.agency] + [mine]
+        new_values: dict[str, str] = {}
+        for f in UPDATE_FIELDS:
+            base = row.issued.get(f, "")
+            before = _derive(plan, f, base, prior, order, names)
+            after = _derive(plan, f, base, after_updates, order, names)
+            current = getattr(area, f)
+            if after == before or current == after:
+                continue
+            if current != before:
+                if f in mine.changed:
+                    conflicts.append(_conflict(ret, row, f, master=current, at=now))
+                continue
+            new_values[f] = after
+            changes.append(
+                Change(
+                    round=ret.round,
+                    agency=ret.agency,
+                    area_id=area.id,
+                    field=f,
+                    old=current,
+                    new=after,
+                    merged_at=now,
+                    source_file=ret.file_name,
+                    source_sha256=ret.sha256,
+                )
+            )
+        if new_values:
+            areas[area.id] = replace(area, **new_values)  # type: ignore[arg-type]
+        # Keep the agency's own words; a later return from it replaces its earlier one.
+        updates = [u for u in updates if not _same_slot(u, mine)]
+        if mine.changed or any(u.agency == ret.agency for u in prior):
+            updates.append(mine)
+
+    updates.sort(key=lambda u: (u.round, _id_pos(plan, u.area_id), order.get(u.agency, 1 << 30)))
+    new_plan = replace(
+        plan,
+        areas=tuple(areas[a.id] for a in plan.areas),
+        agency_updates=tuple(updates),
+    )
+    return MergeResult(
+        plan=new_plan,
+        changes=tuple(changes),
+        conflicts=tuple(conflicts),
+        superseded=superseded,
+    )
+
+
+def _same_slot(a: AgencyUpdate, b: AgencyUpdate) -> bool:
+    return (a.area_id, a.round, a.agency) == (b.area_id, b.round, b.agency)
+
+
+def _id_pos(plan: Plan, area_id: str) -> int:
+    for i, a in enumerate(plan.areas):
+        if a.id == area_id:
+            return i
+    return 1 << 30
+
+
+def _conflict(
+    ret: AcceptedReturn, row: ReturnedRow, f: str, *, master: str, at: datetime
+) -> Conflict:
+    return Conflict(
+        round=ret.round,
+        agency=ret.agency,
+        area_id=row.area_id,
+        field=f,
+        issued=row.issued.get(f, ""),
+        master=master,
+        theirs=row.values.get(f, ""),
+        found_at=at,
+        source_file=ret.file_name,
+        source_sha256=ret.sha256,
+    )
+
+
+def _derive(
+    plan: Plan,
+    f: str,
+    base: str,
+    updates: list[AgencyUpdate],
+    order: Mapping[str, int],
+    names: Mapping[str, str],
+) -> str:
+    """The master's value for field `f` given this round's updates (see the module docstring)."""
+    contributors = sorted(
+        (u for u in updates if f in u.changed),
+        key=lambda u: (order.get(u.agency, 1 << 30), u.agency),
+    )
+    if not contributors:
+        return base
+    values = [getattr(u, f) for u in contributors]
+    if len(contributors) == 1:
+        return str(values[0])
+    if f == "rag":
+        return worst_rag(plan, values)
+    if f == "next_review":
+        return min(values, key=_review_key)
+    return "\n\n".join(
+        f"{names.get(u.agency, u.agency)}: {v}" for u, v in zip(contributors, values, strict=True)
+    )
+
+
+def _review_key(text: str) -> tuple[int, str]:
+    """Soonest first; 'Not required' and unreadable values last, then by text for stability."""
+    parsed = parse_review_date(text)
+    if parsed is None or parsed.month is None:
+        return (1 << 30, text)
+    m = parsed.month
+    return (m.year * 12 + m.month, text)
+
+
+def merge_all(plan: Plan, returns: list[AcceptedReturn], *, now: datetime) -> MergeResult:
+    """Merge several returns in turn (used by tests and by `ipt merge` with many files)."""
+    changes: list[Change] = []
+    conflicts: list[Conflict] = []
+    superseded = False
+    for ret in returns:
+        result = merge_return(plan, ret, now=now)
+        plan = result.plan
+        changes.extend(result.changes)
+        conflicts.extend(result.conflicts)
+        superseded = superseded or result.superseded
+    return MergeResult(plan, tuple(changes), tuple(conflicts), superseded)
