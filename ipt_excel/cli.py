@@ -186,3 +186,334 @@ def init(
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+# -- issue ----------------------------------------------------------------------------------------
+@app.command()
+def issue(
+    round_name: Annotated[
+        str, typer.Option("--round", help="The round's name, e.g. 'Third review of progress'.")
+    ],
+    round_date: Annotated[str, typer.Option("--date", help="The round's date (YYYY-MM-DD).")],
+    due: Annotated[
+        str | None, typer.Option("--due", help="When returns are due back (YYYY-MM-DD).")
+    ] = None,
+    agency: Annotated[
+        list[str] | None,
+        typer.Option("--agency", help="Issue only to this agency (repeat for several)."),
+    ] = None,
+    password: Annotated[
+        str | None,
+        typer.Option("--password", help="Protect the returns' sheets with this password."),
+    ] = None,
+    workspace: WorkspaceOpt = DEFAULT_WS,
+) -> None:
+    """Write a locked return for each agency and make this the current round.
+
+    Each agency gets only its own areas: the plan text locked, the update cells open, with
+    dropdowns for RAG and the date of next review.
+
+    Examples:
+
+      ipt issue --round "Third review of progress" --date 2012-09-26 --due 2012-09-12
+
+      ipt issue --round "Third review of progress" --date 2012-09-26 --agency Health
+    """
+    from rich.progress import Progress
+
+    with _errors():
+        from ipt_excel.issue import issue_round
+        from ipt_excel.workspace import Workspace
+
+        parsed = _parse_date(round_date, "--date")
+        assert parsed is not None
+        with Progress(transient=True, console=_console(stderr=True)) as bar:
+            task = bar.add_task("Writing returns", total=None)
+            result = issue_round(
+                Workspace(workspace),
+                round_name=round_name,
+                round_date=parsed,
+                due=_parse_date(due, "--due"),
+                agencies=agency,
+                password=password,
+                now=_now(),
+                progress=lambda name: bar.update(task, description=f"Wrote {name}"),
+            )
+    out = _console()
+    out.print(f"Issued “{result.round.name}” ({len(result.files)} returns) to {result.directory}:")
+    for f in result.files:
+        out.print(f"  {f.agency_name}: {f.path} ({f.rows} area(s))")
+    for name in result.skipped:
+        out.print(f"  Skipped {name}: it has no areas in the plan.")
+    out.print(
+        "Send each agency its file. When they come back: ipt check FILE... then ipt merge FILE..."
+    )
+
+
+# -- check ----------------------------------------------------------------------------------------
+FilesArg = Annotated[
+    list[Path], typer.Argument(help="Returned workbooks.", show_default=False, dir_okay=False)
+]
+
+
+@app.command()
+def check(
+    files: FilesArg,
+    workspace: WorkspaceOpt = DEFAULT_WS,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Also write the problems to a .xlsx or .csv.")
+    ] = None,
+    feedback: Annotated[
+        Path,
+        typer.Option("--feedback", help="Where to write feedback workbooks for invalid returns."),
+    ] = Path("feedback"),
+) -> None:
+    """Check returned workbooks without changing anything in the workspace.
+
+    Each file is identified by its signed manifest and every rule is checked; each problem is
+    one row naming the file, sheet and cell and saying what to do. Invalid returns get a
+    feedback workbook to send straight back. Exit code 0 when every file is valid, 1 when
+    any is not.
+
+    Examples:
+
+      ipt check returned/*.xlsx
+
+      ipt check health.xlsx --report problems.xlsx --feedback to-send-back
+    """
+    with _errors():
+        from ipt_excel.check import check_files, write_report
+        from ipt_excel.excel.feedback_writer import write_feedback
+        from ipt_excel.excel.master_reader import read_master
+        from ipt_excel.workspace import Workspace
+
+        ws = Workspace(workspace).require()
+        results = check_files(ws, files)
+        problems = [p for r in results for p in r.problems]
+        written = []
+        plan = read_master(ws.master) if any(not r.valid for r in results) else None
+        for r in results:
+            if not r.valid and plan is not None:
+                path = write_feedback(r, plan, feedback, created=_now())
+                if path is not None:
+                    written.append(path)
+        if report is not None:
+            write_report(results, report)
+    out = _console()
+    if problems:
+        _print_problems(problems)
+    for r in results:
+        verdict = "[green]valid[/]" if r.valid else "[red]not valid[/]"
+        who = f" ({r.agency_name})" if r.agency_name else ""
+        n = sum(1 for p in r.problems if p.is_error)
+        w = len(r.problems) - n
+        out.print(f"{r.file_name}{who}: {verdict}, {n} error(s), {w} warning(s)", markup=True)
+    for path in written:
+        out.print(f"Feedback to send back: {path}")
+    if report is not None:
+        out.print(f"Report: {report}")
+    raise typer.Exit(0 if all(r.valid for r in results) else 1)
+
+
+# -- merge ----------------------------------------------------------------------------------------
+@app.command()
+def merge(
+    files: FilesArg,
+    workspace: WorkspaceOpt = DEFAULT_WS,
+    feedback: Annotated[
+        Path,
+        typer.Option("--feedback", help="Where to write feedback workbooks for rejected returns."),
+    ] = Path("feedback"),
+) -> None:
+    """Check returns and merge every valid one into the master.
+
+    Each changed cell is highlighted in the master with a note of what it was and who
+    changed it; every change is listed on the Changes sheet and kept in the ledger. A value
+    the master changed since issue is not overwritten: it becomes a conflict. Exit code 0
+    when everything merged, 1 when any file was rejected or had conflicts.
+
+    Examples:
+
+      ipt merge returns-back/*.xlsx
+
+      ipt merge health.xlsx -w plan-workspace
+    """
+    from rich.table import Table
+
+    with _errors():
+        from ipt_excel.receive import receive_returns
+        from ipt_excel.workspace import Workspace
+
+        result = receive_returns(Workspace(workspace), files, now=_now(), feedback_dir=feedback)
+    problems = [p for o in result.outcomes for p in o.problems]
+    if problems:
+        _print_problems(problems)
+    table = Table(header_style="bold")
+    for heading in ("File", "Agency", "Outcome", "Changes", "Conflicts", "Detail"):
+        table.add_column(heading, overflow="fold")
+    for o in result.outcomes:
+        table.add_row(o.file_name, o.agency, o.outcome, str(o.changes), str(o.conflicts), o.detail)
+    out = _console()
+    out.print(table)
+    for o in result.outcomes:
+        if o.feedback is not None:
+            out.print(f"Feedback to send back to {o.agency}: {o.feedback}")
+    if result.master is not None:
+        out.print(f"Master updated: {result.master}")
+    else:
+        out.print("The master is unchanged.")
+    raise typer.Exit(0 if result.all_merged else 1)
+
+
+# -- status ---------------------------------------------------------------------------------------
+@app.command()
+def status(workspace: WorkspaceOpt = DEFAULT_WS) -> None:
+    """Show the current round: each agency's return, RAG counts and overdue actions.
+
+    Examples:
+
+      ipt status
+
+      ipt status -w plan-workspace
+    """
+    from rich.table import Table
+
+    with _errors():
+        from ipt_excel.excel.master_reader import read_master
+        from ipt_excel.ledger import Ledger
+        from ipt_excel.status import workspace_status
+        from ipt_excel.workspace import Workspace
+
+        ws = Workspace(workspace).require()
+        plan = read_master(ws.master)
+        with Ledger(ws.ledger_path) as ledger:
+            st = workspace_status(plan, ledger)
+    out = _console()
+    due = f", returns due {st.due:%d %B %Y}" if st.due else ""
+    out.print(f"[bold]{st.round_name}[/] ({st.round_date:%d %B %Y}{due})", markup=True)
+    returns = Table(title="Returns", header_style="bold", title_justify="left")
+    for heading in ("Agency", "State", "Detail"):
+        returns.add_column(heading, overflow="fold")
+    for a in st.agencies:
+        returns.add_row(a.name, a.state, a.detail)
+    if st.agencies:
+        out.print(returns)
+    else:
+        out.print("No returns issued for this round yet. Run: ipt issue --round NAME --date DATE")
+    for title, counts in (("RAG by theme", st.by_theme), ("RAG by agency", st.by_agency)):
+        t = Table(title=title, header_style="bold", title_justify="left")
+        t.add_column("")
+        for label in counts.labels:
+            t.add_column(label, justify="right")
+        for name, by in counts.rows:
+            t.add_row(name, *(str(by.get(label, 0)) for label in counts.labels))
+        out.print(t)
+    totals = Table(title="All areas", header_style="bold", title_justify="left")
+    totals.add_column("RAG")
+    totals.add_column("This round", justify="right")
+    totals.add_column("Last round", justify="right")
+    for label in st.by_theme.labels:
+        last = str(st.previous_counts.get(label, 0)) if st.previous_counts else "–"
+        totals.add_row(label, str(st.counts.get(label, 0)), last)
+    out.print(totals)
+    if st.overdue:
+        out.print(f"[bold]Overdue actions[/] (areas not GREEN): {len(st.overdue)}", markup=True)
+        for area_id, phrases in st.overdue.items():
+            out.print(f"  {area_id}: {phrases}")
+    if st.open_conflicts:
+        out.print(f"Open conflicts: {st.open_conflicts} (see the master's Conflicts sheet)")
+
+
+# -- circulate ------------------------------------------------------------------------------------
+@app.command()
+def circulate(
+    workspace: WorkspaceOpt = DEFAULT_WS,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to write it [default: circulation/<round>.xlsx]."),
+    ] = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also make a PDF through LibreOffice, if installed.")
+    ] = False,
+) -> None:
+    """Write the circulation copy of the master for boards and partners.
+
+    Summary first, every sheet protected read-only, accessible (real tables, RAG in words
+    as well as colour, alt text on the chart), with nothing from the workspace inside.
+
+    Examples:
+
+      ipt circulate
+
+      ipt circulate --pdf --out board-pack/plan.xlsx
+    """
+    with _errors():
+        from ipt_excel.circulate import circulate as make_copy
+        from ipt_excel.workspace import Workspace
+
+        result = make_copy(Workspace(workspace), out=out, pdf=pdf, now=_now())
+    out_console = _console()
+    out_console.print(f"Circulation copy: {result.path}")
+    if result.pdf is not None:
+        out_console.print(f"PDF: {result.pdf}")
+    elif pdf:
+        out_console.print(result.pdf_note)
+
+
+# -- lint -----------------------------------------------------------------------------------------
+@app.command()
+def lint(
+    workspace: WorkspaceOpt = DEFAULT_WS,
+    plan_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan",
+            help="Lint this plan file (.yaml, .xlsx or .csv) instead of the workspace's master.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Find plan-quality problems before a board does.
+
+    Missing RAG ratings, review dates before the round, unreadable completion dates,
+    unknown agencies, names spelt two ways, abbreviations missing from the glossary, text
+    copied between areas, empty assurance measures or outcomes, references to areas that do
+    not exist. Exit code 1 when problems are found.
+
+    Examples:
+
+      ipt lint
+
+      ipt lint --plan templates/banes-2012/plan.yaml
+    """
+    from rich.table import Table
+
+    with _errors():
+        from ipt_excel.lint import lint_plan
+
+        if plan_file is not None:
+            from ipt_excel.master import load_plan_source
+
+            plan = load_plan_source(plan_file)
+            source = str(plan_file)
+        else:
+            from ipt_excel.excel.master_reader import read_master
+            from ipt_excel.workspace import Workspace
+
+            ws = Workspace(workspace).require()
+            plan = read_master(ws.master)
+            source = str(ws.master)
+        findings = lint_plan(plan)
+    out = _console()
+    if not findings:
+        out.print(f"No problems found in {source}.")
+        return
+    table = Table(header_style="bold", show_lines=True)
+    for heading in ("ID", "Field", "Problem", "Suggestion"):
+        table.add_column(heading, overflow="fold")
+    for f in findings:
+        table.add_row(f.area_id or "Whole plan", f.field or "Whole plan", f.problem, f.suggestion)
+    out.print(table)
+    out.print(f"{len(findings)} problem(s) found in {source}.")
+    raise typer.Exit(1)

@@ -85,6 +85,8 @@ PLAN_COLUMNS: tuple[Column, ...] = (
         in_return=Access.LOCKED,
         source_headers=("Date for completion",),
     ),
+    # Each action with its parsed date, where the source lets them be paired (derived).
+    Column("action_dates", "Action dates", 26, Kind.DERIVED),
     Column("assurance", "Assurance measures", 26, Kind.TEXT, "assurance", in_return=Access.LOCKED),
     Column("outcome", "Desired outcome", 24, Kind.TEXT, "outcome", in_return=Access.LOCKED),
     Column(
@@ -213,11 +215,19 @@ def cell_text(plan: Plan, area: Area, column: Column) -> str:
         Kind.ACTIONS: lambda: actions_text(area),
         Kind.AGENCIES: lambda: agencies_text(plan, area.agencies),
         Kind.THEME: lambda: theme_text(plan, area.theme),
-        Kind.DERIVED: lambda: "",
+        Kind.DERIVED: lambda: _derived_text(area, column),
     }
     if column.kind in render:
         return render[column.kind]()
     return str(getattr(area, column.field))
+
+
+def _derived_text(area: Area, column: Column) -> str:
+    if column.key == "action_dates":
+        from ipt_excel.actions import schedule_text
+
+        return schedule_text(area)
+    return ""
 
 
 def header_index(headers: list[str], columns: tuple[Column, ...]) -> dict[str, int]:

@@ -3,7 +3,8 @@
 The plan comes from the workspace's master. Each return is written atomically to
 returns/<round>/<agency>.xlsx; then, in one ledger transaction, the round becomes the current
 round and every issued manifest is recorded with its signature, so a return can be checked
-later against exactly what was sent. The master itself is rewritten by the caller.
+later against exactly what was sent. The master is rewritten for the new round in the same
+transaction, so its change highlights start afresh.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from ipt_excel.errors import UsageError
 from ipt_excel.ledger import IssuedRecord, Ledger
 from ipt_excel.manifest import sign, to_json
+from ipt_excel.master import save_master
 from ipt_excel.model import Round
 from ipt_excel.rounds import plan_round
 from ipt_excel.workspace import Workspace, atomic_write
@@ -106,4 +108,6 @@ def issue_round(
                 ledger.add_round(rnd.name, rnd.slug, rnd.date, rnd.due, now)
                 for record in records:
                     ledger.record_issued(record)
+                # The master moves to the new round: its highlights start afresh.
+                save_master(ws, plan, ledger, reason="issue", now=now)
     return IssueResult(round=rnd, directory=directory, files=tuple(files), skipped=planned.skipped)

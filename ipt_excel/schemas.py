@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from ipt_excel.columns import Column, Kind
+from ipt_excel.dates import Month, parse_review_date
+from ipt_excel.model import EXCEL_CELL_LIMIT, Plan
 from ipt_excel.problems import Problem, Severity, cell_ref
 
 
@@ -152,3 +155,147 @@ def master_rules(
 
 def kinds(columns: Sequence[Column], kind: Kind) -> list[Column]:
     return [c for c in columns if c.kind is kind]
+
+
+# -- a return's rules -----------------------------------------------------------------------------
+GREEN = "GREEN"
+
+
+def normalise_text(text: str) -> str:
+    """Update text as it is merged: line ends made "\n", trailing whitespace removed."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").rstrip()
+
+
+def normalise_rag(text: str) -> str:
+    """A RAG rating as typed in any case or with spaces around it: "  green " -> "GREEN"."""
+    return text.strip().upper()
+
+
+def review_before(text: str, cutoff: date) -> bool:
+    """True when `text` reads as a month or day before `cutoff`. A month counts as on or
+    after the date if it is the date's own month: "June 2012" is not before 26 June 2012."""
+    reading = parse_review_date(text)
+    if reading is None or reading.not_required or reading.month is None:
+        return False
+    if reading.day is not None:
+        return reading.day < cutoff
+    return reading.month < Month.of(cutoff)
+
+
+def excel_length(text: str) -> int:
+    """Length as Excel counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _long_date(d: date) -> str:
+    return f"{d.day} {Month.of(d)}"
+
+
+def _example_date(round_date: date) -> str:
+    month = Month.of(round_date).plus(3)
+    return f"{min(round_date.day, month.last_day.day):02d}/{month.month:02d}/{month.year}"
+
+
+def return_rules(
+    plan: Plan,
+    round_date: date,
+    *,
+    frame: pd.DataFrame,
+    entered: pd.DataFrame | None = None,
+    today: date | None = None,
+) -> dict[str, list[Rule]]:
+    """Rules for the update cells of a return.
+
+    `frame` is the frame being validated (cell texts by column key, indexed by Excel row): the
+    rules that join two columns (a RAG needs progress; GREEN needs evidence) read it.
+    `entered` has the same shape, True where the agency changed the cell from the value as
+    issued. Values the agency did not enter are not its errors: they are only checked for a
+    review date that has passed (a warning, against the later of `round_date` and `today`).
+    `entered=None` treats every cell as entered.
+    """
+    scale = list(plan.rag_scale)
+    allowed = {*scale, ""}
+    words = ", ".join(scale[:-1]) + f" or {scale[-1]}" if len(scale) > 1 else "".join(scale)
+    stale_cutoff = max(round_date, today) if today is not None else round_date
+
+    def was_entered(*keys: str) -> pd.Series:
+        if entered is None:
+            return pd.Series(True, index=frame.index)
+        out = pd.Series(False, index=frame.index)
+        for key in keys:
+            out = out | entered[key].astype(bool)
+        return out
+
+    rag = frame["rag"].map(normalise_rag)
+
+    def filled(key: str) -> pd.Series:
+        return frame[key].map(lambda t: normalise_text(t) != "")
+
+    def fits(s: pd.Series) -> pd.Series:
+        return s.map(lambda t: excel_length(t) <= EXCEL_CELL_LIMIT) | ~was_entered(str(s.name))
+
+    too_long = Rule(
+        "too-long",
+        fits,
+        f"This text is longer than an Excel cell can hold. Shorten it to "
+        f"{EXCEL_CELL_LIMIT:,} characters or fewer.",
+    )
+    rules: dict[str, list[Rule]] = {
+        "rag": [
+            Rule(
+                "rag-in-scale",
+                lambda s: s.map(normalise_rag).isin(allowed) | ~was_entered("rag"),
+                f"'{{value}}' is not a RAG rating. Choose {words} from the list, "
+                "or leave the cell empty.",
+            )
+        ],
+        "progress": [
+            Rule(
+                "progress-required",
+                lambda s: (rag == "") | filled("progress") | ~was_entered("rag", "progress"),
+                "Enter the progress made since the last review. An area with a RAG rating "
+                "needs a progress update.",
+            ),
+            too_long,
+        ],
+        "evidence": [too_long],
+        "next_review": [
+            Rule(
+                "review-date-format",
+                lambda s: (
+                    s.map(lambda t: parse_review_date(t) is not None) | ~was_entered("next_review")
+                ),
+                "'{value}' is not a date of next review. Pick a month from the list, type a "
+                f"date like {_example_date(round_date)}, or pick Not required.",
+            ),
+            Rule(
+                "review-date-past",
+                lambda s: (
+                    ~s.map(lambda t: review_before(t, round_date)) | ~was_entered("next_review")
+                ),
+                f"{{value}} is before this review ({_long_date(round_date)}). Pick "
+                f"{Month.of(round_date)} or a later month, type a date on or after "
+                f"{round_date:%d/%m/%Y}, or pick Not required.",
+            ),
+            Rule(
+                "review-date-stale",
+                lambda s: (
+                    ~s.map(lambda t: review_before(t, stale_cutoff)) | was_entered("next_review")
+                ),
+                "The date of next review, {value}, has passed. Pick the month of the next "
+                "review, type its date, or pick Not required.",
+                severity=Severity.WARNING,
+            ),
+        ],
+    }
+    if plan.evidence_required_for_green and GREEN in scale:
+        rules["evidence"].insert(
+            0,
+            Rule(
+                "evidence-required",
+                lambda s: (rag != GREEN) | filled("evidence") | ~was_entered("rag", "evidence"),
+                "Enter the evidence of impact. An area rated GREEN needs evidence of the "
+                "difference the work has made.",
+            ),
+        )
+    return rules

@@ -25,7 +25,8 @@ from ipt_excel.rounds import (
 def test_one_return_per_agency_with_areas() -> None:
     planned = plan_round(small_plan(), ROUND, agencies=None, issued_at=CREATED)
     assert [r.agency.key for r in planned.returns] == ["A", "B"]
-    assert [[a.id for a in r.areas] for r in planned.returns] == [["1.2", "1.10", "2.1"], ["1.2", "2.2"]]
+    areas = [[a.id for a in r.areas] for r in planned.returns]
+    assert areas == [["1.2", "1.10", "2.1"], ["1.2", "2.2"]]
 
 
 def test_agency_with_no_areas_is_skipped_and_reported() -> None:
@@ -36,7 +37,9 @@ def test_agency_with_no_areas_is_skipped_and_reported() -> None:
     assert named.skipped == ("Police",)
 
 
-@pytest.mark.parametrize("name", ["A", "a", "Children's Social Care", "children’s social  care", "csc"])
+@pytest.mark.parametrize(
+    "name", ["A", "a", "Children's Social Care", "children’s social  care", "csc"]
+)
 def test_agency_named_by_key_name_or_alias_in_any_case(name: str) -> None:
     planned = plan_round(small_plan(), ROUND, agencies=[name], issued_at=CREATED)
     assert [r.agency.key for r in planned.returns] == ["A"]
@@ -82,7 +85,8 @@ def test_locked_values_follow_the_return_columns() -> None:
         expected = "Health Services" if col is SHARED_WITH else cell_text(plan, area, col)
         assert value == expected
     assert values[0] == "1.2"
-    assert "Underpinned by:\n• Audit tool" in values[[c.key for c in LOCKED_COLUMNS].index("actions")]
+    actions = values[[c.key for c in LOCKED_COLUMNS].index("actions")]
+    assert "Underpinned by:\n• Audit tool" in actions
 
 
 def test_manifest_identifies_plan_round_agency_and_layout() -> None:

@@ -50,6 +50,10 @@ REVIEW_MONTHS = 18
 _TITLE_LIMIT = 32
 _MESSAGE_LIMIT = 255
 _SEVERITY_PREFIX = {"error": "Fix this: ", "warning": "Check this: "}
+LINE_HEIGHT = 12.75  # points: one line of 10-point Arial
+MAX_ROW_HEIGHT = 409.0  # Excel's limit, in points
+MIN_DATA_LINES = 2  # room to start typing in an empty update cell
+PAGES_WIDE = 2  # printed width of the Return sheet, in pages
 
 
 class ReturnWriteError(IptError):
@@ -100,6 +104,25 @@ def title_lines(plan: Plan, issued: IssuedReturn) -> list[str]:
 
 def _fit(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def row_height(
+    cells: Iterable[tuple[str, float]], *, bold: bool = False, min_lines: int = 1
+) -> float:
+    """A row height, in points, that shows every line of wrapped text in `cells`.
+
+    Each cell is (text, column width in characters). Heights are set rather than left for
+    the spreadsheet to fit, because LibreOffice does not fit row heights when it opens an
+    .xlsx, which leaves wrapped plan text overlapping the next row on screen and on paper.
+    The estimate errs on the tall side: a little white space is better than hidden text.
+    """
+    lines = min_lines
+    for text, width in cells:
+        # Characters of 10-point Arial per line, less a few lost to wrapping whole words.
+        per_line = max(1, int(width * (1.05 if bold else 1.2)) - 2)
+        n = sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
+        lines = max(lines, n)
+    return min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 3)
 
 
 def _utf16_len(text: str) -> int:
@@ -162,6 +185,8 @@ class _Writer:
         for c, col in enumerate(RETURN_COLUMNS):
             self.ws.set_column(c, c, col.width)
             self.ws.write_string(self.header_row, c, col.header, self.fmt.header)
+        heights = [(col.header, col.width) for col in RETURN_COLUMNS]
+        self.ws.set_row(self.header_row, row_height(heights, bold=True))
 
     def open_format(self, severity: str | None, is_date: bool) -> Format:
         if not is_date:
@@ -204,18 +229,23 @@ class _Writer:
         key = self.issued.agency.key
         for r, area in enumerate(self.issued.areas, start=self.first_row):
             locked = iter(locked_values(self.plan, area, key))
+            texts: list[tuple[str, float]] = []
             for c, col in enumerate(RETURN_COLUMNS):
                 where = f"Area {area.id}, {col.header}"
                 if not col.is_update:
                     cell_fmt = fmt.locked_id if col.kind is Kind.ID else fmt.locked
-                    self.put(r, c, next(locked), cell_fmt, where)
+                    text = next(locked)
+                    texts.append((text, col.width))
+                    self.put(r, c, text, cell_fmt, where)
                     continue
                 value = values.get((area.id, col.field), cell_text(self.plan, area, col))
+                texts.append((value if isinstance(value, str) else "", col.width))
                 mark = marks.get((area.id, col.field))
                 self.open_cell(r, c, value, mark[0] if mark else None, where)
                 if mark:
                     note = _SEVERITY_PREFIX[mark[0]] + mark[1]
                     self.ws.write_comment(r, c, note, {"x_scale": 2, "y_scale": 2})
+            self.ws.set_row(r, row_height(texts, min_lines=MIN_DATA_LINES))
 
     def validations(self) -> None:
         plan, ws = self.plan, self.ws
@@ -285,6 +315,12 @@ class _Writer:
             marking=plan.protective_marking,
             repeat_row=self.header_row,
         )
+        # A return is far wider than a page: one page wide would print at about 40%, too small
+        # to read. Two pages wide, ID repeated, left half then right half of the same rows,
+        # puts the plan text on one page and the agency's updates beside it on the next.
+        ws.fit_to_pages(PAGES_WIDE, 0)
+        ws.repeat_columns(0)
+        ws.print_across()
         ws.protect(
             password or "",
             {

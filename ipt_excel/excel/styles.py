@@ -108,17 +108,30 @@ def print_setup(ws: Any, *, title: str, round_name: str, marking: str, repeat_ro
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     if repeat_row >= 0:
         ws.repeat_rows(repeat_row)
-    mark = header_footer_text(marking)
-    rnd = header_footer_text(round_name)
-    # Excel allows 255 characters in a footer, codes included.
-    room = 255 - len(rnd) - len(mark) - 40
-    footer = f"&L&8{header_footer_text(fit_footer(title, max(room, 20)))}&C&8{rnd}"
-    footer += "&R&8Page &P of &N"
-    if mark:
-        ws.set_header(f'&C&"Arial,Bold"{mark}')
-        footer = f"&L&8{header_footer_text(fit_footer(title, max(room, 20)))}"
-        footer += f'&C&"Arial,Bold"&8{mark}\n{rnd}&R&8Page &P of &N'
-    ws.set_footer(footer)
+    if marking:
+        ws.set_header(fit_code(lambda m: f'&C&"Arial,Bold"{m}', marking))
+    ws.set_footer(footer_text(title, round_name, marking))
+
+
+FOOTER_LIMIT = 255  # Excel refuses a header or footer longer than this, codes included
+
+
+def fit_code(build: Any, text: str) -> str:
+    """Shorten `text` until the escaped header/footer code built from it fits Excel's limit."""
+    cut = len(text)
+    while True:
+        code: str = build(header_footer_text(fit_footer(text, cut)))
+        if len(code) <= FOOTER_LIMIT or cut <= 1:
+            return code
+        cut -= max(1, (len(code) - FOOTER_LIMIT) // 2)
+
+
+def footer_text(title: str, round_name: str, marking: str) -> str:
+    """Title on the left, the marking and round in the middle, page numbers on the right."""
+    middle = header_footer_text(round_name[:60])
+    if marking:
+        middle = f"{header_footer_text(marking[:40])}\n{middle}"
+    return fit_code(lambda t: f"&L&8{t}&C&8{middle}&R&8Page &P of &N", title)
 
 
 LINE_POINTS = 12.75  # one line of 10-point Arial

@@ -126,7 +126,7 @@ def test_missing_file_names_the_folder(tmp_path: Path) -> None:
     assert str(tmp_path) in error.message
 
 
-def test_missing_parent_folder(tmp_path: Path, good: Path) -> None:
+def test_missing_parent_folder(good: Path) -> None:
     # A file used as a folder: the operating system says "not a directory".
     assert refusal(good / "return.xlsx").reason == "missing"
 

@@ -1,0 +1,297 @@
+"""The master's list sheets, and real Excel tables for every sheet that holds one.
+
+Agency updates, Changes, Conflicts, Agencies, Glossary, Details and the hidden Lists sheet.
+Shared by the master and by its circulation copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from ipt_excel.columns import PLAN_COLUMNS
+from ipt_excel.excel.styles import Formats
+from ipt_excel.model import Change, Conflict, Plan
+
+PLAN_SHEET = "Plan"
+SUMMARY_SHEET = "Summary"
+UPDATES_SHEET = "Agency updates"
+CHANGES_SHEET = "Changes"
+CONFLICTS_SHEET = "Conflicts"
+AGENCIES_SHEET = "Agencies"
+GLOSSARY_SHEET = "Glossary"
+DETAILS_SHEET = "Details"
+LISTS_SHEET = "Lists"
+
+
+CHANGES_HEADERS = (
+    "Merged at",
+    "Round",
+    "Agency",
+    "ID",
+    "Field",
+    "Old value",
+    "New value",
+    "Source file",
+    "SHA-256",
+    "Superseded",
+)
+CONFLICTS_HEADERS = (
+    "Found at",
+    "Round",
+    "Agency",
+    "ID",
+    "Field",
+    "Value as issued",
+    "Value in master",
+    "Value sent by agency",
+    "Source file",
+)
+UPDATES_HEADERS = (
+    "ID",
+    "Agency",
+    "Round",
+    "Progress",
+    "RAG",
+    "Evidence of impact",
+    "Date of next review",
+    "Updated at",
+    "Fields updated",
+)
+AGENCIES_HEADERS = ("Key", "Name", "Other names", "Contact e-mail", "Areas")
+GLOSSARY_HEADERS = ("Term", "Meaning")
+FIELD_HEADERS = {c.field: c.header for c in PLAN_COLUMNS if c.is_update}
+
+# The Details sheet is label/value rows; the reader reads them back by label.
+DETAIL_LABELS = (
+    "Title",
+    "Organisation",
+    "Inspection",
+    "Status",
+    "Round",
+    "Round date",
+    "Returns due",
+    "Signed off by",
+    "Role",
+    "Protective marking",
+    "Coordinator e-mail",
+    "RAG scale",
+    "Evidence required for GREEN",
+)
+
+
+def add_table(
+    ws: Worksheet,
+    fmt: Formats,
+    headers: Sequence[str],
+    n_rows: int,
+    *,
+    first_row: int = 0,
+    name: str = "",
+    autofilter: bool = True,
+) -> None:
+    """A real Excel table (with its header row) from `first_row`, with `n_rows` data rows.
+
+    Screen readers announce table headers, and the accessibility rules for published
+    spreadsheets ask for real tables rather than ranges that merely look like them.
+    """
+    ws.add_table(
+        first_row,
+        0,
+        first_row + max(n_rows, 1),  # Excel needs at least one data row in a table
+        len(headers) - 1,
+        {
+            "name": name or "".join(ch for ch in ws.get_name().title() if ch.isalnum()) + "Table",
+            "style": None,
+            "autofilter": autofilter,
+            "columns": [{"header": h, "header_format": fmt.header} for h in headers],
+        },
+    )
+
+
+def write_table_sheet(
+    ws: Worksheet,
+    fmt: Formats,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    widths: Sequence[float],
+) -> None:
+    """A list sheet: a real table with a bold header, wrapped text and a frozen header."""
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, w)
+    add_table(ws, fmt, headers, len(rows))
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row):
+            if isinstance(value, datetime):
+                ws.write_datetime(r, c, value, fmt.datetime)
+            else:
+                ws.write_string(r, c, "" if value is None else str(value), fmt.text)
+    ws.freeze_panes(1, 0)
+
+
+def updates_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan) -> None:
+    ws = wb.add_worksheet(UPDATES_SHEET)
+    rows = [
+        (
+            u.area_id,
+            u.agency,
+            u.round,
+            u.progress,
+            u.rag,
+            u.evidence,
+            u.next_review,
+            u.updated_at,
+            ", ".join(FIELD_HEADERS[f] for f in u.changed),
+        )
+        for u in plan.agency_updates
+    ]
+    write_table_sheet(ws, fmt, UPDATES_HEADERS, rows, (8, 14, 22, 60, 10, 40, 16, 18, 24))
+
+
+def changes_sheet(
+    wb: xlsxwriter.Workbook,
+    fmt: Formats,
+    plan: Plan,
+    changes: tuple[Change, ...],
+    *,
+    circulation: bool = False,
+) -> None:
+    ws = wb.add_worksheet(CHANGES_SHEET)
+    names = {a.key: a.name for a in plan.agencies}
+    if circulation:
+        # Boards need who changed what and when; file names and hashes stay in the workspace.
+        public = [
+            (
+                ch.merged_at,
+                ch.round,
+                names.get(ch.agency, ch.agency),
+                ch.area_id,
+                FIELD_HEADERS.get(ch.field, ch.field),
+                ch.old,
+                ch.new,
+            )
+            for ch in changes
+            if not ch.superseded
+        ]
+        write_table_sheet(ws, fmt, CHANGES_HEADERS[:7], public, (17, 22, 20, 8, 18, 50, 50))
+        return
+    rows = [
+        (
+            ch.merged_at,
+            ch.round,
+            ch.agency,
+            ch.area_id,
+            FIELD_HEADERS.get(ch.field, ch.field),
+            ch.old,
+            ch.new,
+            ch.source_file,
+            ch.source_sha256,
+            "Yes" if ch.superseded else "",
+        )
+        for ch in changes
+    ]
+    write_table_sheet(ws, fmt, CHANGES_HEADERS, rows, (17, 22, 12, 8, 18, 40, 40, 24, 20, 10))
+
+
+def conflicts_sheet(
+    wb: xlsxwriter.Workbook,
+    fmt: Formats,
+    conflicts: tuple[Conflict, ...],
+    *,
+    circulation: bool = False,
+) -> None:
+    ws = wb.add_worksheet(CONFLICTS_SHEET)
+    if circulation:
+        public = [
+            (
+                c.found_at,
+                c.round,
+                c.agency,
+                c.area_id,
+                FIELD_HEADERS.get(c.field, c.field),
+                c.issued,
+                c.master,
+                c.theirs,
+            )
+            for c in conflicts
+        ]
+        write_table_sheet(ws, fmt, CONFLICTS_HEADERS[:8], public, (17, 22, 12, 8, 18, 36, 36, 36))
+        return
+    rows = [
+        (
+            c.found_at,
+            c.round,
+            c.agency,
+            c.area_id,
+            FIELD_HEADERS.get(c.field, c.field),
+            c.issued,
+            c.master,
+            c.theirs,
+            c.source_file,
+        )
+        for c in conflicts
+    ]
+    write_table_sheet(ws, fmt, CONFLICTS_HEADERS, rows, (17, 22, 12, 8, 18, 36, 36, 36, 24))
+
+
+def agencies_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan) -> None:
+    ws = wb.add_worksheet(AGENCIES_SHEET)
+    rows = [
+        (
+            a.key,
+            a.name,
+            "\n".join(a.aliases),
+            a.email,
+            ", ".join(ar.id for ar in plan.areas_for(a.key)),
+        )
+        for a in plan.agencies
+    ]
+    write_table_sheet(ws, fmt, AGENCIES_HEADERS, rows, (12, 40, 40, 28, 30))
+
+
+def glossary_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan) -> None:
+    ws = wb.add_worksheet(GLOSSARY_SHEET)
+    rows = [(g.term, g.meaning) for g in plan.glossary]
+    write_table_sheet(ws, fmt, GLOSSARY_HEADERS, rows, (14, 70))
+
+
+def detail_values(plan: Plan) -> tuple[str, ...]:
+    return (
+        plan.title,
+        plan.organisation,
+        plan.inspection,
+        plan.status,
+        plan.round.name,
+        plan.round.date.isoformat(),
+        plan.round.due.isoformat() if plan.round.due else "",
+        plan.sign_off_name,
+        plan.sign_off_role,
+        plan.protective_marking,
+        plan.coordinator_email,
+        ", ".join(plan.rag_scale),
+        "Yes" if plan.evidence_required_for_green else "No",
+    )
+
+
+def details_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan) -> None:
+    ws = wb.add_worksheet(DETAILS_SHEET)
+    ws.set_column(0, 0, 26)
+    ws.set_column(1, 1, 100)
+    ws.write_string(0, 0, "Detail", fmt.header)
+    ws.write_string(0, 1, "Value", fmt.header)
+    rows: list[tuple[str, str]] = list(zip(DETAIL_LABELS, detail_values(plan), strict=True))
+    rows += [(f"Theme {t.id}", t.title) for t in plan.themes]
+    rows += [("Note", n) for n in plan.notes]
+    for r, (label, value) in enumerate(rows, start=1):
+        ws.write_string(r, 0, label, fmt.label)
+        ws.write_string(r, 1, value, fmt.plain)
+
+
+def lists_sheet(wb: xlsxwriter.Workbook, plan: Plan) -> None:
+    ws = wb.add_worksheet(LISTS_SHEET)
+    for r, word in enumerate(plan.rag_scale):
+        ws.write_string(r, 0, word)
+    ws.hide()

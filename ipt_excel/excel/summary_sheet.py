@@ -1,0 +1,143 @@
+"""The Summary sheet: RAG counts by theme and by agency, last round, returns, and a chart.
+
+Every block is a real Excel table with a header row, so the sheet reads well aloud.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from ipt_excel.excel.sheets import SUMMARY_SHEET, add_table
+from ipt_excel.excel.styles import RAG_COLOURS, Formats, print_setup
+from ipt_excel.model import Plan
+from ipt_excel.summary import RagCounts, counts_by_agency, counts_by_theme, overdue_areas
+
+if TYPE_CHECKING:
+    from ipt_excel.excel.master_writer import MasterExtras
+
+NO_RATING_COLOUR = "#B1B4B6"
+
+
+def _block(
+    ws: Worksheet,
+    fmt: Formats,
+    row: int,
+    title: str,
+    name: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str | int]],
+) -> int:
+    """A titled table at `row`. Returns the last row used."""
+    ws.write_string(row, 0, title, fmt.subtitle)
+    add_table(ws, fmt, headers, len(rows), first_row=row + 1, name=name, autofilter=False)
+    for r, values in enumerate(rows, start=row + 2):
+        for c, value in enumerate(values):
+            if isinstance(value, int):
+                ws.write_number(r, c, value, fmt.text)
+            else:
+                ws.write_string(r, c, value, fmt.text)
+    return row + 1 + max(len(rows), 1)
+
+
+def _count_rows(counts: RagCounts) -> list[list[str | int]]:
+    return [
+        [name, *(by.get(label, 0) for label in counts.labels), sum(by.values())]
+        for name, by in counts.rows
+    ]
+
+
+def summary_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, extras: MasterExtras) -> None:
+    ws = wb.add_worksheet(SUMMARY_SHEET)
+    ws.set_column(0, 0, 48)
+    ws.set_column(1, 8, 12)
+    ws.write_string(0, 0, plan.title, fmt.title)
+    ws.write_string(1, 0, f"{plan.round.name}, {plan.round.date:%d %B %Y}", fmt.subtitle)
+    themes = counts_by_theme(plan)
+    agencies = counts_by_agency(plan)
+    labels = list(themes.labels)
+    t_first = 5  # first data row of the theme table (title at 3, header at 4)
+    t_last = _block(
+        ws,
+        fmt,
+        3,
+        "RAG ratings by theme",
+        "RagByTheme",
+        ["Theme", *labels, "Total"],
+        _count_rows(themes),
+    )
+    a_last = _block(
+        ws,
+        fmt,
+        t_last + 2,
+        "RAG ratings by agency",
+        "RagByAgency",
+        ["Agency", *labels, "Total"],
+        _count_rows(agencies),
+    )
+    last_round = extras.previous_counts
+    totals: list[list[str | int]] = [
+        [label, themes.total(label), last_round.get(label, 0) if last_round else "–"]
+        for label in labels
+    ]
+    end = _block(
+        ws, fmt, a_last + 2, "All areas", "AllAreas", ["RAG", "This round", "Last round"], totals
+    )
+    overdue = overdue_areas(plan, extras.today or plan.round.date)
+    figures: list[list[str | int]] = [
+        ["Areas with overdue actions (not GREEN)", len(overdue)],
+        [
+            "Changes this round",
+            sum(1 for c in extras.changes if c.round == plan.round.name and not c.superseded),
+        ],
+        ["Open conflicts", len(extras.conflicts)],
+    ]
+    end = _block(ws, fmt, end + 2, "This round", "ThisRound", ["Measure", "Number"], figures)
+    if extras.returns:
+        returns = [list(r) for r in extras.returns]
+        ws.set_column(2, 2, 12)
+        end = _block(
+            ws,
+            fmt,
+            end + 2,
+            "Returns this round",
+            "Returns",
+            ["Agency", "State", "Detail"],
+            returns,
+        )
+
+    chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
+    for c, label in enumerate(labels, start=1):
+        chart.add_series(
+            {
+                "name": [SUMMARY_SHEET, 4, c],
+                "categories": [SUMMARY_SHEET, t_first, 0, t_first + len(themes.rows) - 1, 0],
+                "values": [SUMMARY_SHEET, t_first, c, t_first + len(themes.rows) - 1, c],
+                "fill": {"color": RAG_COLOURS.get(label, (NO_RATING_COLOUR, ""))[0]},
+                "border": {"color": "#0B0C0C"},
+            }
+        )
+    chart.set_title({"name": "RAG ratings by theme"})
+    chart.set_x_axis({"name": "Areas for improvement"})
+    chart.set_legend({"position": "bottom"})
+    ws.insert_chart(
+        3,
+        len(labels) + 3,
+        chart,
+        {
+            "x_scale": 1.3,
+            "y_scale": 1.1,
+            "description": "Stacked bar chart of the number of areas for improvement in each "
+            "theme by RAG rating. The same figures are in the table 'RAG ratings by theme'.",
+        },
+    )
+    print_setup(
+        ws,
+        title=plan.title,
+        round_name=plan.round.name,
+        marking=plan.protective_marking,
+        repeat_row=-1,
+    )
