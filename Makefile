@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/ipt demo --workspace workbooks
+	$(BIN)/ipt demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -77,28 +77,44 @@ def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
 
 
-def _print_problems(problems: list[Problem]) -> None:
-    from rich.table import Table
+WARNING_SUMMARIES = {
+    "no-update": "no update given for",
+    "review-date-stale": "the date of next review has passed for",
+}
 
-    table = Table(show_lines=False, header_style="bold")
-    for heading in (
-        "File",
-        "Sheet",
-        "Cell",
-        "ID",
-        "Column",
-        "Severity",
-        "Rule",
-        "Value",
-        "What to do",
-    ):
-        table.add_column(heading, overflow="fold")
+
+def _print_problems(problems: list[Problem]) -> None:
+    """Errors one short line each; warnings one line per kind. Grouped by file.
+
+    Every row, warnings included, is in the --report file.
+    """
+    from rich.markup import escape
+
+    out = _console()
+    files: dict[str, list[Problem]] = {}
     for p in problems:
-        value = p.value if len(p.value) <= 40 else p.value[:39] + "…"
-        table.add_row(
-            p.file, p.sheet, p.cell, p.area_id, p.column, str(p.severity), p.rule, value, p.message
-        )
-    _console().print(table)
+        files.setdefault(p.file, []).append(p)
+    for name, rows in files.items():
+        out.print(f"[bold]{escape(name)}[/]", markup=True)
+        for p in rows:
+            if not p.is_error:
+                continue
+            where = " ".join(
+                x for x in (f"{p.sheet}!{p.cell}" if p.cell else p.sheet, p.column) if x
+            )
+            place = f" {escape(where)}:" if where else ""
+            out.print(f"  [red]error[/]{place} {escape(p.message)}", markup=True)
+        by_rule: dict[str, list[Problem]] = {}
+        for p in rows:
+            if not p.is_error:
+                by_rule.setdefault(p.rule, []).append(p)
+        for rule, group in by_rule.items():
+            ids = ", ".join(dict.fromkeys(p.area_id for p in group if p.area_id))
+            what = WARNING_SUMMARIES.get(rule)
+            text = f"{what} {ids}" if what and ids else group[0].message
+            if len(group) > 1 and not what:
+                text += f" (and {len(group) - 1} more like it)"
+            out.print(f"  [yellow]warning[/] {escape(text)}", markup=True)
 
 
 def _version(value: bool) -> None:
@@ -283,11 +299,12 @@ def check(
     """
     with _errors():
         from ipt_excel.check import check_files, write_report
-        from ipt_excel.excel.feedback_writer import write_feedback
+        from ipt_excel.excel.feedback_writer import check_feedback_dir, write_feedback
         from ipt_excel.excel.master_reader import read_master
         from ipt_excel.workspace import Workspace
 
         ws = Workspace(workspace).require()
+        check_feedback_dir(feedback, ws)
         results = check_files(ws, files)
         problems = [p for r in results for p in r.problems]
         written = []
@@ -517,3 +534,43 @@ def lint(
     out.print(table)
     out.print(f"{len(findings)} problem(s) found in {source}.")
     raise typer.Exit(1)
+
+
+# -- demo -----------------------------------------------------------------------------------------
+@app.command()
+def demo(
+    workspace: Annotated[
+        Path,
+        typer.Option("--workspace", "-w", help="Folder for the demo; rebuilt on every run."),
+    ] = Path("workbooks/demo"),
+) -> None:
+    """Run one whole review round on the bundled example plan, start to finish.
+
+    Creates a workspace, issues the next round to every agency, plays several agencies
+    filling in their returns (one with mistakes, one that edited locked text), checks and
+    merges them, and writes the circulation copy. Same input, same output.
+
+    Examples:
+
+      ipt demo
+
+      ipt demo --workspace /tmp/ipt-demo
+    """
+    with _errors():
+        from ipt_excel.demo import run_demo
+
+        err = _console(stderr=True)
+        result = run_demo(workspace, progress=lambda text: err.print(f"· {text}"))
+    out = _console()
+    for line in result.lines:
+        out.print(line, markup=False)
+    out.print(
+        "\nWhere everything is:\n"
+        f"  Master plan:        {result.master}\n"
+        f"  Circulation copy:   {result.circulation}\n"
+        f"  Returns issued:     {result.returns_dir}\n"
+        f"  Returns received:   {result.inbox}\n"
+        f"  Feedback to send:   {result.feedback}\n"
+        f"Next: ipt status -w {result.workspace}",
+        markup=False,
+    )

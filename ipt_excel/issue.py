@@ -73,7 +73,8 @@ def issue_round(
         with Ledger(ws.ledger_path) as ledger:
             _check_round(ws, ledger, rnd)
             plan = replace(read_master(ws.master), round=rnd)
-            planned = plan_round(plan, rnd, agencies=agencies, issued_at=now)
+            # An empty list (a CLI option given no times) means every agency, as None does.
+            planned = plan_round(plan, rnd, agencies=agencies or None, issued_at=now)
             if not planned.returns:
                 raise UsageError(
                     "No return was written: none of the agencies has any areas in the plan. "

@@ -116,7 +116,9 @@ class InitResult:
     plan: Plan
 
 
-def init_workspace(root: Path, plan: Plan, *, force: bool, now: datetime) -> InitResult:
+def init_workspace(
+    root: Path, plan: Plan, *, force: bool, now: datetime, key: bytes | None = None
+) -> InitResult:
     """Create the workspace folder, its signing key, its ledger and the first master."""
     ws = Workspace(root)
     if ws.master.exists() and not force:
@@ -127,7 +129,7 @@ def init_workspace(root: Path, plan: Plan, *, force: bool, now: datetime) -> Ini
     root.mkdir(parents=True, exist_ok=True)
     with ws.locked():
         if not ws.key_path.exists():
-            ws.create_key()
+            ws.create_key(key)
         with Ledger(ws.ledger_path) as ledger:
             ledger.add_round(plan.round.name, plan.round.slug, plan.round.date, plan.round.due, now)
             save_master(ws, plan, ledger, reason="init", now=now)

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ipt_excel.check import CheckResult, check_files
-from ipt_excel.excel.feedback_writer import write_feedback
+from ipt_excel.excel.feedback_writer import check_feedback_dir, write_feedback
 from ipt_excel.excel.master_reader import read_master
 from ipt_excel.ledger import Ledger
 from ipt_excel.master import save_master
@@ -78,6 +78,7 @@ def receive_returns(
     progress: Callable[[str], None] | None = None,
 ) -> ReceiveResult:
     ws.require()
+    check_feedback_dir(feedback_dir, ws)  # before any work: a bad folder stops at once
     with ws.locked():
         results = check_files(ws, paths, today=today)
         plan = read_master(ws.master)

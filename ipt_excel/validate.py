@@ -1,8 +1,8 @@
 """Validate one returned workbook, as read, against what was issued. Pure: no I/O, no Excel.
 
 The caller (check.py) reads the file, the workspace key, the ledger and the master, and passes
-plain data in. The checks run in this order, and the first four stop at their first problem,
-because nothing after them can be trusted:
+plain data in. The checks run in this order; a problem in step 1 or 2 ends the check there,
+because nothing after it could be trusted:
 
 1. identity: a manifest sheet ("no-manifest"), a readable manifest ("manifest-damaged"), a
    signature made with this workspace's key ("signature"), the current round ("stale-round"),
@@ -130,6 +130,27 @@ def normalise(field_name: str, text: str) -> str:
     return normalise_text(text)
 
 
+def no_manifest_message(file_name: str) -> str:
+    return (
+        f"{file_name} is not a return issued by this workspace: it is a blank template or "
+        f"another spreadsheet. Find the return you were sent, fill it in and send it back."
+    )
+
+
+def file_problem(file_name: str, rule: str, message: str, agency: str = "") -> Problem:
+    """A problem with a whole file: no sheet, no cell."""
+    return Problem(
+        file=file_name,
+        sheet="",
+        cell="",
+        column="",
+        rule=rule,
+        value="",
+        message=message,
+        agency=agency,
+    )
+
+
 def with_issued(area: Area, issued: Mapping[str, str]) -> Area:
     """The area with its update fields as issued (shown locked as "... at last review")."""
     return replace(
@@ -181,18 +202,7 @@ class _Validator:
 
     # -- helpers ---------------------------------------------------------------------------------
     def whole(self, rule: str, message: str) -> _Stop:
-        self.problems.append(
-            Problem(
-                file=self.data.file_name,
-                sheet="",
-                cell="",
-                column="",
-                rule=rule,
-                value="",
-                message=message,
-                agency=self.agency_name,
-            )
-        )
+        self.problems.append(file_problem(self.data.file_name, rule, message, self.agency_name))
         return _Stop()
 
     def at(
@@ -225,11 +235,7 @@ class _Validator:
     def identify(self) -> tuple[Manifest, Agency]:
         data, name = self.data, self.data.file_name
         if not data.has_manifest_sheet:
-            raise self.whole(
-                "no-manifest",
-                f"{name} is not a return issued by this workspace: it is a blank template or "
-                f"another spreadsheet. Find the return you were sent, fill it in and send it back.",
-            )
+            raise self.whole("no-manifest", no_manifest_message(name))
         m = data.manifest
         if m is None:
             raise self.whole(

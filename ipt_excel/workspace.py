@@ -88,9 +88,10 @@ class Workspace:
         return self
 
     # -- the signing key -------------------------------------------------------------------
-    def create_key(self) -> bytes:
+    def create_key(self, key: bytes | None = None) -> bytes:
+        """Create the signing key: random, unless one is given (the demo's fixed key)."""
         self.internal.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_bytes(KEY_BYTES)
+        key = key or secrets.token_bytes(KEY_BYTES)
         fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(key.hex().encode("ascii"))

@@ -139,6 +139,10 @@ def test_named_agencies_only(ws: Workspace) -> None:
         assert [r.agency for r in ledger.issued(ROUND)] == ["B"]
 
 
+def test_an_empty_agency_list_means_every_agency(ws: Workspace) -> None:
+    assert [f.agency for f in _issue(ws, agencies=[]).files] == ["A", "B"]
+
+
 def test_unknown_agency_writes_nothing(ws: Workspace) -> None:
     with pytest.raises(UsageError, match="Did you mean 'Health'"):
         _issue(ws, agencies=["Helth"])

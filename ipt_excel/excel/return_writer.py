@@ -31,11 +31,13 @@ from ipt_excel.errors import IptError
 from ipt_excel.excel.styles import (
     FONT,
     FONT_SIZE,
+    LINE_POINTS,
     OPEN,
     PROBLEM,
     WARNING,
     Formats,
     print_setup,
+    row_height,
 )
 from ipt_excel.manifest import to_json
 from ipt_excel.model import EXCEL_CELL_LIMIT, Area, Plan
@@ -50,8 +52,6 @@ REVIEW_MONTHS = 18
 _TITLE_LIMIT = 32
 _MESSAGE_LIMIT = 255
 _SEVERITY_PREFIX = {"error": "Fix this: ", "warning": "Check this: "}
-LINE_HEIGHT = 12.75  # points: one line of 10-point Arial
-MAX_ROW_HEIGHT = 409.0  # Excel's limit, in points
 MIN_DATA_LINES = 2  # room to start typing in an empty update cell
 PAGES_WIDE = 2  # printed width of the Return sheet, in pages
 
@@ -104,25 +104,6 @@ def title_lines(plan: Plan, issued: IssuedReturn) -> list[str]:
 
 def _fit(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def row_height(
-    cells: Iterable[tuple[str, float]], *, bold: bool = False, min_lines: int = 1
-) -> float:
-    """A row height, in points, that shows every line of wrapped text in `cells`.
-
-    Each cell is (text, column width in characters). Heights are set rather than left for
-    the spreadsheet to fit, because LibreOffice does not fit row heights when it opens an
-    .xlsx, which leaves wrapped plan text overlapping the next row on screen and on paper.
-    The estimate errs on the tall side: a little white space is better than hidden text.
-    """
-    lines = min_lines
-    for text, width in cells:
-        # Characters of 10-point Arial per line, less a few lost to wrapping whole words.
-        per_line = max(1, int(width * (1.05 if bold else 1.2)) - 2)
-        n = sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
-        lines = max(lines, n)
-    return min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 3)
 
 
 def _utf16_len(text: str) -> int:
@@ -186,7 +167,7 @@ class _Writer:
             self.ws.set_column(c, c, col.width)
             self.ws.write_string(self.header_row, c, col.header, self.fmt.header)
         heights = [(col.header, col.width) for col in RETURN_COLUMNS]
-        self.ws.set_row(self.header_row, row_height(heights, bold=True))
+        self.ws.set_row(self.header_row, row_height(heights))
 
     def open_format(self, severity: str | None, is_date: bool) -> Format:
         if not is_date:
@@ -245,7 +226,8 @@ class _Writer:
                 if mark:
                     note = _SEVERITY_PREFIX[mark[0]] + mark[1]
                     self.ws.write_comment(r, c, note, {"x_scale": 2, "y_scale": 2})
-            self.ws.set_row(r, row_height(texts, min_lines=MIN_DATA_LINES))
+            # Heights are set because LibreOffice does not fit rows to wrapped text on opening.
+            self.ws.set_row(r, max(row_height(texts), MIN_DATA_LINES * LINE_POINTS + 4))
 
     def validations(self) -> None:
         plan, ws = self.plan, self.ws

@@ -114,6 +114,7 @@ def print_setup(ws: Any, *, title: str, round_name: str, marking: str, repeat_ro
 
 
 FOOTER_LIMIT = 255  # Excel refuses a header or footer longer than this, codes included
+FOOTER_TITLE = 90  # characters of the plan title that fit left of the footer's middle
 
 
 def fit_code(build: Any, text: str) -> str:
@@ -131,7 +132,9 @@ def footer_text(title: str, round_name: str, marking: str) -> str:
     middle = header_footer_text(round_name[:60])
     if marking:
         middle = f"{header_footer_text(marking[:40])}\n{middle}"
-    return fit_code(lambda t: f"&L&8{t}&C&8{middle}&R&8Page &P of &N", title)
+    # A long plan title would run into the middle section: keep it to what fits beside it.
+    short = fit_footer(title, FOOTER_TITLE)
+    return fit_code(lambda t: f"&L&8{t}&C&8{middle}&R&8Page &P of &N", short)
 
 
 LINE_POINTS = 12.75  # one line of 10-point Arial
@@ -146,7 +149,7 @@ def row_height(cells: list[tuple[str, float]]) -> float:
     """
     lines = 1
     for text, width in cells:
-        per_line = max(width * 1.3 - 1, 1)
+        per_line = max(width * 1.25 - 2, 1)
         n = sum(max(1, -(-len(part) // int(per_line))) for part in text.split("\n"))
         lines = max(lines, n)
     return min(lines * LINE_POINTS + 4, MAX_ROW_POINTS)

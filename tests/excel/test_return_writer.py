@@ -21,8 +21,8 @@ from ipt_excel.excel.return_writer import (
     MANIFEST_MARKER,
     MANIFEST_SHEET,
     ReturnWriteError,
+    area_row,
     manifest_chunks,
-    row_height,
     write_return,
 )
 from ipt_excel.excel.styles import LOCKED, OPEN, PROBLEM, WARNING
@@ -182,6 +182,12 @@ def test_one_row_per_area_in_order_then_nothing(data: bytes) -> None:
     assert [ws[f"A{r}"].value for r in range(FIRST, FIRST + 3)] == ["1.2", "1.10", "2.1"]
 
 
+def test_area_row_is_where_the_area_was_written(ws: Worksheet) -> None:
+    issued = issued_for(small_plan())
+    for area in issued.areas:
+        assert ws[f"A{area_row(issued, area)}"].value == area.id
+
+
 def test_ids_are_strings(ws: Worksheet) -> None:
     cell = ws[f"A{FIRST + 1}"]
     assert cell.value == "1.10" and cell.data_type == "s"
@@ -315,12 +321,6 @@ def test_rows_are_tall_enough_for_their_text(ws: Worksheet) -> None:
     assert all(h is not None and 25 <= h <= 409 for h in heights.values()), heights
     # 1.2's Actions cell has four lines (action, a heading, two bullets): at least that tall.
     assert heights[FIRST] >= 4 * 12.75
-
-
-def test_row_height_estimate() -> None:
-    assert row_height([("", 10)]) == pytest.approx(12.75 + 3)
-    assert row_height([("a\nb\nc", 40), ("x" * 10, 8)]) == pytest.approx(3 * 12.75 + 3)
-    assert row_height([("word " * 2000, 50)]) == 409
 
 
 def test_marking_in_header_and_footer(ws: Worksheet) -> None:

@@ -1,0 +1,201 @@
+"""Feedback for an invalid return: the agency's own return, re-issued with its faults marked.
+
+The feedback workbook is the return as issued (same signed manifest, same locked plan text,
+same protection), with the values the agency entered kept in the white cells and each faulty
+cell highlighted, with a note saying what is wrong and what to do. The coordinator sends it
+straight back; the agency fixes the marked cells and returns it, and it is checked like any
+return, because its manifest still verifies.
+
+Structure the agency broke (a moved, deleted or copied row, changed plan text) is put back as
+it was issued, and a note on the row's Progress cell says so. Two things cannot be kept: a
+formula (the cell is emptied: only a typed value is accepted) and text longer than an Excel
+cell (cut to the limit). Apart from those, checking a feedback file unchanged gives the same
+problems with the update cells as the return it was made from.
+
+No feedback is written (None) for a valid return, or for one that cannot be re-issued as it
+was sent: no manifest, a damaged or unsigned manifest, a stale or superseded return, an agency
+no longer in the plan, or plan text in the master changed since the return was issued (issue a
+new return instead).
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+
+from ipt_excel.check import CheckResult
+from ipt_excel.columns import UPDATE_COLUMNS
+from ipt_excel.errors import UsageError
+from ipt_excel.excel.return_reader import ReturnData, ReturnRow
+from ipt_excel.excel.return_writer import write_return
+from ipt_excel.manifest import Manifest, locked_text_hash
+from ipt_excel.model import EXCEL_CELL_LIMIT, Agency, Area, Plan, Round, slugify
+from ipt_excel.problems import Problem
+from ipt_excel.rounds import IssuedReturn, locked_values
+from ipt_excel.validate import review_cell_text, with_issued
+from ipt_excel.workspace import Workspace, atomic_write
+
+DEFAULT_FEEDBACK_DIR = Path("feedback")
+
+_FIELD_BY_HEADER = {c.header: c.field for c in UPDATE_COLUMNS}
+_PROGRESS = "progress"
+# Problems fixed by re-issuing: what the note on the row's Progress cell says about each.
+_REPAIRED = {
+    "locked-text-changed": "The plan text in this row had been changed. It has been put back "
+    "as it was sent: only the white cells can be changed.",
+    "row-order": "This row had been moved. It has been put back where it was sent.",
+    "row-missing": "This row had been deleted. It has been put back: fill in its white cells.",
+    "row-duplicated": "This area appeared more than once. The copy has been removed: check "
+    "the white cells hold the update you want to send.",
+}
+
+
+def feedback_path(out_dir: Path, agency: Agency, round_name: str) -> Path:
+    return out_dir / f"{agency.slug}-{slugify(round_name)}-feedback.xlsx"
+
+
+def check_feedback_dir(out_dir: Path, workspace: Workspace | Path) -> None:
+    """Refuse a feedback folder inside the workspace: the workspace holds only its own files.
+
+    Call it before doing anything else, so a bad --feedback stops a command at once.
+    """
+    given = workspace.root if isinstance(workspace, Workspace) else workspace
+    out, root = out_dir.resolve(), given.resolve()
+    if out == root or out.is_relative_to(root):
+        raise UsageError(
+            f"The feedback folder {out_dir} is inside the workspace {given}. Choose a "
+            f"folder outside it, for example --feedback {DEFAULT_FEEDBACK_DIR}."
+        )
+
+
+def _rows_by_id(data: ReturnData, manifest: Manifest) -> dict[str, ReturnRow]:
+    wanted = set(manifest.row_ids)
+    found: dict[str, ReturnRow] = {}
+    for row in data.rows:
+        rid = row.text("id").strip()
+        if rid in wanted and rid not in found:
+            found[rid] = row
+    return found
+
+
+def _areas_as_issued(plan: Plan, manifest: Manifest, agency: Agency) -> tuple[Area, ...] | None:
+    """The manifest's areas with the plan text and values as issued, or None when the master's
+    plan text has changed since (the locked cells would no longer match the manifest)."""
+    by_id = {a.id: a for a in plan.areas}
+    areas: list[Area] = []
+    for mrow in manifest.rows:
+        area = by_id.get(mrow.id)
+        if area is None:
+            return None
+        area = with_issued(area, mrow.issued)
+        if locked_text_hash(locked_values(plan, area, agency.key)) != mrow.locked_sha256:
+            return None
+        areas.append(area)
+    return tuple(areas)
+
+
+def _kept_value(row: ReturnRow, key: str, epoch: int) -> object:
+    """What the agency entered in an open cell, in a form the return writer writes back."""
+    cell = row.cells[key]
+    raw = cell.raw
+    if cell.is_formula or raw is None:
+        return ""
+    if key == "next_review":
+        return review_cell_text(cell, epoch)
+    if isinstance(raw, str):
+        return raw[:EXCEL_CELL_LIMIT]
+    if isinstance(raw, datetime | date) or (
+        isinstance(raw, numbers.Real) and not isinstance(raw, bool)
+    ):
+        return raw
+    return cell.text
+
+
+def _marks(
+    problems: tuple[Problem, ...], rows: dict[str, ReturnRow], ids: tuple[str, ...]
+) -> dict[tuple[str, str], tuple[str, str]]:
+    notes: dict[tuple[str, str], list[tuple[bool, str]]] = {}
+
+    def add(where: tuple[str, str], is_error: bool, text: str) -> None:
+        found = notes.setdefault(where, [])
+        if (is_error, text) not in found:
+            found.append((is_error, text))
+
+    for p in problems:
+        if p.area_id not in ids:
+            continue
+        row = rows.get(p.area_id)
+        field = _FIELD_BY_HEADER.get(p.column)
+        if field is not None and row is not None and row.cells[_key(field)].address == p.cell:
+            add((p.area_id, field), p.is_error, p.message)
+        elif p.rule in _REPAIRED or (p.rule == "formula" and field is None):
+            text = _REPAIRED.get(p.rule, "A formula in the plan text has been removed.")
+            add((p.area_id, _PROGRESS), False, text)
+    marks: dict[tuple[str, str], tuple[str, str]] = {}
+    for where, found in notes.items():
+        found.sort(key=lambda item: not item[0])  # errors first
+        severity = "error" if found[0][0] else "warning"
+        marks[where] = (severity, " ".join(text for _, text in found))
+    return marks
+
+
+def _key(field: str) -> str:
+    return next(c.key for c in UPDATE_COLUMNS if c.field == field)
+
+
+def write_feedback(
+    result: CheckResult,
+    plan: Plan,
+    out_dir: Path,
+    *,
+    created: datetime,
+    password: str | None = None,
+    workspace: Workspace | None = None,
+) -> Path | None:
+    """Write the feedback workbook for one checked file; None when there is none to write.
+
+    `plan` is the workspace's current master. `password`, if the returns were issued with
+    one, protects the feedback the same way. The file is
+    out_dir/<agency>-<round>-feedback.xlsx, written atomically. An `out_dir` inside the
+    workspace (`workspace`, or else the one the result was checked against) raises
+    UsageError.
+    """
+    root = workspace.root if workspace is not None else result.workspace_root
+    if root is not None:
+        check_feedback_dir(out_dir, root)
+    data = result.data
+    if result.valid or not result.trusted or data is None or data.manifest is None:
+        return None
+    m = data.manifest
+    agency = next((a for a in plan.agencies if a.key == m.agency), None)
+    if agency is None:
+        return None
+    areas = _areas_as_issued(plan, m, agency)
+    if areas is None:
+        return None
+    same_round = plan.round.name == m.round_name
+    rnd = Round(
+        name=m.round_name,
+        date=date.fromisoformat(m.round_date),
+        due=plan.round.due if same_round else None,
+    )
+    rows = _rows_by_id(data, m)
+    values: dict[tuple[str, str], object] = {
+        (rid, c.field): _kept_value(row, c.key, data.epoch)
+        for rid, row in rows.items()
+        for c in UPDATE_COLUMNS
+    }
+    content = write_return(
+        replace(plan, round=rnd),
+        IssuedReturn(agency=agency, areas=areas, manifest=m),
+        data.signature,
+        created=created,
+        password=password,
+        values=values,
+        marks=_marks(result.problems, rows, m.row_ids),
+    )
+    path = feedback_path(out_dir, agency, m.round_name)
+    atomic_write(path, content)
+    return path

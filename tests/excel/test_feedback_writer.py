@@ -1,0 +1,271 @@
+"""The feedback workbook: the agency's own return, re-issued with its faults marked."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from broken_files import make_good_xlsx
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ipt_excel.check import CheckResult, check_files
+from ipt_excel.errors import UsageError
+from ipt_excel.excel.feedback_writer import check_feedback_dir, write_feedback
+from ipt_excel.excel.master_reader import read_master
+from ipt_excel.excel.return_writer import MANIFEST_SHEET
+from ipt_excel.excel.styles import PROBLEM, WARNING
+from ipt_excel.issue import issue_round
+from ipt_excel.master import init_workspace
+from ipt_excel.model import Plan
+from ipt_excel.plan_file import EXAMPLE_PLAN, load_plan
+from ipt_excel.problems import Problem
+from ipt_excel.workspace import Workspace
+
+ROUND = "Third review of progress"
+NOW = datetime(2012, 9, 1, 9, 0)
+CREATED = datetime(2012, 9, 28, 10, 0)
+TODAY = NOW.date().replace(day=27)
+ROWS = {"2.9": 10, "2.13": 11, "2.14": 12, "2.15": 13}  # Health providers' return
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    root = tmp_path_factory.mktemp("feedback") / "ws"
+    init_workspace(root, load_plan(EXAMPLE_PLAN), force=False, now=NOW)
+    ws = Workspace(root)
+    issue_round(
+        ws,
+        round_name=ROUND,
+        round_date=NOW.date().replace(day=26),
+        due=None,
+        agencies=None,
+        password=None,
+        now=NOW,
+    )
+    return ws
+
+
+@pytest.fixture(scope="module")
+def plan(ws: Workspace) -> Plan:
+    return read_master(ws.master)
+
+
+def issued(ws: Workspace) -> Path:
+    return ws.returns_dir("third-review-of-progress") / "hp.xlsx"
+
+
+def fill(ws: Workspace, dst: Path, change: Callable[[Worksheet], None]) -> Path:
+    """Good updates on rows 2.9 to 2.14 (2.15 is left as issued), then `change`."""
+    wb = openpyxl.load_workbook(issued(ws))
+    sheet = wb["Return"]
+    assert isinstance(sheet, Worksheet)
+    for area_id, r in list(ROWS.items())[:3]:
+        sheet[f"K{r}"] = f"Update for {area_id}."
+        sheet[f"L{r}"] = "AMBER"
+        sheet[f"N{r}"] = "October 2012"
+    change(sheet)
+    wb.save(dst)
+    return dst
+
+
+def check(ws: Workspace, path: Path) -> CheckResult:
+    (result,) = check_files(ws, [path], today=TODAY)
+    return result
+
+
+def feedback(ws: Workspace, plan: Plan, result: CheckResult, out: Path) -> Path | None:
+    return write_feedback(result, plan, out, created=CREATED)
+
+
+def sheet_of(path: Path) -> Worksheet:
+    sheet = openpyxl.load_workbook(path)["Return"]
+    assert isinstance(sheet, Worksheet)
+    return sheet
+
+
+def fill_colour(sheet: Worksheet, ref: str) -> str:
+    return str(sheet[ref].fill.fgColor.rgb)[-6:].upper()
+
+
+def note(sheet: Worksheet, ref: str) -> str | None:
+    comment = sheet[ref].comment
+    return None if comment is None else str(comment.text)
+
+
+def without_file(problems: tuple[Problem, ...]) -> list[Problem]:
+    return [dataclasses.replace(p, file="") for p in problems]
+
+
+def value_problems(sheet: Worksheet) -> None:
+    sheet["L10"] = "Purple"
+    sheet["L11"] = "GREEN"
+    sheet["M11"] = None  # GREEN needs evidence
+    sheet["N12"] = "Soon"
+
+
+def test_value_problems_are_marked_with_the_agency_s_values_kept(
+    ws: Workspace, plan: Plan, tmp_path: Path
+) -> None:
+    result = check(ws, fill(ws, tmp_path / "hp.xlsx", value_problems))
+    assert [(p.rule, p.cell) for p in result.problems] == [
+        ("rag-in-scale", "L10"),
+        ("evidence-required", "M11"),
+        ("review-date-format", "N12"),
+        ("no-update", "K13"),
+    ]
+    path = feedback(ws, plan, result, tmp_path / "feedback")
+    assert path == tmp_path / "feedback" / "hp-third-review-of-progress-feedback.xlsx"
+
+    sheet = sheet_of(path)
+    assert [sheet[f"K{r}"].value for r in ROWS.values()][:3] == [
+        "Update for 2.9.",
+        "Update for 2.13.",
+        "Update for 2.14.",
+    ]
+    assert (sheet["L10"].value, sheet["N12"].value) == ("Purple", "Soon")
+    assert note(sheet, "L10") == "Fix this: " + result.problems[0].message
+    assert note(sheet, "M11") == "Fix this: " + result.problems[1].message
+    assert note(sheet, "K13") == "Check this: " + result.problems[3].message
+    assert note(sheet, "K10") is None
+    assert fill_colour(sheet, "L10") == PROBLEM[0].lstrip("#")
+    assert fill_colour(sheet, "K13") == WARNING[0].lstrip("#")
+    assert sheet.protection.sheet is True
+    assert openpyxl.load_workbook(path)[MANIFEST_SHEET].sheet_state == "veryHidden"
+
+
+def test_a_feedback_file_checked_unchanged_gives_the_same_problems(
+    ws: Workspace, plan: Plan, tmp_path: Path
+) -> None:
+    result = check(ws, fill(ws, tmp_path / "hp.xlsx", value_problems))
+    path = feedback(ws, plan, result, tmp_path / "feedback")
+    assert path is not None
+    again = check(ws, path)
+    assert without_file(again.problems) == without_file(result.problems)
+    assert again.trusted  # the same manifest and signature, still the latest issued
+
+
+def test_fixing_the_marked_cells_makes_the_feedback_valid(
+    ws: Workspace, plan: Plan, tmp_path: Path
+) -> None:
+    result = check(ws, fill(ws, tmp_path / "hp.xlsx", value_problems))
+    path = feedback(ws, plan, result, tmp_path / "feedback")
+    assert path is not None
+    wb = openpyxl.load_workbook(path)
+    wb["Return"]["L10"] = "RED"
+    wb["Return"]["M11"] = "All plans on time."
+    wb["Return"]["N12"] = "Not required"
+    wb.save(tmp_path / "fixed.xlsx")
+    fixed = check(ws, tmp_path / "fixed.xlsx")
+    assert fixed.valid
+    assert [p.rule for p in fixed.problems] == ["no-update"]
+
+
+def test_broken_structure_is_put_back_and_noted(ws: Workspace, plan: Plan, tmp_path: Path) -> None:
+    def change(sheet: Worksheet) -> None:
+        sheet["E12"] = "Someone else"  # plan text of 2.14
+        sheet.delete_rows(11)  # area 2.13
+
+    result = check(ws, fill(ws, tmp_path / "hp.xlsx", change))
+    assert sorted(p.rule for p in result.problems) == [
+        "locked-text-changed",
+        "no-update",
+        "row-missing",
+    ]
+    path = feedback(ws, plan, result, tmp_path / "feedback")
+    assert path is not None
+    sheet = sheet_of(path)
+    assert [sheet[f"A{r}"].value for r in ROWS.values()] == list(ROWS)
+    assert sheet["E12"].value != "Someone else"
+    assert note(sheet, "K11") == (
+        "Check this: This row had been deleted. It has been put back: fill in its white cells."
+    )
+    assert note(sheet, "K12") == (
+        "Check this: The plan text in this row had been changed. It has been put back as it "
+        "was sent: only the white cells can be changed."
+    )
+    assert sheet["K12"].value == "Update for 2.14."  # moved up by the deletion, kept
+    again = check(ws, path)
+    assert again.valid
+    assert [(p.rule, p.area_id) for p in again.problems] == [
+        ("no-update", "2.13"),
+        ("no-update", "2.15"),
+    ]
+
+
+def test_a_formula_is_emptied_and_marked(ws: Workspace, plan: Plan, tmp_path: Path) -> None:
+    def change(sheet: Worksheet) -> None:
+        sheet["K10"] = "=1+1"
+
+    result = check(ws, fill(ws, tmp_path / "hp.xlsx", change))
+    path = feedback(ws, plan, result, tmp_path / "feedback")
+    assert path is not None
+    sheet = sheet_of(path)
+    assert sheet["K10"].value in (None, "")
+    assert note(sheet, "K10") == (
+        "Fix this: K10 holds a formula (=1+1). Type the value instead of a formula."
+    )
+
+
+def test_the_same_password_protects_the_feedback(ws: Workspace, plan: Plan, tmp_path: Path) -> None:
+    result = check(ws, fill(ws, tmp_path / "hp.xlsx", value_problems))
+    path = write_feedback(result, plan, tmp_path / "feedback", created=CREATED, password="s3cret")
+    assert path is not None
+    assert sheet_of(path).protection.password
+
+
+def test_no_feedback_for_a_valid_return(ws: Workspace, plan: Plan, tmp_path: Path) -> None:
+    result = check(ws, issued(ws))
+    assert result.valid
+    assert feedback(ws, plan, result, tmp_path / "feedback") is None
+    assert not (tmp_path / "feedback").exists()
+
+
+def test_no_feedback_for_a_file_that_is_not_a_return(
+    ws: Workspace, plan: Plan, tmp_path: Path
+) -> None:
+    result = check(ws, make_good_xlsx(tmp_path))
+    assert feedback(ws, plan, result, tmp_path / "feedback") is None
+
+
+def test_no_feedback_for_an_altered_manifest(ws: Workspace, plan: Plan, tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(issued(ws))
+    wb[MANIFEST_SHEET]["A2"] = "0" * 64
+    wb.save(tmp_path / "hp.xlsx")
+    result = check(ws, tmp_path / "hp.xlsx")
+    assert [p.rule for p in result.problems] == ["signature"]
+    assert feedback(ws, plan, result, tmp_path / "feedback") is None
+
+
+def test_no_feedback_when_the_master_s_plan_text_changed_since_issue(
+    ws: Workspace, plan: Plan, tmp_path: Path
+) -> None:
+    result = check(ws, fill(ws, tmp_path / "hp.xlsx", value_problems))
+    areas = tuple(
+        dataclasses.replace(a, title="A new title") if a.id == "2.13" else a for a in plan.areas
+    )
+    assert feedback(ws, plan.with_areas(areas), result, tmp_path / "feedback") is None
+
+
+@pytest.mark.parametrize("inside", ["", "feedback", "returns/feedback"])
+def test_a_feedback_folder_inside_the_workspace_is_refused(
+    ws: Workspace, plan: Plan, tmp_path: Path, inside: str
+) -> None:
+    result = check(ws, fill(ws, tmp_path / "hp.xlsx", value_problems))
+    out = ws.root / inside if inside else ws.root
+    # The result knows the workspace it was checked against; a caller may also name it.
+    with pytest.raises(UsageError, match="inside the workspace"):
+        feedback(ws, plan, result, out)
+    with pytest.raises(UsageError, match="inside the workspace"):
+        write_feedback(result, plan, out, created=CREATED, workspace=ws)
+    with pytest.raises(UsageError, match="inside the workspace"):
+        check_feedback_dir(out, ws)
+    assert not (ws.root / "feedback").exists()
+
+
+def test_a_feedback_folder_beside_the_workspace_is_fine(ws: Workspace, tmp_path: Path) -> None:
+    check_feedback_dir(ws.root.parent / "feedback", ws)
+    check_feedback_dir(tmp_path / "ws-feedback", ws.root)

@@ -1,0 +1,418 @@
+"""Reading the master back: lossless round trips, hand edits, and cell-addressed problems."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from ipt_excel.errors import PlanFileError, PlanInvalidError
+from ipt_excel.excel.master_reader import cell_str, read_master, read_master_bytes
+from ipt_excel.excel.master_writer import MASTER_COLUMNS, write_master
+from ipt_excel.model import (
+    EXCEL_CELL_LIMIT,
+    UPDATE_FIELDS,
+    Agency,
+    AgencyUpdate,
+    Area,
+    GlossaryEntry,
+    Plan,
+    Round,
+    Theme,
+)
+from ipt_excel.plan_file import example_plan_path, load_plan
+from ipt_excel.problems import Problem
+
+CREATED = datetime(2012, 7, 2, 9, 0)
+HEADERS = [c.header for c in MASTER_COLUMNS]
+
+
+def col(header: str) -> str:
+    """The column letter of a master heading."""
+    return openpyxl.utils.get_column_letter(HEADERS.index(header) + 1)
+
+
+@pytest.fixture(scope="module")
+def example() -> Plan:
+    return load_plan(example_plan_path())
+
+
+@pytest.fixture(scope="module")
+def example_master(example: Plan) -> bytes:
+    return write_master(example, created=CREATED)
+
+
+def edited(master: bytes, edits: dict[str, object], sheet: str = "Plan") -> bytes:
+    """The master after a coordinator's hand edits in a spreadsheet (openpyxl stands in)."""
+    wb = openpyxl.load_workbook(io.BytesIO(master))
+    ws = wb[sheet]
+    for ref, value in edits.items():
+        ws[ref] = value
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def problems_of(data: bytes) -> list[tuple[str, str, str]]:
+    with pytest.raises(PlanInvalidError) as info:
+        read_master_bytes(data, "master.xlsx")
+    problems = info.value.problems
+    assert all(isinstance(p, Problem) for p in problems)
+    assert all(p.file == "master.xlsx" and p.sheet == "Plan" for p in problems)  # type: ignore[attr-defined]
+    return [(p.rule, p.cell, p.message) for p in problems]  # type: ignore[attr-defined]
+
+
+# -- round trips -----------------------------------------------------------------------------------
+def test_example_round_trips(example: Plan, example_master: bytes) -> None:
+    back = read_master_bytes(example_master, "master.xlsx")
+    assert back == example
+    assert write_master(back, created=CREATED) == example_master
+
+
+def test_read_master_from_a_path(example: Plan, example_master: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "master.xlsx"
+    path.write_bytes(example_master)
+    assert read_master(path) == example
+
+
+def test_ids_like_1_10_and_2_2_1_stay_text(example: Plan) -> None:
+    areas = tuple(
+        Area(i, "1", f"Area {i}") for i in ("1.1", "1.10", "1.100", "2.2.1", "2.2.10", "10")
+    )
+    plan = replace(example, areas=areas)
+    back = read_master_bytes(write_master(plan, created=CREATED), "m.xlsx")
+    assert [a.id for a in back.areas] == ["1.1", "1.10", "1.100", "2.2.1", "2.2.10", "10"]
+
+
+def test_agency_update_times_round_trip(example: Plan) -> None:
+    rnd = example.round.name
+    updates = (
+        AgencyUpdate(
+            "1.1", "CSC", rnd, "p", "GREEN", "e", "July 2012", datetime(2012, 7, 2, 9, 31, 17)
+        ),
+        AgencyUpdate("1.1", "CS", rnd, rag="AMBER", changed=("progress", "rag")),
+    )
+    plan = replace(example, agency_updates=updates)
+    back = read_master_bytes(write_master(plan, created=CREATED), "m.xlsx")
+    assert back.agency_updates == updates
+
+
+def test_agency_update_source_hash_round_trips(example: Plan) -> None:
+    # Every field of the model survives the master: the hash ties an update to the file it
+    # came from, and the master is the source of truth.
+    update = AgencyUpdate("1.1", "CSC", example.round.name, rag="GREEN", source_sha256="ab" * 32)
+    plan = replace(example, agency_updates=(update,))
+    back = read_master_bytes(write_master(plan, created=CREATED), "m.xlsx")
+    assert back.agency_updates == (update,)
+
+
+def test_a_single_empty_note_round_trips(example: Plan) -> None:
+    for notes in (("",), ("", "second"), ("first", "")):
+        plan = replace(example, notes=notes)
+        back = read_master_bytes(write_master(plan, created=CREATED), "m.xlsx")
+        assert back.notes == notes
+
+
+def test_text_at_the_cell_limit_round_trips(example: Plan) -> None:
+    long = ("Ünïcödé “quotes” — and newlines\n" * 1100)[:EXCEL_CELL_LIMIT]
+    area = replace(example.areas[0], title=long, progress="=" + long[1:], evidence=long)
+    plan = replace(example, areas=(area,))
+    back = read_master_bytes(write_master(plan, created=CREATED), "m.xlsx")
+    assert back.areas == (area,)
+
+
+# -- hypothesis: write -> read -> write -----------------------------------------------------------
+# The generated plans stay within the model's documented constraints:
+# - text is any Unicode except surrogates, control characters other than newline and tab, and
+#   U+FFFE/U+FFFF (which XML cannot hold); long texts are built from BMP characters so their
+#   length is the same in Python and in Excel's UTF-16 count;
+# - IDs, agency keys and names, alias and glossary terms have no surrounding whitespace (the
+#   reader trims them), and agency names, keys and aliases are distinct ignoring case;
+# - RAG values are upper-case words of the plan's scale, or empty;
+# - the Actions cell: no line of the main action is exactly "Underpinned by:" or
+#   "Supplemented by:", and list items have no newline (see columns.parse_actions);
+# - a cell's text is at most 32,767 characters (Excel's limit), the Actions cell included;
+# - notes are not empty (a lone empty note: test_a_single_empty_note_round_trips);
+# - title, round name and protective marking are short: Excel's 255-character footer limit is
+#   tested in tests/excel/test_styles.py;
+# - update times are whole seconds, naive, after 1900.
+ALPHABET = st.characters(
+    exclude_categories=("Cs", "Cc"), exclude_characters="\ufffe\uffff", include_characters="\n\t"
+)
+BMP = st.characters(
+    exclude_categories=("Cs", "Cc"), exclude_characters="\ufffe\uffff", max_codepoint=0xFFFD
+)
+PREFIX = st.sampled_from(["", "=", "+", "-", "@", "=SUM(A1:A2)", "'", " ", "\n"])
+TEXT = st.builds(lambda p, t: p + t, PREFIX, st.text(ALPHABET, max_size=30))
+LONG = st.builds(
+    lambda seed, n: (seed * (n // len(seed) + 1))[:n],
+    st.text(BMP, min_size=1, max_size=12),
+    st.sampled_from([1_000, EXCEL_CELL_LIMIT]),
+)
+BIG_TEXT = st.one_of(TEXT, TEXT, TEXT, LONG)
+LINE = st.text(ALPHABET.filter(lambda c: c not in "\n\t"), min_size=1, max_size=20)
+NAME = LINE.map(str.strip).filter(bool)
+SHORT = st.text(ALPHABET.filter(lambda c: c != "\n"), max_size=15)
+ID = st.lists(st.integers(1, 20), min_size=1, max_size=3).map(lambda p: ".".join(map(str, p)))
+ITEM = st.text(ALPHABET.filter(lambda c: c != "\n"), max_size=25)
+MAIN = TEXT.filter(lambda s: not {"Underpinned by:", "Supplemented by:"} & set(s.split("\n")))
+STAMP = st.datetimes(datetime(1990, 1, 1), datetime(2100, 1, 1)).map(
+    lambda d: d.replace(microsecond=0)
+)
+
+
+@st.composite
+def plans(draw: st.DrawFn) -> Plan:
+    scale = draw(st.sampled_from([("RED", "AMBER", "GREEN"), ("RED", "AMBER", "GREEN", "BLUE")]))
+    names = draw(st.lists(NAME, min_size=1, max_size=8, unique_by=lambda s: s.casefold()))
+    assume(len({" ".join(n.split()).casefold() for n in names}) == len(names))
+    n_agencies = draw(st.integers(1, max(1, len(names) // 2)))
+    keys, rest = names[:n_agencies], names[n_agencies:]
+    agencies = []
+    for i, key in enumerate(keys):
+        aliases = tuple(rest[i::n_agencies])
+        agencies.append(Agency(f"K{i}", key, aliases, draw(SHORT).strip()))
+    ids = draw(st.lists(ID, max_size=4, unique=True))
+    areas = []
+    for area_id in ids:
+        area = Area(
+            id=area_id,
+            theme=draw(st.sampled_from(["1", "2", "9"])),
+            title=draw(BIG_TEXT),
+            timescale=draw(TEXT),
+            practice_standards=draw(TEXT),
+            agencies=tuple(draw(st.lists(st.sampled_from([a.key for a in agencies]), max_size=3))),
+            action=draw(MAIN),
+            underpinned_by=tuple(draw(st.lists(ITEM, max_size=3))),
+            supplemented_by=tuple(draw(st.lists(ITEM, max_size=2))),
+            leads=draw(TEXT),
+            completion=draw(TEXT),
+            assurance=draw(TEXT),
+            outcome=draw(TEXT),
+            progress=draw(BIG_TEXT),
+            rag=draw(st.sampled_from(("", *scale))),
+            evidence=draw(BIG_TEXT),
+            next_review=draw(TEXT),
+        )
+        areas.append(area)
+    updates = tuple(
+        AgencyUpdate(
+            area_id=draw(st.sampled_from(ids)),
+            agency=draw(st.sampled_from([a.key for a in agencies])),
+            round=draw(SHORT),
+            progress=draw(TEXT),
+            rag=draw(st.sampled_from(("", *scale))),
+            evidence=draw(TEXT),
+            next_review=draw(TEXT),
+            updated_at=draw(st.none() | STAMP),
+            changed=tuple(draw(st.lists(st.sampled_from(UPDATE_FIELDS), unique=True))),
+        )
+        for _ in range(draw(st.integers(0, 2) if ids else st.just(0)))
+    )
+    return Plan(
+        title=draw(st.text(ALPHABET, max_size=40)),
+        organisation=draw(TEXT),
+        inspection=draw(TEXT),
+        round=Round(
+            draw(st.text(ALPHABET, max_size=30)),
+            draw(st.dates(date(1990, 1, 1), date(2100, 1, 1))),
+            draw(st.none() | st.dates(date(1990, 1, 1), date(2100, 1, 1))),
+        ),
+        status=draw(TEXT),
+        sign_off_name=draw(TEXT),
+        sign_off_role=draw(TEXT),
+        protective_marking=draw(st.text(ALPHABET, max_size=15)),
+        coordinator_email=draw(SHORT),
+        notes=tuple(draw(st.lists(TEXT.filter(bool), max_size=3))),
+        rag_scale=scale,
+        evidence_required_for_green=draw(st.booleans()),
+        themes=(Theme("1", draw(TEXT)), Theme("2", draw(TEXT))),
+        agencies=tuple(agencies),
+        areas=tuple(areas),
+        glossary=tuple(
+            GlossaryEntry(t, m)
+            for t, m in draw(st.lists(st.tuples(NAME, TEXT), max_size=3, unique_by=lambda x: x[0]))
+        ),
+        agency_updates=updates,
+    )
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(plans())
+def test_write_read_write_is_lossless(plan: Plan) -> None:
+    first = write_master(plan, created=CREATED)
+    back = read_master_bytes(first, "m.xlsx")
+    assert back == plan
+    assert write_master(back, created=CREATED) == first
+
+
+# -- hand edits ------------------------------------------------------------------------------------
+def test_hand_edits_are_read(example: Plan, example_master: bytes) -> None:
+    data = edited(
+        example_master,
+        {
+            f"{col('Area for improvement')}3": "Corrected by hand",
+            f"{col('RAG')}4": "green",  # lower case is fine
+            f"{col('Agencies')}5": "Health\nchildren's social care service",  # alias, any case
+            "A34": "2.16",  # a new area typed under the last row
+            f"{col('Theme')}34": "2. Service management – Children's Service and cross-Services",
+            f"{col('Area for improvement')}34": "A new area",
+            f"{col('Actions')}34": "Do it\nUnderpinned by:\n• First\n• Second",
+            f"{col('RAG')}34": "RED",
+        },
+    )
+    plan = read_master_bytes(data, "master.xlsx")
+    assert plan.area("1.2").title == "Corrected by hand"
+    assert plan.area("1.3").rag == "GREEN"
+    assert plan.area("1.4").agencies == ("HEALTH", "CSC")
+    new = plan.area("2.16")
+    assert (new.theme, new.title, new.rag) == ("2", "A new area", "RED")
+    assert (new.action, new.underpinned_by) == ("Do it", ("First", "Second"))
+    assert len(plan.areas) == 33
+    assert plan.areas[:1] == example.areas[:1]
+
+
+def test_an_id_typed_as_a_number_is_read_as_text(example_master: bytes) -> None:
+    plan = read_master_bytes(edited(example_master, {"A2": 3, "A3": 4.5}), "master.xlsx")
+    assert [a.id for a in plan.areas[:2]] == ["3", "4.5"]
+
+
+def test_duplicate_and_empty_ids(example_master: bytes) -> None:
+    data = edited(example_master, {"A3": "1.1", "A4": None})
+    twice = "The ID 1.1 is used more than once. Give each area its own ID."
+    assert problems_of(data) == [
+        ("id-unique", "A2", twice),
+        ("id-unique", "A3", twice),
+        (
+            "id-present",
+            "A4",
+            "Every row needs an ID. Type the area's ID, like 1.4, or delete the row.",
+        ),
+    ]
+
+
+def test_rag_outside_the_scale(example_master: bytes) -> None:
+    rag = col("RAG")
+    data = edited(example_master, {f"{rag}5": "PURPLE", f"{rag}7": "BLUE"})
+    message = "'{}' is not a RAG rating. Use one of RED, AMBER, GREEN, or leave it empty."
+    assert problems_of(data) == [
+        ("rag-in-scale", f"{rag}5", message.format("PURPLE")),
+        ("rag-in-scale", f"{rag}7", message.format("BLUE")),  # BLUE is not on this plan's scale
+    ]
+
+
+def test_blue_is_read_when_the_scale_has_it(example_master: bytes) -> None:
+    data = edited(example_master, {"B13": "RED, AMBER, GREEN, BLUE"}, sheet="Details")
+    assert openpyxl.load_workbook(io.BytesIO(data))["Details"]["A13"].value == "RAG scale"
+    data = edited(data, {f"{col('RAG')}5": "BLUE"})
+    plan = read_master_bytes(data, "master.xlsx")
+    assert plan.rag_scale == ("RED", "AMBER", "GREEN", "BLUE")
+    assert plan.area("1.4").rag == "BLUE"
+
+
+def test_agency_missing_from_the_registry(example_master: bytes) -> None:
+    agencies = col("Agencies")
+    data = edited(example_master, {f"{agencies}6": "Children's Social Care\nFire Service"})
+    assert problems_of(data) == [
+        (
+            "agency-known",
+            f"{agencies}6",
+            "'Children's Social Care\nFire Service' names an agency that is not on the "
+            "Agencies sheet. Add it there, or use a name that is.",
+        )
+    ]
+
+
+def test_all_problems_are_reported_together_with_their_ids(example_master: bytes) -> None:
+    data = edited(
+        example_master,
+        {"A3": "1.1", f"{col('RAG')}9": "Amberish", f"{col('Agencies')}20": "Nobody"},
+    )
+    with pytest.raises(PlanInvalidError) as info:
+        read_master_bytes(data, "master.xlsx")
+    got = [(p.cell, p.rule, p.area_id) for p in info.value.problems]  # type: ignore[attr-defined]
+    assert got == [
+        ("A2", "id-unique", "1.1"),
+        ("A3", "id-unique", "1.1"),
+        (f"{col('RAG')}9", "rag-in-scale", "1.8"),
+        (f"{col('Agencies')}20", "agency-known", "2.2.2"),
+    ]
+    assert "4 problem(s)" in str(info.value)
+    assert "master.xlsx" in str(info.value)
+
+
+def test_blank_rows_between_areas_are_ignored(example_master: bytes) -> None:
+    data = edited(example_master, {f"{c}40": None for c in ("A", "B", "C")} | {"C40": " "})
+    assert len(read_master_bytes(data, "master.xlsx").areas) == 32
+
+
+# -- structural damage -----------------------------------------------------------------------------
+def test_missing_sheet(example_master: bytes) -> None:
+    wb = openpyxl.load_workbook(io.BytesIO(example_master))
+    del wb["Details"]
+    out = io.BytesIO()
+    wb.save(out)
+    with pytest.raises(PlanFileError, match=r"master.xlsx: the sheet\(s\) Details are missing"):
+        read_master_bytes(out.getvalue(), "master.xlsx")
+
+
+def test_header_row_missing(example_master: bytes) -> None:
+    data = edited(example_master, {"A1": "Number"})
+    with pytest.raises(PlanFileError, match="first row must be the header row, starting with 'ID'"):
+        read_master_bytes(data, "master.xlsx")
+
+
+def test_renamed_heading_is_named(example_master: bytes) -> None:
+    data = edited(example_master, {f"{col('Evidence of impact')}1": "Evidence"})
+    with pytest.raises(PlanFileError) as info:
+        read_master_bytes(data, "master.xlsx")
+    assert "'Evidence of impact'" in str(info.value)
+    assert not isinstance(info.value, PlanInvalidError)
+
+
+def test_bad_round_date_on_details(example_master: bytes) -> None:
+    data = edited(example_master, {"B7": "26th June 2012"}, sheet="Details")
+    with pytest.raises(PlanFileError, match="'Round date' should be a date like 2012-06-26"):
+        read_master_bytes(data, "master.xlsx")
+
+
+def test_not_a_workbook() -> None:
+    with pytest.raises(PlanFileError, match="junk.xlsx: cannot be read as a master workbook"):
+        read_master_bytes(b"this is not a zip file", "junk.xlsx")
+
+
+def test_missing_master(tmp_path: Path) -> None:
+    with pytest.raises(PlanFileError, match="the master workbook is missing"):
+        read_master(tmp_path / "master.xlsx")
+
+
+# -- cell values -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, ""),
+        ("1.10", "1.10"),
+        (3.0, "3"),
+        (2.5, "2.5"),
+        (7, "7"),
+        (True, "TRUE"),
+        (False, "FALSE"),
+        (datetime(2012, 6, 26), "2012-06-26"),
+        (datetime(2012, 6, 26, 9, 30), "2012-06-26 09:30:00"),
+        (date(2012, 6, 26), "2012-06-26"),
+        ("  keep spaces  ", "  keep spaces  "),
+    ],
+)
+def test_cell_str(value: Any, text: str) -> None:
+    assert cell_str(value) == text
