@@ -86,7 +86,7 @@ PLAN_COLUMNS: tuple[Column, ...] = (
         source_headers=("Date for completion",),
     ),
     # Each action with its parsed date, where the source lets them be paired (derived).
-    Column("action_dates", "Action dates", 26, Kind.DERIVED),
+    Column("action_dates", "Action dates", 24, Kind.DERIVED, in_return=Access.LOCKED),
     Column("assurance", "Assurance measures", 26, Kind.TEXT, "assurance", in_return=Access.LOCKED),
     Column("outcome", "Desired outcome", 24, Kind.TEXT, "outcome", in_return=Access.LOCKED),
     Column(

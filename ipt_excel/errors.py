@@ -19,6 +19,10 @@ class PlanFileError(IptError):
     """A plan source (YAML, CSV, xlsx, or the master workbook) cannot be read as a plan."""
 
 
+class CellTooLongError(PlanFileError):
+    """A text longer than an Excel cell holds: writing it would silently cut it."""
+
+
 class PlanInvalidError(PlanFileError):
     """The plan was read but breaks a rule; `problems` holds one row per problem."""
 

@@ -8,7 +8,8 @@ round's updates:
 - no agency changed the field: the value as issued;
 - one agency changed it: that agency's value;
 - several agencies changed it (a shared area): text fields list each agency's words, labelled,
-  in registry order; RAG is the worst; the review date is the soonest.
+  in registry order; the review date is the soonest;
+- RAG, once any agency changed it: the worst rating of every agency that updated the area.
 
 Because the derivation depends only on the set of updates, not the order they arrived in,
 independent returns merge to the same master in any order, and merging a return twice changes
@@ -180,11 +181,13 @@ def _derive(
     )
     if not contributors:
         return base
+    if f == "rag":
+        # Every agency that updated the area this round still stands by its rating, changed
+        # or not: the overall RAG is the worst of them all.
+        return worst_rag(plan, [u.rag for u in updates]) or contributors[0].rag
     values = [getattr(u, f) for u in contributors]
     if len(contributors) == 1:
         return str(values[0])
-    if f == "rag":
-        return worst_rag(plan, values)
     if f == "next_review":
         return min(values, key=_review_key)
     return "\n\n".join(

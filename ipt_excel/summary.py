@@ -65,7 +65,7 @@ def disagreements(plan: Plan) -> dict[str, str]:
     notes: dict[str, str] = {}
     by_area: dict[str, list[tuple[str, str]]] = {}
     for u in plan.agency_updates:
-        if u.round == plan.round.name and u.rag and "rag" in u.changed:
+        if u.round == plan.round.name and u.rag:
             by_area.setdefault(u.area_id, []).append((u.agency, u.rag))
     for area_id, pairs in by_area.items():
         if len({rag for _, rag in pairs}) > 1:

@@ -79,10 +79,10 @@ def edit(src: Path, dst: Path, change: Callable[[Worksheet], None]) -> Path:
 def fill_all(sheet: Worksheet) -> None:
     """A good update on every row: progress, AMBER typed in lower case, a month."""
     for area_id, r in HP_ROWS.items():
-        sheet[f"K{r}"] = f"Update for {area_id}."
-        sheet[f"L{r}"] = "amber"
-        sheet[f"M{r}"] = None
-        sheet[f"N{r}"] = "October 2012"
+        sheet[f"L{r}"] = f"Update for {area_id}."
+        sheet[f"M{r}"] = "amber"
+        sheet[f"N{r}"] = None
+        sheet[f"O{r}"] = "October 2012"
 
 
 def filled(ws: Workspace, dst: Path, *more: Callable[[Worksheet], None]) -> Path:
@@ -139,14 +139,14 @@ def test_a_return_filled_in_passes_with_its_values_normalised(
 
 def test_values_as_excel_saves_them(ws: Workspace, tmp_path: Path) -> None:
     def change(sheet: Worksheet) -> None:
-        sheet["N10"] = datetime(2012, 10, 1)  # Excel's reading of a typed "Oct 2012"
-        sheet["N11"] = datetime(2012, 10, 15)
-        sheet["N12"] = 41197  # a serial number: 15 October 2012
-        sheet["N13"] = "Sept 2012"
-        sheet["L11"] = " Green "
-        sheet["M11"] = "Audit shows all plans on time."
-        sheet["K12"] = "=== not a formula"
-        sheet["K12"].data_type = "s"  # stored as text, as Excel stores '=== typed as text
+        sheet["O10"] = datetime(2012, 10, 1)  # Excel's reading of a typed "Oct 2012"
+        sheet["O11"] = datetime(2012, 10, 15)
+        sheet["O12"] = 41197  # a serial number: 15 October 2012
+        sheet["O13"] = "Sept 2012"
+        sheet["M11"] = " Green "
+        sheet["N11"] = "Audit shows all plans on time."
+        sheet["L12"] = "=== not a formula"
+        sheet["L12"].data_type = "s"  # stored as text, as Excel stores '=== typed as text
 
     result = check_one(ws, filled(ws, tmp_path / "hp.xlsx", change))
     assert result.problems == ()
@@ -176,13 +176,13 @@ def test_a_return_sent_back_untouched_is_valid_with_a_warning_per_row(ws: Worksp
 # -- returns with problems -------------------------------------------------------------------------
 def test_a_formula_is_reported_never_trusted(ws: Workspace, tmp_path: Path) -> None:
     def change(sheet: Worksheet) -> None:
-        sheet["K10"] = '="Update "&"for 2.9"'
+        sheet["L10"] = '="Update "&"for 2.9"'
 
     result = check_one(ws, filled(ws, tmp_path / "hp.xlsx", change))
     assert not result.valid and result.accepted is None
-    assert rules(result) == [("formula", "K10")]
+    assert rules(result) == [("formula", "L10")]
     assert result.problems[0].message == (
-        'K10 holds a formula (="Update "&"for 2.9"). Type the value instead of a formula.'
+        'L10 holds a formula (="Update "&"for 2.9"). Type the value instead of a formula.'
     )
 
 
@@ -213,19 +213,19 @@ def test_a_deleted_row(ws: Workspace, tmp_path: Path) -> None:
 
 def test_value_problems_name_their_cells(ws: Workspace, tmp_path: Path) -> None:
     def change(sheet: Worksheet) -> None:
-        sheet["L10"] = "Purple"
-        sheet["L11"] = "GREEN"  # with no evidence
-        sheet["N12"] = "Soon"
-        sheet["N13"] = "August 2012"
-        sheet["K13"] = None
+        sheet["M10"] = "Purple"
+        sheet["M11"] = "GREEN"  # with no evidence
+        sheet["O12"] = "Soon"
+        sheet["O13"] = "August 2012"
+        sheet["L13"] = None
 
     result = check_one(ws, filled(ws, tmp_path / "hp.xlsx", change))
     assert rules(result) == [
-        ("rag-in-scale", "L10"),
-        ("evidence-required", "M11"),
-        ("review-date-format", "N12"),
-        ("progress-required", "K13"),
-        ("review-date-past", "N13"),
+        ("rag-in-scale", "M10"),
+        ("evidence-required", "N11"),
+        ("review-date-format", "O12"),
+        ("progress-required", "L13"),
+        ("review-date-past", "O13"),
     ]
 
 
@@ -373,8 +373,8 @@ def test_a_workspace_without_its_ledger_is_not_given_one(tmp_path: Path) -> None
 @pytest.fixture
 def results(ws: Workspace, tmp_path: Path) -> list[CheckResult]:
     def formula_text(sheet: Worksheet) -> None:
-        sheet["L10"] = '=HYPERLINK("http://example.com","Click")'
-        sheet["L10"].data_type = "s"  # typed as text: a value, never a formula
+        sheet["M10"] = '=HYPERLINK("http://example.com","Click")'
+        sheet["M10"].data_type = "s"  # typed as text: a value, never a formula
 
     paths = [
         filled(ws, tmp_path / "good.xlsx"),
@@ -394,7 +394,7 @@ def test_the_csv_report_has_a_row_for_every_problem_and_every_valid_file(
     assert list(rows[0]) == list(PROBLEM_HEADERS.values())
     assert [(r["File"], r["Rule"], r["Severity"], r["Cell"]) for r in rows] == [
         ("good.xlsx", "ok", "", ""),
-        ("bad.xlsx", "rag-in-scale", "error", "L10"),
+        ("bad.xlsx", "rag-in-scale", "error", "M10"),
         ("other.xlsx", "no-manifest", "error", ""),
     ]
     assert rows[0]["What to do"] == "No problems found."

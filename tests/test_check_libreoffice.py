@@ -30,19 +30,19 @@ TODAY = date(2012, 9, 27)
 
 # Health providers' four areas, rows 10 to 13: progress, RAG, evidence, date of next review.
 TYPED = [
-    {"cell": "K10", "text": "Designated nurse in post; training plan agreed."},
-    {"cell": "L10", "text": "amber"},
-    {"cell": "N10", "text": "26/10/2012"},
-    {"cell": "K11", "text": "All providers report monthly."},
-    {"cell": "L11", "text": "GREEN"},
-    {"cell": "M11", "text": "Audit in August: 9 of 10 referrals on time."},
-    {"cell": "N11", "text": "December 2012"},
-    {"cell": "K12", "text": "Waiting for the new contract."},
-    {"cell": "L12", "text": "RED"},
-    {"cell": "N12", "text": "Not required"},
-    {"cell": "K13", "text": "Reviewed at the LSCB in September."},
-    {"cell": "L13", "text": "Amber"},
-    {"cell": "N13", "text": "Jan 2013"},
+    {"cell": "L10", "text": "Designated nurse in post; training plan agreed."},
+    {"cell": "M10", "text": "amber"},
+    {"cell": "O10", "text": "26/10/2012"},
+    {"cell": "L11", "text": "All providers report monthly."},
+    {"cell": "M11", "text": "GREEN"},
+    {"cell": "N11", "text": "Audit in August: 9 of 10 referrals on time."},
+    {"cell": "O11", "text": "December 2012"},
+    {"cell": "L12", "text": "Waiting for the new contract."},
+    {"cell": "M12", "text": "RED"},
+    {"cell": "O12", "text": "Not required"},
+    {"cell": "L13", "text": "Reviewed at the LSCB in September."},
+    {"cell": "M13", "text": "Amber"},
+    {"cell": "O13", "text": "Jan 2013"},
 ]
 
 

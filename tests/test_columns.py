@@ -107,7 +107,7 @@ def test_widths_are_positive_and_long_text_columns_are_wide() -> None:
         assert COLUMNS_BY_KEY[key].width >= 30, key
 
 
-# -- Actions cell ------------------------------------------------------------------------------
+# -- Actions cell --------------------------------------------------------------------------------
 def test_actions_text_layout() -> None:
     area = Area(
         "1.1",
@@ -168,7 +168,7 @@ def test_item_starting_with_a_bullet_round_trips() -> None:
     assert parse_actions(actions_text(area))["underpinned_by"] == ("• x", "")
 
 
-# -- other cells -------------------------------------------------------------------------------
+# -- other cells ---------------------------------------------------------------------------------
 def test_agencies_text_uses_names_one_per_line_and_keeps_unknown_keys() -> None:
     assert agencies_text(PLAN, ("CSC", "HEALTH")) == "Children's Social Care Service\nHealth"
     assert agencies_text(PLAN, ("FIRE",)) == "FIRE"
@@ -201,7 +201,7 @@ def test_cell_text_per_kind() -> None:
     assert all(isinstance(v, str) for v in got.values())
 
 
-# -- header matching ---------------------------------------------------------------------------
+# -- header matching -----------------------------------------------------------------------------
 def test_header_index_accepts_other_headings_and_ignores_case_and_spacing() -> None:
     headers = ["Area for improvement", "ACTIONS ", "Lead", "Progress at (Inc RAG rating)", "Agency"]
     pos = header_index(headers, PLAN_COLUMNS)

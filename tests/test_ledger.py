@@ -55,7 +55,7 @@ def receipt(ledger: Ledger, **kw: object) -> int:
     return ledger.add_receipt(**base)  # type: ignore[arg-type]
 
 
-# -- rounds -------------------------------------------------------------------------------------
+# -- rounds --------------------------------------------------------------------------------------
 def test_no_rounds_at_first(ledger: Ledger) -> None:
     assert ledger.rounds() == []
     assert ledger.current_round() is None
@@ -90,7 +90,7 @@ def test_rounds_persist_across_connections(tmp_path: Path) -> None:
         assert [r.name for r in led.rounds()] == [R2]
 
 
-# -- issued returns -----------------------------------------------------------------------------
+# -- issued returns ------------------------------------------------------------------------------
 def test_issued_records(ledger: Ledger) -> None:
     a = IssuedRecord(R2, "HEALTH", "returns/second/health.xlsx", AT, '{"a":1}', "sig-h")
     b = IssuedRecord(R2, "CSC", "returns/second/csc.xlsx", AT, '{"b":2}', "sig-c")
@@ -115,7 +115,7 @@ def test_manifest_text_is_kept_exactly(ledger: Ledger) -> None:
     assert found is not None and found.manifest == manifest
 
 
-# -- receipts -----------------------------------------------------------------------------------
+# -- receipts ------------------------------------------------------------------------------------
 def test_receipts(ledger: Ledger) -> None:
     first = receipt(ledger, changes=3, conflicts=1)
     second = receipt(
@@ -139,7 +139,7 @@ def test_merged_sha_counts_only_merged_or_unchanged(ledger: Ledger) -> None:
     assert not ledger.merged_sha("dd")
 
 
-# -- changes ------------------------------------------------------------------------------------
+# -- changes -------------------------------------------------------------------------------------
 def test_changes_round_trip(ledger: Ledger) -> None:
     rid = receipt(ledger)
     changes = [
@@ -166,7 +166,7 @@ def test_supersede_marks_one_agencys_changes_in_one_round(ledger: Ledger) -> Non
     assert ledger.changes()[-1].superseded is False
 
 
-# -- conflicts ----------------------------------------------------------------------------------
+# -- conflicts -----------------------------------------------------------------------------------
 def conflict(agency: str = "CSC", round_name: str = R2) -> Conflict:
     return Conflict(
         round_name,
@@ -192,7 +192,7 @@ def test_conflicts_open_and_resolved(ledger: Ledger) -> None:
     assert ledger.open_conflicts(R3) == [conflict(round_name=R3)]
 
 
-# -- snapshots ----------------------------------------------------------------------------------
+# -- snapshots -----------------------------------------------------------------------------------
 def test_snapshot_round_trips_the_example_plan(ledger: Ledger) -> None:
     plan = load_plan(example_plan_path())
     sid = ledger.add_snapshot(at=AT, reason="init", round_name=R2, plan_json=plan_json(plan))
@@ -209,7 +209,7 @@ def test_snapshots_in_order_and_unknown_id(ledger: Ledger) -> None:
         ledger.snapshot(b + 100)
 
 
-# -- transactions -------------------------------------------------------------------------------
+# -- transactions --------------------------------------------------------------------------------
 def test_transaction_commits(ledger: Ledger, tmp_path: Path) -> None:
     with ledger.transaction():
         rid = receipt(ledger)

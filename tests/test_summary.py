@@ -134,7 +134,6 @@ def test_disagreements_in_this_round_only() -> None:
         AgencyUpdate("1.1", "HEALTH", R, rag="GREEN", changed=("progress", "rag")),
         AgencyUpdate("1.2", "CSC", R, rag="GREEN", changed=rag),
         AgencyUpdate("1.2", "HEALTH", R, rag="GREEN", changed=rag),  # agree
-        AgencyUpdate("1.2", "POLICE", R, rag="RED"),  # kept the issued RAG: no opinion
         AgencyUpdate("3.1", "CSC", R, rag="RED", changed=rag),
         AgencyUpdate("3.1", "HEALTH", R, rag="", changed=rag),  # no rating: no disagreement
         AgencyUpdate("1.2", "POLICE", "First review", rag="AMBER", changed=rag),  # old round

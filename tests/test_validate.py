@@ -384,9 +384,9 @@ def test_a_removed_column() -> None:
     assert rows_of(problems) == [
         (
             "header-changed",
-            "H9",
+            "I9",
             ERROR,
-            "The column 'Desired outcome' has been removed (it was sent as column H). Put it "
+            "The column 'Desired outcome' has been removed (it was sent as column I). Put it "
             "back, or send back the return you were sent.",
         )
     ]
@@ -520,14 +520,14 @@ def test_a_moved_header_row() -> None:
 # -- formulas and locked text ----------------------------------------------------------------------
 def test_a_formula_in_an_open_cell_is_reported_not_trusted() -> None:
     rows = with_cell("1.1", "progress", "=CONCAT(A1,B1)")
-    problems, accepted = check(data(rows, formulas=frozenset({"K10"})))
+    problems, accepted = check(data(rows, formulas=frozenset({"L10"})))
     assert accepted is None
     assert rows_of(problems) == [
         (
             "formula",
-            "K10",
+            "L10",
             ERROR,
-            "K10 holds a formula (=CONCAT(A1,B1)). Type the value instead of a formula.",
+            "L10 holds a formula (=CONCAT(A1,B1)). Type the value instead of a formula.",
         )
     ]
     assert (problems[0].column, problems[0].area_id) == ("Progress", "1.1")
@@ -595,7 +595,7 @@ def test_rag_outside_the_scale() -> None:
     assert rows_of(problems) == [
         (
             "rag-in-scale",
-            "L10",
+            "M10",
             ERROR,
             "'Purple' is not a RAG rating. Choose RED, AMBER or GREEN from the list, or leave "
             "the cell empty.",
@@ -631,7 +631,7 @@ def test_a_rag_needs_progress() -> None:
     assert rows_of(problems) == [
         (
             "progress-required",
-            "K10",
+            "L10",
             ERROR,
             "Enter the progress made since the last review. An area with a RAG rating needs a "
             "progress update.",
@@ -644,7 +644,7 @@ def test_green_needs_evidence() -> None:
     assert rows_of(problems) == [
         (
             "evidence-required",
-            "M11",
+            "N11",
             ERROR,
             "Enter the evidence of impact. An area rated GREEN needs evidence of the difference "
             "the work has made.",
@@ -664,7 +664,7 @@ def test_a_review_date_that_is_not_a_date(typed: str) -> None:
     assert rows_of(problems) == [
         (
             "review-date-format",
-            "N10",
+            "O10",
             ERROR,
             f"'{typed}' is not a date of next review. Pick a month from the list, type a date "
             "like 26/12/2012, or pick Not required.",
@@ -686,7 +686,7 @@ def test_a_review_date_before_the_round(raw: object, shown: str) -> None:
     assert rows_of(problems) == [
         (
             "review-date-past",
-            "N10",
+            "O10",
             ERROR,
             f"{shown} is before this review (26 September 2012). Pick September 2012 or a later "
             "month, type a date on or after 26/09/2012, or pick Not required.",
@@ -700,7 +700,7 @@ def test_text_longer_than_an_excel_cell() -> None:
     assert rows_of(problems) == [
         (
             "too-long",
-            "K10",
+            "L10",
             ERROR,
             "This text is longer than an Excel cell can hold. Shorten it to 32,767 characters "
             "or fewer.",
@@ -715,11 +715,11 @@ def test_every_value_problem_is_collected_not_just_the_first() -> None:
     rows[2].update(progress="", next_review="June 2012")
     problems, _ = check(data(rows))
     assert [(p.rule, p.cell) for p in problems] == [
-        ("rag-in-scale", "L10"),
-        ("review-date-format", "N10"),
-        ("evidence-required", "M11"),
-        ("progress-required", "K12"),
-        ("review-date-past", "N12"),
+        ("rag-in-scale", "M10"),
+        ("review-date-format", "O10"),
+        ("evidence-required", "N11"),
+        ("progress-required", "L12"),
+        ("review-date-past", "O12"),
     ]
 
 
@@ -730,7 +730,7 @@ def test_a_row_left_as_issued_is_a_warning_not_an_error() -> None:
     assert rows_of(problems) == [
         (
             "no-update",
-            "K11",
+            "L11",
             WARNING,
             "No update given for 1.2. Fill in the white cells for this area, or leave them as "
             "they are if nothing has changed since the last review.",
@@ -746,7 +746,7 @@ def test_a_prefilled_review_date_that_has_passed() -> None:
     assert rows_of(problems) == [
         (
             "review-date-stale",
-            "N12",
+            "O12",
             WARNING,
             "The date of next review, July 2012, has passed. Pick the month of the next review, "
             "type its date, or pick Not required.",

@@ -27,7 +27,7 @@ def test_layout(tmp_path: Path) -> None:
     assert ws.circulation_path("second-review") == tmp_path / "circulation" / "second-review.xlsx"
 
 
-# -- require() ----------------------------------------------------------------------------------
+# -- require() -----------------------------------------------------------------------------------
 def test_require_no_folder(tmp_path: Path) -> None:
     ws = Workspace(tmp_path / "missing")
     with pytest.raises(WorkspaceError) as info:
@@ -51,7 +51,7 @@ def test_require_folder_without_master_or_key(tmp_path: Path) -> None:
         ws.require()
 
 
-# -- the key ------------------------------------------------------------------------------------
+# -- the key -------------------------------------------------------------------------------------
 def test_key_is_created_private_and_read_back(tmp_path: Path) -> None:
     ws = Workspace(tmp_path)
     key = ws.create_key()
@@ -81,7 +81,7 @@ def test_damaged_key(tmp_path: Path) -> None:
         ws.key()
 
 
-# -- the lock -----------------------------------------------------------------------------------
+# -- the lock ------------------------------------------------------------------------------------
 HOLDER = textwrap.dedent(
     """
     import sys, time

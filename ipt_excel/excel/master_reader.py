@@ -91,7 +91,7 @@ def read_master_bytes(data: bytes, name: str) -> Plan:
             return []
         return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
 
-    details = _details(rows(DETAILS_SHEET))
+    details, notes = _details(rows(DETAILS_SHEET))
     agencies = _agencies(rows(AGENCIES_SHEET))
     glossary = tuple(
         GlossaryEntry(cell_str(r[0]), cell_str(r[1]))
@@ -119,7 +119,7 @@ def read_master_bytes(data: bytes, name: str) -> Plan:
         sign_off_role=details.get("Role", ""),
         protective_marking=details.get("Protective marking", ""),
         coordinator_email=details.get("Coordinator e-mail", ""),
-        notes=tuple(details.get("__notes__", "").split("\x00")) if details.get("__notes__") else (),
+        notes=notes,
         rag_scale=scale,
         evidence_required_for_green=details.get("Evidence required for GREEN", "Yes").lower()
         != "no",
@@ -146,7 +146,8 @@ def _iso(text: str, name: str, label: str) -> date:
         ) from exc
 
 
-def _details(rows: list[list[Any]]) -> dict[str, str]:
+def _details(rows: list[list[Any]]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Label/value rows; a plan may have any number of 'Note' rows, kept in order."""
     out: dict[str, str] = {}
     notes: list[str] = []
     for r in rows[1:]:
@@ -157,9 +158,7 @@ def _details(rows: list[list[Any]]) -> dict[str, str]:
             notes.append(value)
         elif label:
             out[label] = value
-    if notes:
-        out["__notes__"] = "\x00".join(notes)
-    return out
+    return out, tuple(notes)
 
 
 def _agencies(rows: list[list[Any]]) -> tuple[Agency, ...]:
@@ -177,7 +176,7 @@ def _agencies(rows: list[list[Any]]) -> tuple[Agency, ...]:
 def _updates(rows: list[list[Any]]) -> tuple[AgencyUpdate, ...]:
     out = []
     for r in rows[1:]:
-        r = [*r, *[""] * 9]
+        r = [*r, *[""] * 10]
         if not cell_str(r[0]):
             continue
         at = r[7]
@@ -196,6 +195,7 @@ def _updates(rows: list[list[Any]]) -> tuple[AgencyUpdate, ...]:
                     for h in cell_str(r[8]).split(",")
                     if h.strip() in _FIELD_BY_HEADER
                 ),
+                source_sha256=cell_str(r[9]),
             )
         )
     return tuple(out)
@@ -243,7 +243,7 @@ def _areas(plan: Plan, rows: list[list[Any]], name: str) -> tuple[Area, ...]:
             f"and try again.",
             list(problems),
         )
-    themes_by_label = {t.label: t.id for t in plan.themes}
+    themes_by_label = {" ".join(t.label.split()): t.id for t in plan.themes}
     areas = []
     for rec in records.values():
         agencies = []
@@ -255,7 +255,7 @@ def _areas(plan: Plan, rows: list[list[Any]], name: str) -> tuple[Area, ...]:
         areas.append(
             Area(
                 id=rec["id"].strip(),
-                theme=themes_by_label.get(theme, theme),
+                theme=themes_by_label.get(" ".join(theme.split()), theme),
                 title=rec["title"],
                 timescale=rec["timescale"],
                 practice_standards=rec["practice_standards"],

@@ -35,7 +35,7 @@ from ipt_excel.excel.sheets import (
     updates_sheet,
     write_table_sheet,
 )
-from ipt_excel.excel.styles import Formats, print_setup, row_height
+from ipt_excel.excel.styles import Formats, fits_in_cell, print_setup, row_height
 from ipt_excel.excel.summary_sheet import summary_sheet
 from ipt_excel.model import Change, Conflict, Plan
 from ipt_excel.summary import disagreements, overdue_areas
@@ -105,7 +105,7 @@ def write_master(
     else:
         _plan_sheet(wb, fmt, plan, extras)
         summary_sheet(wb, fmt, plan, extras)
-    updates_sheet(wb, fmt, plan)
+    updates_sheet(wb, fmt, plan, circulation=circulation)
     changes_sheet(wb, fmt, plan, extras.changes, circulation=circulation)
     conflicts_sheet(wb, fmt, extras.conflicts, circulation=circulation)
     agencies_sheet(wb, fmt, plan)
@@ -178,7 +178,7 @@ def _plan_sheet(
             elif change is not None:
                 cell_fmt = fmt.changed
             # write_string: agency text is never a formula, whatever it starts with.
-            ws.write_string(r, c, value, cell_fmt)
+            ws.write_string(r, c, fits_in_cell(value, f"Area {area.id}, {col.header},"), cell_fmt)
             if conflict is not None:
                 ws.write_comment(
                     r,

@@ -13,7 +13,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from ipt_excel.columns import PLAN_COLUMNS
-from ipt_excel.excel.styles import Formats
+from ipt_excel.excel.styles import Formats, fits_in_cell
 from ipt_excel.model import Change, Conflict, Plan
 
 PLAN_SHEET = "Plan"
@@ -60,6 +60,7 @@ UPDATES_HEADERS = (
     "Date of next review",
     "Updated at",
     "Fields updated",
+    "Source SHA-256",
 )
 AGENCIES_HEADERS = ("Key", "Name", "Other names", "Contact e-mail", "Areas")
 GLOSSARY_HEADERS = ("Term", "Meaning")
@@ -90,6 +91,7 @@ def add_table(
     n_rows: int,
     *,
     first_row: int = 0,
+    first_col: int = 0,
     name: str = "",
     autofilter: bool = True,
 ) -> None:
@@ -100,9 +102,9 @@ def add_table(
     """
     ws.add_table(
         first_row,
-        0,
+        first_col,
         first_row + max(n_rows, 1),  # Excel needs at least one data row in a table
-        len(headers) - 1,
+        first_col + len(headers) - 1,
         {
             "name": name or "".join(ch for ch in ws.get_name().title() if ch.isalnum()) + "Table",
             "style": None,
@@ -128,13 +130,18 @@ def write_table_sheet(
             if isinstance(value, datetime):
                 ws.write_datetime(r, c, value, fmt.datetime)
             else:
-                ws.write_string(r, c, "" if value is None else str(value), fmt.text)
+                text = fits_in_cell(
+                    "" if value is None else str(value), f"{ws.get_name()}, row {r + 1},"
+                )
+                ws.write_string(r, c, text, fmt.text)
     ws.freeze_panes(1, 0)
 
 
-def updates_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan) -> None:
+def updates_sheet(
+    wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, *, circulation: bool = False
+) -> None:
     ws = wb.add_worksheet(UPDATES_SHEET)
-    rows = [
+    rows: list[tuple[object, ...]] = [
         (
             u.area_id,
             u.agency,
@@ -145,10 +152,16 @@ def updates_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan) -> None:
             u.next_review,
             u.updated_at,
             ", ".join(FIELD_HEADERS[f] for f in u.changed),
+            u.source_sha256,
         )
         for u in plan.agency_updates
     ]
-    write_table_sheet(ws, fmt, UPDATES_HEADERS, rows, (8, 14, 22, 60, 10, 40, 16, 18, 24))
+    widths = (8, 14, 22, 60, 10, 40, 16, 18, 24, 20)
+    if circulation:  # the hash identifies a file in the workspace: not for circulation
+        rows = [r[:-1] for r in rows]
+        write_table_sheet(ws, fmt, UPDATES_HEADERS[:-1], rows, widths[:-1])
+        return
+    write_table_sheet(ws, fmt, UPDATES_HEADERS, rows, widths)
 
 
 def changes_sheet(

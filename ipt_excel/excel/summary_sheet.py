@@ -12,7 +12,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from ipt_excel.excel.sheets import SUMMARY_SHEET, add_table
-from ipt_excel.excel.styles import RAG_COLOURS, Formats, print_setup
+from ipt_excel.excel.styles import RAG_COLOURS, Formats, print_setup, row_height
 from ipt_excel.model import Plan
 from ipt_excel.summary import RagCounts, counts_by_agency, counts_by_theme, overdue_areas
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ipt_excel.excel.master_writer import MasterExtras
 
 NO_RATING_COLOUR = "#B1B4B6"
+RETURNS_ROW = 21  # below the chart
 
 
 def _block(
@@ -30,12 +31,22 @@ def _block(
     name: str,
     headers: Sequence[str],
     rows: Sequence[Sequence[str | int]],
+    first_col: int = 0,
 ) -> int:
     """A titled table at `row`. Returns the last row used."""
-    ws.write_string(row, 0, title, fmt.subtitle)
-    add_table(ws, fmt, headers, len(rows), first_row=row + 1, name=name, autofilter=False)
+    ws.write_string(row, first_col, title, fmt.subtitle)
+    add_table(
+        ws,
+        fmt,
+        headers,
+        len(rows),
+        first_row=row + 1,
+        first_col=first_col,
+        name=name,
+        autofilter=False,
+    )
     for r, values in enumerate(rows, start=row + 2):
-        for c, value in enumerate(values):
+        for c, value in enumerate(values, start=first_col):
             if isinstance(value, int):
                 ws.write_number(r, c, value, fmt.text)
             else:
@@ -96,17 +107,23 @@ def summary_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, extras: Mas
         ["Open conflicts", len(extras.conflicts)],
     ]
     end = _block(ws, fmt, end + 2, "This round", "ThisRound", ["Measure", "Number"], figures)
+    right = len(labels) + 3  # the chart's column; the returns table sits below the chart
+    ws.set_column(right - 1, right - 1, 3)
+    ws.set_column(right, right, 40)
+    ws.set_column(right + 1, right + 1, 13)
+    ws.set_column(right + 2, right + 2, 60)
     if extras.returns:
-        returns = [list(r) for r in extras.returns]
-        ws.set_column(2, 2, 12)
-        end = _block(
+        for i, (_, _, detail) in enumerate(extras.returns, start=RETURNS_ROW + 2):
+            ws.set_row(i, row_height([(detail, 60)]))
+        _block(
             ws,
             fmt,
-            end + 2,
+            RETURNS_ROW,
             "Returns this round",
             "Returns",
             ["Agency", "State", "Detail"],
-            returns,
+            [list(r) for r in extras.returns],
+            first_col=right,
         )
 
     chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
@@ -125,7 +142,7 @@ def summary_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, extras: Mas
     chart.set_legend({"position": "bottom"})
     ws.insert_chart(
         3,
-        len(labels) + 3,
+        right,
         chart,
         {
             "x_scale": 1.3,

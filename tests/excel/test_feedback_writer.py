@@ -64,9 +64,9 @@ def fill(ws: Workspace, dst: Path, change: Callable[[Worksheet], None]) -> Path:
     sheet = wb["Return"]
     assert isinstance(sheet, Worksheet)
     for area_id, r in list(ROWS.items())[:3]:
-        sheet[f"K{r}"] = f"Update for {area_id}."
-        sheet[f"L{r}"] = "AMBER"
-        sheet[f"N{r}"] = "October 2012"
+        sheet[f"L{r}"] = f"Update for {area_id}."
+        sheet[f"M{r}"] = "AMBER"
+        sheet[f"O{r}"] = "October 2012"
     change(sheet)
     wb.save(dst)
     return dst
@@ -101,10 +101,10 @@ def without_file(problems: tuple[Problem, ...]) -> list[Problem]:
 
 
 def value_problems(sheet: Worksheet) -> None:
-    sheet["L10"] = "Purple"
-    sheet["L11"] = "GREEN"
-    sheet["M11"] = None  # GREEN needs evidence
-    sheet["N12"] = "Soon"
+    sheet["M10"] = "Purple"
+    sheet["M11"] = "GREEN"
+    sheet["N11"] = None  # GREEN needs evidence
+    sheet["O12"] = "Soon"
 
 
 def test_value_problems_are_marked_with_the_agency_s_values_kept(
@@ -112,27 +112,27 @@ def test_value_problems_are_marked_with_the_agency_s_values_kept(
 ) -> None:
     result = check(ws, fill(ws, tmp_path / "hp.xlsx", value_problems))
     assert [(p.rule, p.cell) for p in result.problems] == [
-        ("rag-in-scale", "L10"),
-        ("evidence-required", "M11"),
-        ("review-date-format", "N12"),
-        ("no-update", "K13"),
+        ("rag-in-scale", "M10"),
+        ("evidence-required", "N11"),
+        ("review-date-format", "O12"),
+        ("no-update", "L13"),
     ]
     path = feedback(ws, plan, result, tmp_path / "feedback")
     assert path == tmp_path / "feedback" / "hp-third-review-of-progress-feedback.xlsx"
 
     sheet = sheet_of(path)
-    assert [sheet[f"K{r}"].value for r in ROWS.values()][:3] == [
+    assert [sheet[f"L{r}"].value for r in ROWS.values()][:3] == [
         "Update for 2.9.",
         "Update for 2.13.",
         "Update for 2.14.",
     ]
-    assert (sheet["L10"].value, sheet["N12"].value) == ("Purple", "Soon")
-    assert note(sheet, "L10") == "Fix this: " + result.problems[0].message
-    assert note(sheet, "M11") == "Fix this: " + result.problems[1].message
-    assert note(sheet, "K13") == "Check this: " + result.problems[3].message
-    assert note(sheet, "K10") is None
-    assert fill_colour(sheet, "L10") == PROBLEM[0].lstrip("#")
-    assert fill_colour(sheet, "K13") == WARNING[0].lstrip("#")
+    assert (sheet["M10"].value, sheet["O12"].value) == ("Purple", "Soon")
+    assert note(sheet, "M10") == "Fix this: " + result.problems[0].message
+    assert note(sheet, "N11") == "Fix this: " + result.problems[1].message
+    assert note(sheet, "L13") == "Check this: " + result.problems[3].message
+    assert note(sheet, "L10") is None
+    assert fill_colour(sheet, "M10") == PROBLEM[0].lstrip("#")
+    assert fill_colour(sheet, "L13") == WARNING[0].lstrip("#")
     assert sheet.protection.sheet is True
     assert openpyxl.load_workbook(path)[MANIFEST_SHEET].sheet_state == "veryHidden"
 
@@ -155,9 +155,9 @@ def test_fixing_the_marked_cells_makes_the_feedback_valid(
     path = feedback(ws, plan, result, tmp_path / "feedback")
     assert path is not None
     wb = openpyxl.load_workbook(path)
-    wb["Return"]["L10"] = "RED"
-    wb["Return"]["M11"] = "All plans on time."
-    wb["Return"]["N12"] = "Not required"
+    wb["Return"]["M10"] = "RED"
+    wb["Return"]["N11"] = "All plans on time."
+    wb["Return"]["O12"] = "Not required"
     wb.save(tmp_path / "fixed.xlsx")
     fixed = check(ws, tmp_path / "fixed.xlsx")
     assert fixed.valid
@@ -180,14 +180,14 @@ def test_broken_structure_is_put_back_and_noted(ws: Workspace, plan: Plan, tmp_p
     sheet = sheet_of(path)
     assert [sheet[f"A{r}"].value for r in ROWS.values()] == list(ROWS)
     assert sheet["E12"].value != "Someone else"
-    assert note(sheet, "K11") == (
+    assert note(sheet, "L11") == (
         "Check this: This row had been deleted. It has been put back: fill in its white cells."
     )
-    assert note(sheet, "K12") == (
+    assert note(sheet, "L12") == (
         "Check this: The plan text in this row had been changed. It has been put back as it "
         "was sent: only the white cells can be changed."
     )
-    assert sheet["K12"].value == "Update for 2.14."  # moved up by the deletion, kept
+    assert sheet["L12"].value == "Update for 2.14."  # moved up by the deletion, kept
     again = check(ws, path)
     assert again.valid
     assert [(p.rule, p.area_id) for p in again.problems] == [
@@ -198,15 +198,15 @@ def test_broken_structure_is_put_back_and_noted(ws: Workspace, plan: Plan, tmp_p
 
 def test_a_formula_is_emptied_and_marked(ws: Workspace, plan: Plan, tmp_path: Path) -> None:
     def change(sheet: Worksheet) -> None:
-        sheet["K10"] = "=1+1"
+        sheet["L10"] = "=1+1"
 
     result = check(ws, fill(ws, tmp_path / "hp.xlsx", change))
     path = feedback(ws, plan, result, tmp_path / "feedback")
     assert path is not None
     sheet = sheet_of(path)
-    assert sheet["K10"].value in (None, "")
-    assert note(sheet, "K10") == (
-        "Fix this: K10 holds a formula (=1+1). Type the value instead of a formula."
+    assert sheet["L10"].value in (None, "")
+    assert note(sheet, "L10") == (
+        "Fix this: L10 holds a formula (=1+1). Type the value instead of a formula."
     )
 
 

@@ -69,7 +69,7 @@ def problems_of(data: bytes) -> list[tuple[str, str, str]]:
     return [(p.rule, p.cell, p.message) for p in problems]  # type: ignore[attr-defined]
 
 
-# -- round trips -----------------------------------------------------------------------------------
+# -- round trips ---------------------------------------------------------------------------------
 def test_example_round_trips(example: Plan, example_master: bytes) -> None:
     back = read_master_bytes(example_master, "master.xlsx")
     assert back == example
@@ -120,6 +120,13 @@ def test_a_single_empty_note_round_trips(example: Plan) -> None:
         assert back.notes == notes
 
 
+def test_theme_title_with_surrounding_space_round_trips(example: Plan) -> None:
+    plan = replace(example, themes=(Theme("1", "Practice and management "), example.themes[1]))
+    back = read_master_bytes(write_master(plan, created=CREATED), "m.xlsx")
+    assert back.themes == plan.themes
+    assert back.areas == plan.areas  # each area still belongs to theme "1"
+
+
 def test_text_at_the_cell_limit_round_trips(example: Plan) -> None:
     long = ("Ünïcödé “quotes” — and newlines\n" * 1100)[:EXCEL_CELL_LIMIT]
     area = replace(example.areas[0], title=long, progress="=" + long[1:], evidence=long)
@@ -128,13 +135,15 @@ def test_text_at_the_cell_limit_round_trips(example: Plan) -> None:
     assert back.areas == (area,)
 
 
-# -- hypothesis: write -> read -> write -----------------------------------------------------------
+# -- hypothesis: write -> read -> write ----------------------------------------------------------
 # The generated plans stay within the model's documented constraints:
 # - text is any Unicode except surrogates, control characters other than newline and tab, and
 #   U+FFFE/U+FFFF (which XML cannot hold); long texts are built from BMP characters so their
 #   length is the same in Python and in Excel's UTF-16 count;
-# - IDs, agency keys and names, alias and glossary terms have no surrounding whitespace (the
-#   reader trims them), and agency names, keys and aliases are distinct ignoring case;
+# - IDs, agency keys and names, aliases, theme titles and glossary terms are not empty and have
+#   no surrounding whitespace (the reader trims them; a theme title that ends in a space:
+#   test_theme_title_with_surrounding_space_round_trips), and agency names, keys and aliases
+#   are distinct ignoring case;
 # - RAG values are upper-case words of the plan's scale, or empty;
 # - the Actions cell: no line of the main action is exactly "Underpinned by:" or
 #   "Supplemented by:", and list items have no newline (see columns.parse_actions);
@@ -233,7 +242,7 @@ def plans(draw: st.DrawFn) -> Plan:
         notes=tuple(draw(st.lists(TEXT.filter(bool), max_size=3))),
         rag_scale=scale,
         evidence_required_for_green=draw(st.booleans()),
-        themes=(Theme("1", draw(TEXT)), Theme("2", draw(TEXT))),
+        themes=(Theme("1", draw(NAME)), Theme("2", draw(NAME))),
         agencies=tuple(agencies),
         areas=tuple(areas),
         glossary=tuple(
@@ -257,7 +266,7 @@ def test_write_read_write_is_lossless(plan: Plan) -> None:
     assert write_master(back, created=CREATED) == first
 
 
-# -- hand edits ------------------------------------------------------------------------------------
+# -- hand edits ----------------------------------------------------------------------------------
 def test_hand_edits_are_read(example: Plan, example_master: bytes) -> None:
     data = edited(
         example_master,
@@ -357,7 +366,7 @@ def test_blank_rows_between_areas_are_ignored(example_master: bytes) -> None:
     assert len(read_master_bytes(data, "master.xlsx").areas) == 32
 
 
-# -- structural damage -----------------------------------------------------------------------------
+# -- structural damage ---------------------------------------------------------------------------
 def test_missing_sheet(example_master: bytes) -> None:
     wb = openpyxl.load_workbook(io.BytesIO(example_master))
     del wb["Details"]
@@ -397,7 +406,7 @@ def test_missing_master(tmp_path: Path) -> None:
         read_master(tmp_path / "master.xlsx")
 
 
-# -- cell values -----------------------------------------------------------------------------------
+# -- cell values ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("value", "text"),
     [

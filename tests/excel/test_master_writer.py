@@ -88,7 +88,7 @@ def block(ws: Worksheet, title: str) -> list[tuple[Any, ...]]:
     return out
 
 
-# -- the Plan sheet -------------------------------------------------------------------------------
+# -- the Plan sheet ------------------------------------------------------------------------------
 def test_sheets(wb: Any) -> None:
     names = wb.sheetnames
     assert names[0] == "Plan"
@@ -222,7 +222,7 @@ def test_print_ready(plan_ws: Worksheet, example: Plan) -> None:
     assert "&P" in footer.right.text and "&N" in footer.right.text
 
 
-# -- the other sheets -----------------------------------------------------------------------------
+# -- the other sheets ----------------------------------------------------------------------------
 def test_agencies_sheet(wb: Any, example: Plan) -> None:
     rows = list(wb["Agencies"].iter_rows(values_only=True))
     assert rows[0][:4] == ("Key", "Name", "Other names", "Contact e-mail")
@@ -288,7 +288,7 @@ def test_no_workspace_secret_in_the_master(tmp_path: Path, example: Plan) -> Non
     assert key.hex().encode() not in data and key not in data
 
 
-# -- changes, conflicts, notes --------------------------------------------------------------------
+# -- changes, conflicts, notes -------------------------------------------------------------------
 def test_changes_and_conflicts_are_highlighted_with_a_note(example: Plan) -> None:
     rnd = example.round.name
     extras = MasterExtras(
@@ -330,7 +330,7 @@ def test_overdue_and_disagreement_columns(example: Plan) -> None:
     assert not overdue["1.1"]  # GREEN is never overdue
 
 
-# -- limits and edge cases ------------------------------------------------------------------------
+# -- limits and edge cases -----------------------------------------------------------------------
 def test_text_at_excels_cell_limit_is_written_whole(example: Plan) -> None:
     text = ("Lorem ipsum dolor sit amet. " * 1200)[:EXCEL_CELL_LIMIT]
     plan = replace(example, areas=(replace(example.areas[0], progress=text),))
@@ -401,7 +401,7 @@ def _tmp_file(data: bytes) -> Path:
     return Path(name)
 
 
-# -- the golden file ------------------------------------------------------------------------------
+# -- the golden file -----------------------------------------------------------------------------
 def test_matches_the_golden_master() -> None:
     """If this fails after an intended layout change, run tests/golden/regenerate_master.py,
     review the new file (open it; read it back), and commit it with the change."""

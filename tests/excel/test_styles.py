@@ -45,7 +45,7 @@ PAIRS: dict[str, tuple[str, str]] = {
 }
 
 
-# -- colours ------------------------------------------------------------------------------------
+# -- colours -------------------------------------------------------------------------------------
 def test_contrast_ratio_known_values() -> None:
     assert contrast_ratio("#000000", "#FFFFFF") == pytest.approx(21.0)
     assert contrast_ratio("#FFFFFF", "#000000") == pytest.approx(21.0)
@@ -77,7 +77,7 @@ def test_rag_colours_cover_the_seed_words_and_blue() -> None:
     assert set(RAG_COLOURS) == {"RED", "AMBER", "GREEN", "BLUE"}
 
 
-# -- header and footer text ---------------------------------------------------------------------
+# -- header and footer text ----------------------------------------------------------------------
 def test_header_footer_text_escapes_ampersands() -> None:
     assert header_footer_text("Children & Families && more") == "Children && Families &&&& more"
     assert header_footer_text("no codes") == "no codes"
@@ -150,7 +150,7 @@ def test_footer_with_a_long_round_name_still_fits() -> None:
     assert ws.oddFooter.right.text == "Page &P of &N"
 
 
-# -- row heights --------------------------------------------------------------------------------
+# -- row heights ---------------------------------------------------------------------------------
 def test_row_height_bounds() -> None:
     assert row_height([]) == LINE_POINTS + 4
     assert row_height([("", 10)]) == LINE_POINTS + 4
