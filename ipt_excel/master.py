@@ -13,6 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ipt_excel.errors import PlanFileError, WorkspaceError
+from ipt_excel.excel.master_reader import read_master_bytes
 from ipt_excel.excel.master_writer import MasterExtras, write_master
 from ipt_excel.ledger import Ledger
 from ipt_excel.model import Plan
@@ -85,8 +86,13 @@ def save_master(
     now: datetime,
     today: date | None = None,
 ) -> Path:
-    """Keep the old master in history/, snapshot the plan in the ledger, write atomically."""
+    """Keep the old master in history/, snapshot the plan in the ledger, write atomically.
+
+    The bytes are read back (and validated) before anything is written: a master that could
+    not be read again is refused here, with its problems, rather than found later.
+    """
     data = write_master(plan, extras_from_ledger(ledger, plan, today), created=now)
+    read_master_bytes(data, ws.master.name)
     if ws.master.exists():
         ws.history.mkdir(parents=True, exist_ok=True)
         stamp = now.strftime("%Y%m%dT%H%M%S")

@@ -61,7 +61,7 @@ def load_plan(path: Path) -> Plan:
     if not isinstance(raw, dict) or "plan" not in raw or "areas" not in raw:
         raise PlanFileError(f"{path}: a plan file needs 'plan:' and 'areas:' sections.")
     try:
-        return plan_from_dict(raw)
+        return plan_from_dict(raw, strip=True)
     except (KeyError, TypeError, ValueError) as exc:
         raise PlanFileError(
             f"{path}: {exc}. Compare it with templates/banes-2012/plan.yaml."
@@ -76,13 +76,27 @@ def _date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-def plan_from_dict(raw: dict[str, Any]) -> Plan:
+# Keys an area may have besides the model's fields: kept in the curated file for the record.
+_AREA_RECORD_ONLY = frozenset({"agencies_text"})
+
+
+def plan_from_dict(raw: dict[str, Any], *, strip: bool = False) -> Plan:
+    """Build a Plan. `strip` tidies hand-written YAML; snapshots keep text exactly."""
     p = raw["plan"]
     rnd = p["round"]
     sign_off = p.get("sign_off") or {}
     areas: list[Area] = []
     for a in raw["areas"]:
-        kwargs: dict[str, Any] = {k: _text(a.get(k)).strip() for k in _AREA_TEXT if k in a}
+        unknown = set(a) - set(_AREA_TEXT) - set(_AREA_LISTS) - _AREA_RECORD_ONLY
+        if unknown:
+            where = f"area {a.get('id', len(areas) + 1)}"
+            raise ValueError(
+                f"{where} has unknown field(s) {', '.join(sorted(map(str, unknown)))}; "
+                f"check the spelling"
+            )
+        kwargs: dict[str, Any] = {
+            k: _text(a.get(k)).strip() if strip else _text(a.get(k)) for k in _AREA_TEXT if k in a
+        }
         kwargs.update({k: tuple(_text(x) for x in a.get(k) or ()) for k in _AREA_LISTS})
         if "id" not in kwargs or not kwargs["id"]:
             raise ValueError(f"area number {len(areas) + 1} has no id")

@@ -162,7 +162,9 @@ def test_summary_is_the_first_sheet_and_the_active_one(wb: Any, parts: dict[str,
     selected = [
         name
         for name, part in sheet_parts(parts).items()
-        if any(v.get("tabSelected") == "1" for v in xml(parts, part).iter(f"{{{NS['m']}}}sheetView"))
+        if any(
+            v.get("tabSelected") == "1" for v in xml(parts, part).iter(f"{{{NS['m']}}}sheetView")
+        )
     ]
     assert selected == ["Summary"]
 
@@ -179,7 +181,9 @@ def test_every_sheet_is_protected(wb: Any, parts: dict[str, bytes]) -> None:
 
 def test_no_cell_on_any_sheet_is_unlocked(wb: Any, parts: dict[str, bytes]) -> None:
     for sheet in wb.worksheets:
-        unlocked = [c.coordinate for row in sheet.iter_rows() for c in row if not c.protection.locked]
+        unlocked = [
+            c.coordinate for row in sheet.iter_rows() for c in row if not c.protection.locked
+        ]
         assert unlocked == [], f"{sheet.title}: unlocked cells {unlocked[:5]}"
     # Column and row default styles are xfs too: none may unlock anything.
     styles = xml(parts, "xl/styles.xml")
@@ -243,6 +247,18 @@ def test_no_merged_cells(wb: Any, parts: dict[str, bytes]) -> None:
         assert xml(parts, part).find("m:mergeCells", NS) is None, name
 
 
+def test_the_copy_shows_the_master_as_it_is(ws: Workspace, wb: Any) -> None:
+    master = openpyxl.load_workbook(ws.master)
+    for name in ("Plan", "Glossary", "Agencies"):
+        assert list(wb[name].values) == list(master[name].values), name
+    with Ledger(ws.ledger_path) as ledger:
+        live = [c for c in ledger.changes() if not c.superseded]
+    changes = list(wb["Changes"].iter_rows(min_row=2, values_only=True))
+    assert len(changes) == len(live) > 0
+    # Who changed what is kept, by the agency's name rather than its key.
+    assert {r[2] for r in changes} >= {"Children's Social Care Service", "Health Services"}
+
+
 # -- accessibility --------------------------------------------------------------------------------
 DETAILS_NOT_A_TABLE = pytest.mark.xfail(
     strict=True,
@@ -274,7 +290,9 @@ def test_every_table_is_a_real_excel_table_with_its_header_row(
         covered_rows |= set(range(min_row, max_row + 1))
     if sheet_name != "Summary":  # list sheets: the table holds every row with data
         used = {c.row for row in sheet.iter_rows() for c in row if c.value not in (None, "")}
-        assert used <= covered_rows, f"{sheet_name}: rows outside the table {sorted(used - covered_rows)}"
+        assert used <= covered_rows, (
+            f"{sheet_name}: rows outside the table {sorted(used - covered_rows)}"
+        )
 
 
 def test_rag_is_written_in_words_and_coloured_by_conditional_format(
@@ -292,9 +310,13 @@ def test_rag_is_written_in_words_and_coloured_by_conditional_format(
     styles = xml(parts, "xl/styles.xml")
     dxfs = styles.findall("m:dxfs/m:dxf", NS)
     rules: dict[str, str] = {}
-    for cf in xml(parts, sheet_parts(parts)["Plan"]).findall("m:conditionalFormatting", NS):
-        assert cf.get("sqref") == f"{letter}2:{letter}{len(plan.areas) + 1}"
+    whole_column = f"{letter}2:{letter}{len(plan.areas) + 1}"
+    formats = xml(parts, sheet_parts(parts)["Plan"]).findall("m:conditionalFormatting", NS)
+    on_rag = [cf for cf in formats if cf.get("sqref") == whole_column]
+    assert on_rag, f"no conditional format over {whole_column}"
+    for cf in on_rag:
         for rule in cf.findall("m:cfRule", NS):
+            assert (rule.get("type"), rule.get("operator")) == ("cellIs", "equal")
             formula = rule.findtext("m:formula", default="", namespaces=NS).strip('"')
             fill = dxfs[int(rule.get("dxfId", "-1"))].find("m:fill/m:patternFill/m:bgColor", NS)
             assert fill is not None, formula
@@ -499,7 +521,7 @@ def test_pdf_without_libreoffice_says_so_and_still_writes_the_copy(
     if how == "find_soffice":
         monkeypatch.setattr(render, "find_soffice", lambda: None)
     else:
-        monkeypatch.setattr(render.shutil, "which", lambda name: None)
+        monkeypatch.setattr(shutil, "which", lambda name: None)
     out = tmp_path / "copy.xlsx"
     result = RUNNER.invoke(app, ["circulate", "-w", str(ws.root), "--out", str(out), "--pdf"])
     assert result.exit_code == 0, result.output

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from ipt_excel.cli import app
 from ipt_excel.columns import actions_text
@@ -65,7 +65,7 @@ def rag_counts(plan: Plan) -> Counter[str]:
     return Counter(a.rag for a in plan.areas)
 
 
-def init(*args: str) -> object:
+def init(*args: str) -> Result:
     return runner.invoke(app, ["init", *args])
 
 
@@ -73,12 +73,12 @@ def init(*args: str) -> object:
 def test_init_example_writes_the_whole_seed(example: Plan, tmp_path: Path) -> None:
     ws = tmp_path / "W"
     result = init("--example", "--workspace", str(ws))
-    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.output
     master = read_master(ws / "master.xlsx")
     assert master == example  # every text verbatim, as in the YAML
     assert len(master.areas) == 32
     assert rag_counts(master) == {"GREEN": 5, "AMBER": 20, "": 7}
-    out = result.stdout  # type: ignore[attr-defined]
+    out = result.stdout
     assert "32 areas for improvement (25 rated)" in out
     assert str(ws / "master.xlsx") in out
     assert (ws / ".ipt" / "key").exists()
@@ -93,11 +93,11 @@ def test_init_uses_the_workspace_environment_variable(example: Plan, tmp_path: P
 
 def test_init_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     ws = tmp_path / "W"
-    assert init("--example", "-w", str(ws)).exit_code == 0  # type: ignore[attr-defined]
+    assert init("--example", "-w", str(ws)).exit_code == 0
     before = (ws / "master.xlsx").read_bytes()
     result = init("--example", "-w", str(ws))
-    assert result.exit_code == 2  # type: ignore[attr-defined]
-    err = result.stderr  # type: ignore[attr-defined]
+    assert result.exit_code == 2
+    err = result.stderr
     assert "already exists" in err and "--force" in err
     assert str(ws / "master.xlsx") in err
     assert (ws / "master.xlsx").read_bytes() == before
@@ -106,11 +106,11 @@ def test_init_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
 
 def test_init_force_keeps_the_old_master_in_history(tmp_path: Path) -> None:
     ws = tmp_path / "W"
-    assert init("--example", "-w", str(ws)).exit_code == 0  # type: ignore[attr-defined]
+    assert init("--example", "-w", str(ws)).exit_code == 0
     before = (ws / "master.xlsx").read_bytes()
     key = (ws / ".ipt" / "key").read_bytes()
     result = init("--example", "-w", str(ws), "--force")
-    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.output
     kept = list((ws / "history").iterdir())
     assert len(kept) == 1 and kept[0].name.startswith("master-") and kept[0].suffix == ".xlsx"
     assert kept[0].read_bytes() == before
@@ -123,8 +123,8 @@ def test_exactly_one_source(tmp_path: Path, args: list[str]) -> None:
     plan.write_text(example_plan_path().read_text(encoding="utf-8"), encoding="utf-8")
     args = [str(plan) if a == "__FILE__" else a for a in args]
     result = init(*args, "-w", str(tmp_path / "W"))
-    assert result.exit_code == 2  # type: ignore[attr-defined]
-    assert "Give exactly one of --example or --from FILE." in result.stderr  # type: ignore[attr-defined]
+    assert result.exit_code == 2
+    assert "Give exactly one of --example or --from FILE." in result.stderr
     assert not (tmp_path / "W").exists()
 
 
@@ -138,7 +138,7 @@ def test_init_from_a_seed_csv(example: Plan, tmp_path: Path) -> None:
         "--from", str(table), "-w", str(ws),
         "--title", "Ofsted improvement plan", "--round", "June review", "--date", "2012-06-26",
     )  # fmt: skip
-    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.output
     master = read_master(ws / "master.xlsx")
     assert master.title == "Ofsted improvement plan"
     assert (master.round.name, master.round.date.isoformat()) == ("June review", "2012-06-26")
@@ -163,7 +163,7 @@ def test_init_from_a_seed_xlsx(example: Plan, tmp_path: Path) -> None:
     wb.close()
     ws = tmp_path / "W"
     result = init("--from", str(table), "-w", str(ws))
-    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.output
     master = read_master(ws / "master.xlsx")
     assert master.title == "plan"
     assert master.round.name == "Baseline"
@@ -178,16 +178,16 @@ def test_init_from_a_table_with_an_unknown_column(example: Plan, tmp_path: Path)
     with table.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(rows)
     result = init("--from", str(table), "-w", str(tmp_path / "W"))
-    assert result.exit_code == 2  # type: ignore[attr-defined]
-    err = " ".join(result.stderr.split())  # type: ignore[attr-defined]
+    assert result.exit_code == 2
+    err = " ".join(result.stderr.split())
     assert "unknown column(s): 'Comments'" in err
     assert not (tmp_path / "W" / "master.xlsx").exists()
 
 
 def test_init_from_a_missing_file(tmp_path: Path) -> None:
     result = init("--from", str(tmp_path / "nope.csv"), "-w", str(tmp_path / "W"))
-    assert result.exit_code == 2  # type: ignore[attr-defined]
-    assert "nope.csv" in result.output  # type: ignore[attr-defined]
+    assert result.exit_code == 2
+    assert "nope.csv" in result.output
 
 
 def test_init_with_a_bad_date(example: Plan, tmp_path: Path) -> None:
@@ -195,8 +195,8 @@ def test_init_with_a_bad_date(example: Plan, tmp_path: Path) -> None:
     with table.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(seed_table(example)[:3])
     result = init("--from", str(table), "--date", "26/06/2012", "-w", str(tmp_path / "W"))
-    assert result.exit_code == 2  # type: ignore[attr-defined]
-    assert "--date must be a date like 2012-09-26, not '26/06/2012'" in result.stderr  # type: ignore[attr-defined]
+    assert result.exit_code == 2
+    assert "--date must be a date like 2012-09-26, not '26/06/2012'" in result.stderr
 
 
 def test_init_from_yaml(example: Plan, tmp_path: Path) -> None:
@@ -204,7 +204,7 @@ def test_init_from_yaml(example: Plan, tmp_path: Path) -> None:
     other = replace(example, title="Edited copy")
     source.write_text(dump_plan(other), encoding="utf-8")
     result = init("--from", str(source), "-w", str(tmp_path / "W"))
-    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.output
     assert read_master(tmp_path / "W" / "master.xlsx") == other
 
 
@@ -228,7 +228,7 @@ def test_init_refuses_a_plan_whose_master_could_not_be_read_back(
     source.write_text(dump_plan(replace(example, areas=tuple(areas))), encoding="utf-8")
     ws = tmp_path / "W"
     result = init("--from", str(source), "-w", str(ws))
-    assert result.exit_code == 2, "init wrote a master that cannot be read back"  # type: ignore[attr-defined]
+    assert result.exit_code == 2, "init wrote a master that cannot be read back"
     assert not (ws / "master.xlsx").exists()
 
 

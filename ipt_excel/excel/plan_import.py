@@ -12,12 +12,14 @@ import re
 from datetime import date
 from pathlib import Path
 
-from ipt_excel.columns import PLAN_COLUMNS, Column, header_index, parse_actions
+from ipt_excel.columns import PLAN_COLUMNS, Column, Kind, header_index, parse_actions
 from ipt_excel.errors import PlanFileError
 from ipt_excel.excel.master_reader import cell_str
 from ipt_excel.model import DEFAULT_RAG_SCALE, Agency, Area, Plan, Round, Theme, slugify
 
-IMPORT_COLUMNS: tuple[Column, ...] = tuple(c for c in PLAN_COLUMNS if c.in_master)
+IMPORT_COLUMNS: tuple[Column, ...] = tuple(
+    c for c in PLAN_COLUMNS if c.in_master and c.kind is not Kind.DERIVED
+)
 _ID_AT_START = re.compile(r"^\s*(?:Area for improvement\s+)?(\d+(?:\.\d+)+)\s+(.*)$", re.S)
 _TRAILING_RAG = re.compile(r"[\s(]*\b(RED|AMBER|GREEN|BLUE)\b[).]*\s*$", re.I)
 _AGENCY_SPLIT = re.compile(r"\s*(?:\n|;)\s*")
@@ -133,8 +135,8 @@ def _check_slugs(plan: Plan, path: Path) -> None:
 
 
 def _looks_like_header(row: list[str]) -> bool:
-    pos = header_index([h.strip() for h in row], IMPORT_COLUMNS)
-    return "title" in pos and "actions" in pos
+    """Two known headings make a header row; what is missing is named afterwards."""
+    return len(header_index([h.strip() for h in row], IMPORT_COLUMNS)) >= 2
 
 
 def _read_rows(path: Path) -> list[list[str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import signal
 import stat
 import threading
@@ -62,10 +63,10 @@ def test_find_soffice_tries_soffice_then_libreoffice(monkeypatch: pytest.MonkeyP
         asked.append(name)
         return "/opt/lo/libreoffice" if name == "libreoffice" else None
 
-    monkeypatch.setattr(render.shutil, "which", which)
+    monkeypatch.setattr(shutil, "which", which)
     assert find_soffice() == "/opt/lo/libreoffice"
     assert asked == ["soffice", "libreoffice"]
-    monkeypatch.setattr(render.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     assert find_soffice() is None
 
 
@@ -85,7 +86,12 @@ def test_without_libreoffice_it_says_so_and_how_to_install(
 def test_converts_with_a_private_profile_and_moves_the_pdf_into_place(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _use(monkeypatch, _fake_soffice(tmp_path, 'mkdir -p "$outdir"; echo "%PDF-1.4 $stem" > "$outdir/$stem.pdf"\n'))
+    _use(
+        monkeypatch,
+        _fake_soffice(
+            tmp_path, 'mkdir -p "$outdir"; echo "%PDF-1.4 $stem" > "$outdir/$stem.pdf"\n'
+        ),
+    )
     src = _workbook(tmp_path / "in" / "circulation copy.xlsx")
     out = tmp_path / "new" / "folder" / "board.pdf"
     assert render_pdf(src, out) == out
@@ -116,7 +122,10 @@ def test_each_conversion_gets_its_own_profile(
 def test_no_output_is_a_failure_even_when_soffice_exits_0(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _use(monkeypatch, _fake_soffice(tmp_path, 'echo "Error: source file could not be loaded" >&2\nexit 0\n'))
+    _use(
+        monkeypatch,
+        _fake_soffice(tmp_path, 'echo "Error: source file could not be loaded" >&2\nexit 0\n'),
+    )
     with pytest.raises(RenderError) as err:
         render_pdf(_workbook(tmp_path / "plan.xlsx"), tmp_path / "plan.pdf")
     assert str(err.value) == (
@@ -128,7 +137,9 @@ def test_no_output_is_a_failure_even_when_soffice_exits_0(
 
 def test_an_empty_pdf_is_a_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _use(monkeypatch, _fake_soffice(tmp_path, 'mkdir -p "$outdir"; : > "$outdir/$stem.pdf"\n'))
-    with pytest.raises(RenderError, match=r"^No PDF made: LibreOffice could not convert plan\.xlsx\.$"):
+    with pytest.raises(
+        RenderError, match=r"^No PDF made: LibreOffice could not convert plan\.xlsx\.$"
+    ):
         render_pdf(_workbook(tmp_path / "plan.xlsx"), tmp_path / "plan.pdf")
     assert not (tmp_path / "plan.pdf").exists()
 
