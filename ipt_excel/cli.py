@@ -42,11 +42,14 @@ DEFAULT_WS = Path("workbooks")
 def _console(stderr: bool = False) -> Console:
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    # Markup off by default: paths like x/[draft]/plan.xlsx must print as they are.
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, markup=False)
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    _console(stderr=True).print(f"[bold red]Error:[/] {message}", markup=True)
+    from rich.markup import escape
+
+    _console(stderr=True).print(f"[bold red]Error:[/] {escape(message)}", markup=True)
     raise typer.Exit(code)
 
 
@@ -190,12 +193,11 @@ def init(
         result = init_workspace(workspace, plan, force=force, now=_now())
     rated = sum(1 for a in plan.areas if a.rag)
     _console().print(
-        f"Created the workspace [bold]{workspace}[/] for “{plan.title[:80]}”.\n"
+        f"Created the workspace {workspace} for “{plan.title[:80]}”.\n"
         f"Master: {result.workspace.master}\n"
         f"{len(plan.areas)} areas for improvement ({rated} rated), {len(plan.agencies)} agencies, "
         f"round: {plan.round.name}.\n"
-        f"Next: ipt issue --round NAME --date YYYY-MM-DD -w {workspace}",
-        markup=True,
+        f"Next: ipt issue --round NAME --date YYYY-MM-DD -w {workspace}"
     )
 
 
@@ -316,6 +318,8 @@ def check(
                     written.append(path)
         if report is not None:
             write_report(results, report)
+    from rich.markup import escape
+
     out = _console()
     if problems:
         _print_problems(problems)
@@ -324,7 +328,8 @@ def check(
         who = f" ({r.agency_name})" if r.agency_name else ""
         n = sum(1 for p in r.problems if p.is_error)
         w = len(r.problems) - n
-        out.print(f"{r.file_name}{who}: {verdict}, {n} error(s), {w} warning(s)", markup=True)
+        line = f"{escape(r.file_name)}{escape(who)}: {verdict}, {n} error(s), {w} warning(s)"
+        out.print(line, markup=True)
     for path in written:
         out.print(f"Feedback to send back: {path}")
     if report is not None:
@@ -405,9 +410,11 @@ def status(workspace: WorkspaceOpt = DEFAULT_WS) -> None:
         plan = read_master(ws.master)
         with Ledger(ws.ledger_path) as ledger:
             st = workspace_status(plan, ledger)
+    from rich.markup import escape
+
     out = _console()
     due = f", returns due {st.due:%d %B %Y}" if st.due else ""
-    out.print(f"[bold]{st.round_name}[/] ({st.round_date:%d %B %Y}{due})", markup=True)
+    out.print(f"[bold]{escape(st.round_name)}[/] ({st.round_date:%d %B %Y}{due})", markup=True)
     returns = Table(title="Returns", header_style="bold", title_justify="left")
     for heading in ("Agency", "State", "Detail"):
         returns.add_column(heading, overflow="fold")

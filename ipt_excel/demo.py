@@ -23,6 +23,7 @@ ROUND = "Third review of progress"
 ROUND_DATE = date(2012, 9, 26)
 DUE = date(2012, 9, 12)
 ISSUED_AT = datetime(2012, 8, 29, 9, 0)
+FILLED_AT = datetime(2012, 9, 10, 15, 0)
 MERGED_AT = datetime(2012, 9, 14, 10, 30)
 CIRCULATED_AT = datetime(2012, 9, 14, 11, 0)
 MARKER = ".ipt-demo"
@@ -138,6 +139,8 @@ class DemoResult:
 
 
 def _prepare(root: Path) -> None:
+    if root.exists() and not root.is_dir():
+        raise WorkspaceError(f"{root} is a file. Give the demo a folder: ipt demo --workspace DIR")
     if root.exists() and any(root.iterdir()) and not (root / MARKER).exists():
         raise WorkspaceError(
             f"{root} holds files that are not from the demo. Run the demo in another folder: "
@@ -192,14 +195,19 @@ def run_demo(root: Path, *, progress: Callable[[str], None] | None = None) -> De
     step("Agencies fill in their returns")
     sent: list[Path] = []
     for agency, updates in UPDATES.items():
-        sent.append(fill_return(by_key[agency], inbox / f"{agency.lower()}-return.xlsx", updates))
-    sent.append(fill_return(by_key["RUH"], inbox / "ruh-return.xlsx", MISTAKES))
+        sent.append(
+            fill_return(
+                by_key[agency], inbox / f"{agency.lower()}-return.xlsx", updates, saved_at=FILLED_AT
+            )
+        )
+    sent.append(fill_return(by_key["RUH"], inbox / "ruh-return.xlsx", MISTAKES, saved_at=FILLED_AT))
     sent.append(
         fill_return(
             by_key["SCHOOLS"],
             inbox / "schools-return.xlsx",
             {"2.4": {"progress": "Results: 5 of 9 achieved 5 GCSEs A*-C."}},
             locked_edits=LOCKED_EDIT,
+            saved_at=FILLED_AT,
         )
     )
     lines.append(f"{len(sent)} returns came back to {inbox}.")

@@ -69,7 +69,10 @@ def disagreements(plan: Plan) -> dict[str, str]:
             by_area.setdefault(u.area_id, []).append((u.agency, u.rag))
     for area_id, pairs in by_area.items():
         if len({rag for _, rag in pairs}) > 1:
-            notes[area_id] = "Agencies disagree: " + ", ".join(f"{a} {r}" for a, r in pairs)
+            names = {ag.key: ag.name for ag in plan.agencies}
+            notes[area_id] = "Agencies disagree: " + ", ".join(
+                f"{names.get(a, a)} {r}" for a, r in pairs
+            )
     return notes
 
 

@@ -69,6 +69,18 @@ class Workspace:
     def circulation_path(self, round_slug: str) -> Path:
         return self.root / "circulation" / f"{round_slug}.xlsx"
 
+    def refuse_overwrite(self, path: Path) -> None:
+        """Refuse to write an output over the workspace's own records."""
+        target = path.resolve()
+        protected = [self.master, self.internal, self.received, self.history, self.root / "returns"]
+        for p in protected:
+            p = p.resolve()
+            if target == p or target.is_relative_to(p):
+                raise WorkspaceError(
+                    f"{path} is part of the workspace's records ({p.name}). Choose another "
+                    f"place for the file, for example the circulation folder."
+                )
+
     # -- checks ----------------------------------------------------------------------------
     def exists(self) -> bool:
         return self.master.exists() and self.key_path.exists()

@@ -260,17 +260,7 @@ def test_the_copy_shows_the_master_as_it_is(ws: Workspace, wb: Any) -> None:
 
 
 # -- accessibility --------------------------------------------------------------------------------
-DETAILS_NOT_A_TABLE = pytest.mark.xfail(
-    strict=True,
-    reason="bug: sheets.py details_sheet writes a 'Detail'/'Value' header row with label/value "
-    "rows but no real Excel table (add_table)",
-)
-
-
-@pytest.mark.parametrize(
-    "sheet_name",
-    [pytest.param(s, marks=DETAILS_NOT_A_TABLE) if s == "Details" else s for s in SHEETS],
-)
+@pytest.mark.parametrize("sheet_name", SHEETS)
 def test_every_table_is_a_real_excel_table_with_its_header_row(
     sheet_name: str, wb: Any, parts: dict[str, bytes]
 ) -> None:
@@ -423,17 +413,7 @@ def test_document_title_is_the_plan_title(ws: Workspace, parts: dict[str, bytes]
 
 
 # -- print-ready ----------------------------------------------------------------------------------
-NO_PRINT_SETUP = pytest.mark.xfail(
-    strict=True,
-    reason="bug: sheets.py write_table_sheet/details_sheet call no print_setup, so list sheets "
-    "print portrait, not fitted to the page width, with no footer",
-)
-
-
-@pytest.mark.parametrize(
-    "sheet_name",
-    [s if s in ("Summary", "Plan") else pytest.param(s, marks=NO_PRINT_SETUP) for s in SHEETS],
-)
+@pytest.mark.parametrize("sheet_name", SHEETS)
 def test_every_sheet_prints_landscape_fitted_to_the_page_width(sheet_name: str, wb: Any) -> None:
     sheet = wb[sheet_name]
     assert sheet.page_setup.orientation == "landscape"
@@ -444,16 +424,20 @@ def test_every_sheet_prints_landscape_fitted_to_the_page_width(sheet_name: str, 
     assert "&P" in (sheet.oddFooter.right.text or ""), "page numbers in the footer"
 
 
-def test_plan_repeats_its_header_row_on_every_page(wb: Any, parts: dict[str, bytes]) -> None:
+def test_every_table_sheet_repeats_its_header_row_on_every_page(
+    wb: Any, parts: dict[str, bytes]
+) -> None:
     assert wb["Plan"].print_title_rows == "$1:$1"
-    titles = [
-        d
+    titles = {
+        int(d.get("localSheetId")): d.text
         for d in xml(parts, "xl/workbook.xml").findall("m:definedNames/m:definedName", NS)
         if d.get("name") == "_xlnm.Print_Titles"
-    ]
-    assert [(d.get("localSheetId"), d.text) for d in titles] == [
-        (str(SHEETS.index("Plan")), "Plan!$1:$1")
-    ]
+    }
+    # Every sheet but the Summary (a page of separate small tables) repeats its header row.
+    expected = {
+        i: (f"'{s}'" if " " in s else s) + "!$1:$1" for i, s in enumerate(SHEETS) if s != "Summary"
+    }
+    assert titles == expected
 
 
 # -- a fresh workspace ----------------------------------------------------------------------------
@@ -481,11 +465,6 @@ def test_cli_writes_the_copy_where_asked(ws: Workspace, tmp_path: Path) -> None:
     assert not out.with_suffix(".pdf").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: cli.py circulate prints the path with Rich markup on, so '[draft]' in a folder "
-    "name disappears from the path shown; print with markup=False (or escape)",
-)
 def test_cli_shows_a_path_with_brackets_as_it_is(ws: Workspace, tmp_path: Path) -> None:
     out = tmp_path / "[draft]" / "plan.xlsx"
     result = RUNNER.invoke(app, ["circulate", "-w", str(ws.root), "--out", str(out)])
@@ -494,11 +473,6 @@ def test_cli_shows_a_path_with_brackets_as_it_is(ws: Workspace, tmp_path: Path) 
     assert str(out) in result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: circulate.py writes --out wherever it points, so --out <workspace>/master.xlsx "
-    "replaces the master (and --out .ipt/ledger.sqlite the ledger) with the read-only copy",
-)
 def test_cli_refuses_to_write_over_the_master(ws: Workspace, tmp_path: Path) -> None:
     mine = _copy_ws(ws, tmp_path)
     before = mine.master.read_bytes()
@@ -575,10 +549,6 @@ def test_pdf_through_libreoffice_has_pages_summary_first(pdf: Path) -> None:
 
 
 @libreoffice_test
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: only Summary and Plan have print_setup; the list sheets print as portrait pages",
-)
 def test_every_pdf_page_is_landscape(pdf: Path) -> None:
     sizes = _page_sizes(pdf)
     assert sizes

@@ -248,8 +248,6 @@ def _seed_rows() -> list[tuple[str, list[str]]]:
     return rows
 
 
-
-
 def test_seed_file_completion_cells_all_read() -> None:
     rows = _seed_rows()
     assert len(rows) == 32

@@ -25,8 +25,6 @@ from openpyxl.cell.cell import Cell
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ipt_excel import receive as receive_module
-from ipt_excel import workspace as workspace_module
 from ipt_excel.errors import WorkspaceError
 from ipt_excel.excel.master_reader import read_master, read_master_bytes
 from ipt_excel.excel.return_filler import CellInput, fill_return
@@ -204,9 +202,8 @@ def test_end_to_end_the_master_holds_exactly_what_was_entered(ws: Workspace) -> 
             want = expected.get((a.id, f), getattr(a, f))
             assert getattr(merged.area(a.id), f) == want, (a.id, f)
         # Plan text is never touched by a merge.
-        assert replace(merged.area(a.id), **dict.fromkeys(UPDATE_FIELDS, "")) == replace(
-            a, **dict.fromkeys(UPDATE_FIELDS, "")
-        )
+        blank = dict.fromkeys(UPDATE_FIELDS, "")
+        assert replace(merged.area(a.id), **blank) == replace(a, **blank)  # type: ignore[arg-type]
 
     cells = plan_cells(load(ws.master))
     for (area_id, f), want in expected.items():
@@ -425,6 +422,29 @@ def test_a_stale_return_is_rejected_with_its_round_named(ws: Workspace) -> None:
     assert f"'{ROUND}'" in o.detail and "Fourth review of progress" in o.detail
     assert ws.master.read_bytes() == master
     assert ledger_changes(ws) == []
+
+
+def test_highlights_start_afresh_in_a_new_round_and_hand_edits_survive(ws: Workspace) -> None:
+    merge(ws, [fill(ws, "CSC", ENTERED["CSC"])])
+    hand_edit(ws, "1.5", evidence="Corrected by hand between rounds.")
+    r4 = "Fourth review of progress"
+    issue(ws, r4, date(2012, 12, 12), datetime(2012, 11, 20, 9, 0))
+    cells = plan_cells(load(ws.master))
+    assert all(c.comment is None and fill_rgb(c) != CHANGED_RGB for c in cells.values())
+    assert table_rows(load(ws.master), "Changes")  # the history stays on the Changes sheet
+    path = fill_return(
+        issued_file(ws, "CSC", r4),
+        ws.root.parent / "inbox" / "csc-r4.xlsx",
+        {"1.5": {"progress": "Fourth round words."}},
+    )
+    result = merge(ws, [path], now=datetime(2012, 12, 1, 9, 0))
+    assert (result.outcomes[0].outcome, result.outcomes[0].conflicts) == (MERGED, 0)
+    plan = read_master(ws.master)
+    assert plan.area("1.5").evidence == "Corrected by hand between rounds."
+    assert plan.area("1.5").progress == "Fourth round words."
+    assert plan.area("1.4").progress == ENTERED["CSC"]["1.4"]["progress"]  # last round's
+    highlighted = {k for k, c in plan_cells(load(ws.master)).items() if c.comment is not None}
+    assert highlighted == {("1.5", FIELD_HEADERS["progress"])}
 
 
 # -- conflicts ------------------------------------------------------------------------------------
@@ -693,7 +713,7 @@ def test_a_failed_replace_leaves_the_old_master_and_the_ledger_as_they_were(
     def broken_replace(src: object, dst: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(workspace_module.os, "replace", broken_replace)
+    monkeypatch.setattr("ipt_excel.workspace.os.replace", broken_replace)
     with pytest.raises(OSError, match="No space left"):
         merge(ws, [path])
     monkeypatch.undo()
@@ -719,13 +739,12 @@ def test_a_crash_after_the_master_is_replaced_loses_no_change(
     ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = fill(ws, "CSC", ENTERED["CSC"])
-    real_save = receive_module.save_master
 
     def save_then_crash(*args: object, **kw: object) -> Path:
-        real_save(*args, **kw)  # type: ignore[arg-type]
+        save_master(*args, **kw)  # type: ignore[arg-type]
         raise KeyboardInterrupt  # the process dies before COMMIT
 
-    monkeypatch.setattr(receive_module, "save_master", save_then_crash)
+    monkeypatch.setattr("ipt_excel.receive.save_master", save_then_crash)
     with pytest.raises(KeyboardInterrupt):
         merge(ws, [path])
     monkeypatch.undo()

@@ -256,6 +256,20 @@ def test_previous_round_counts_after_a_second_round_is_issued(ws: Workspace) -> 
     assert st.open_conflicts == 0
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: a conflict settled by hand (the master now holds the agency's value) is only "
+    "marked resolved by receive._resolve_by_hand during a later merge, so status still counts it",
+)
+def test_a_conflict_settled_by_hand_is_not_reported_open(ws: Workspace) -> None:
+    mixed_round(ws)
+    assert by_key(status(ws))["LSCB"][0] == CONFLICTS
+    hand_edit_evidence(ws, "2.10", "AWP audit completed.")  # the coordinator takes LSCB's words
+    st = status(ws)
+    assert st.open_conflicts == 0
+    assert by_key(st)["LSCB"][0] == RECEIVED
+
+
 # -- the master's Summary sheet -------------------------------------------------------------------
 def _summary_block(ws: Workspace, title: str, width: int) -> list[tuple[object, ...]]:
     """The rows of the titled table on the Summary sheet, wherever the sheet puts it."""
@@ -272,7 +286,7 @@ def _summary_block(ws: Workspace, title: str, width: int) -> list[tuple[object, 
         for c, v in enumerate(r)
         if v == title and all(x is None for x in r[c + 1 : c + width])
     )
-    block = []
+    block: list[tuple[object, ...]] = []
     for r in rows[start + 2 :]:
         if col >= len(r) or r[col] is None:
             break

@@ -111,6 +111,15 @@ def write_master(
     agencies_sheet(wb, fmt, plan)
     glossary_sheet(wb, fmt, plan)
     details_sheet(wb, fmt, plan)
+    for ws in wb.worksheets():
+        if ws.get_name() not in (PLAN_SHEET, SUMMARY_SHEET):  # those two set their own
+            print_setup(
+                ws,
+                title=plan.title,
+                round_name=plan.round.name,
+                marking=plan.protective_marking,
+                repeat_row=0,
+            )
     if circulation:
         for ws in wb.worksheets():
             ws.protect("", READ_ONLY)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -44,14 +47,22 @@ def render_pdf(src: Path, pdf: Path, *, timeout: float = 180) -> Path:
             str(outdir),
             str(src),
         ]
+        # soffice starts soffice.bin as a child: run it in its own session so a timeout can
+        # stop the whole group, not just the launcher.
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        )
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+            stdout, stderr = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired as exc:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
             raise RenderError(f"No PDF made: LibreOffice took over {timeout:.0f} s.") from exc
         made = outdir / (src.stem + ".pdf")
         # soffice exits 0 even when conversion fails: the file is the only proof.
         if not made.is_file() or made.stat().st_size == 0:
-            detail = (proc.stderr or proc.stdout).strip().splitlines()
+            detail = (stderr or stdout).strip().splitlines()
             raise RenderError(
                 f"No PDF made: LibreOffice could not convert {src.name}"
                 + (f" ({detail[-1]})" if detail else "")

@@ -8,7 +8,9 @@ Editing locked plan text first removes the sheet protection, as a user would.
 from __future__ import annotations
 
 import io
+import re
 import warnings
+import zipfile
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -37,12 +39,14 @@ def fill_return(
     *,
     locked_edits: Mapping[str, Mapping[str, str]] | None = None,
     formulas: Mapping[str, Mapping[str, str]] | None = None,
+    saved_at: datetime | None = None,
 ) -> Path:
     """Copy `src` to `dst` with the given cells filled in.
 
     `updates`: area ID -> {field: value} for the open update cells.
     `locked_edits`: area ID -> {column key: text} for plan text (protection removed first).
     `formulas`: area ID -> {field: formula} typed as real formulas.
+    `saved_at`: a fixed save time, for byte-for-byte reproducible files (the demo).
     """
     data = src.read_bytes()
     found = read_return(data, src.name)
@@ -73,5 +77,27 @@ def fill_return(
                 _set(cell(area_id, key), text)
     buf = io.BytesIO()
     wb.save(buf)
-    atomic_write(dst, buf.getvalue())
+    data = buf.getvalue() if saved_at is None else _stamped(buf.getvalue(), saved_at)
+    atomic_write(dst, data)
     return dst
+
+
+def _stamped(data: bytes, saved_at: datetime) -> bytes:
+    """Give every zip entry and the 'modified' property one fixed time, so the same edits
+    make the same bytes (openpyxl stamps the current time on both)."""
+    stamp = saved_at.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + stamp + rb"\g<2>",
+                    body,
+                )
+            entry = zipfile.ZipInfo(info.filename, date_time=saved_at.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(entry, body)
+    return out.getvalue()

@@ -13,7 +13,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from ipt_excel.columns import PLAN_COLUMNS
-from ipt_excel.excel.styles import Formats, fits_in_cell
+from ipt_excel.excel.styles import Formats, fits_in_cell, row_height
 from ipt_excel.model import Change, Conflict, Plan
 
 PLAN_SHEET = "Plan"
@@ -126,6 +126,8 @@ def write_table_sheet(
         ws.set_column(c, c, w)
     add_table(ws, fmt, headers, len(rows))
     for r, row in enumerate(rows, start=1):
+        texts = [(str(v) if v is not None else "", w) for v, w in zip(row, widths, strict=False)]
+        ws.set_row(r, row_height(texts))
         for c, value in enumerate(row):
             if isinstance(value, datetime):
                 ws.write_datetime(r, c, value, fmt.datetime)
@@ -291,16 +293,10 @@ def detail_values(plan: Plan) -> tuple[str, ...]:
 
 def details_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan) -> None:
     ws = wb.add_worksheet(DETAILS_SHEET)
-    ws.set_column(0, 0, 26)
-    ws.set_column(1, 1, 100)
-    ws.write_string(0, 0, "Detail", fmt.header)
-    ws.write_string(0, 1, "Value", fmt.header)
     rows: list[tuple[str, str]] = list(zip(DETAIL_LABELS, detail_values(plan), strict=True))
     rows += [(f"Theme {t.id}", t.title) for t in plan.themes]
     rows += [("Note", n) for n in plan.notes]
-    for r, (label, value) in enumerate(rows, start=1):
-        ws.write_string(r, 0, label, fmt.label)
-        ws.write_string(r, 1, value, fmt.plain)
+    write_table_sheet(ws, fmt, ("Detail", "Value"), rows, (26, 100))
 
 
 def lists_sheet(wb: xlsxwriter.Workbook, plan: Plan) -> None:

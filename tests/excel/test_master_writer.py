@@ -322,7 +322,8 @@ def test_overdue_and_disagreement_columns(example: Plan) -> None:
     )
     ws = openpyxl.load_workbook(io.BytesIO(write_master(plan, created=CREATED)))["Plan"]
     note = ws.cell(3, HEADERS.index("RAG note") + 1).value
-    assert note == "Agencies disagree: CSC AMBER, CS GREEN"
+    names = {a.key: a.name for a in plan.agencies}
+    assert note == f"Agencies disagree: {names['CSC']} AMBER, {names['CS']} GREEN"
     overdue = {
         ws.cell(r, 1).value: ws.cell(r, HEADERS.index("Overdue") + 1).value for r in range(2, 34)
     }

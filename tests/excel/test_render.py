@@ -160,12 +160,6 @@ def _alive(pid: int) -> bool:
     return status.exists() and "\nState:\tZ" not in status.read_text()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: render.py render_pdf runs soffice with subprocess.run, whose timeout kills "
-    "only the launcher; soffice.bin (its child) keeps running. Start it in its own session "
-    "(Popen(start_new_session=True)) and os.killpg the group on timeout",
-)
 def test_a_timeout_stops_libreoffice_s_child_processes_too(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
