@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from ipt_excel.model import Change, Conflict
 
@@ -117,6 +118,13 @@ class Ledger:
             raise
         self.db.execute("COMMIT")
 
+    def _select(self, sql: str, round_name: str | None) -> list[tuple[Any, ...]]:
+        """Run a SELECT, narrowed to one round when given, in the order rows were added."""
+        if round_name is not None:
+            sql += (" AND" if " WHERE " in sql else " WHERE") + " round = ?"
+            return list(self.db.execute(sql + " ORDER BY id", (round_name,)).fetchall())
+        return list(self.db.execute(sql + " ORDER BY id").fetchall())
+
     # -- rounds --------------------------------------------------------------------------
     def add_round(
         self, name: str, slug: str, round_date: date, due: date | None, at: datetime
@@ -210,12 +218,7 @@ class Ledger:
         return int(cur.lastrowid or 0)
 
     def receipts(self, round_name: str | None = None) -> list[Receipt]:
-        sql = "SELECT * FROM receipts"
-        args: tuple[str, ...] = ()
-        if round_name is not None:
-            sql += " WHERE round = ?"
-            args = (round_name,)
-        rows = self.db.execute(sql + " ORDER BY id", args).fetchall()
+        rows = self._select("SELECT * FROM receipts", round_name)
         return [
             Receipt(
                 r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9]
@@ -262,15 +265,11 @@ class Ledger:
         return cur.rowcount
 
     def changes(self, round_name: str | None = None) -> list[Change]:
-        sql = (
+        rows = self._select(
             "SELECT round, agency, area_id, field, old, new, merged_at, source_file, sha256,"
-            " superseded FROM changes"
+            " superseded FROM changes",
+            round_name,
         )
-        args: tuple[str, ...] = ()
-        if round_name is not None:
-            sql += " WHERE round = ?"
-            args = (round_name,)
-        rows = self.db.execute(sql + " ORDER BY id", args).fetchall()
         return [
             Change(
                 r[0],
@@ -322,15 +321,11 @@ class Ledger:
         )
 
     def open_conflicts(self, round_name: str | None = None) -> list[Conflict]:
-        sql = (
+        rows = self._select(
             "SELECT round, agency, area_id, field, issued, master, theirs, found_at, source_file,"
-            " sha256 FROM conflicts WHERE resolved = 0"
+            " sha256 FROM conflicts WHERE resolved = 0",
+            round_name,
         )
-        args: tuple[str, ...] = ()
-        if round_name is not None:
-            sql += " AND round = ?"
-            args = (round_name,)
-        rows = self.db.execute(sql + " ORDER BY id", args).fetchall()
         return [
             Conflict(
                 r[0], r[1], r[2], r[3], r[4], r[5], r[6], datetime.fromisoformat(r[7]), r[8], r[9]

@@ -8,7 +8,7 @@ Only the data sheets are read; Summary, Changes and Conflicts are rebuilt from t
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -173,6 +173,15 @@ def _agencies(rows: list[list[Any]]) -> tuple[Agency, ...]:
     return tuple(out)
 
 
+def _as_datetime(value: Any) -> datetime | None:
+    """calamine gives a date-time cell at midnight as a plain date."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, time())
+    return None
+
+
 def _updates(rows: list[list[Any]]) -> tuple[AgencyUpdate, ...]:
     out = []
     for r in rows[1:]:
@@ -189,7 +198,7 @@ def _updates(rows: list[list[Any]]) -> tuple[AgencyUpdate, ...]:
                 rag=cell_str(r[4]),
                 evidence=cell_str(r[5]),
                 next_review=cell_str(r[6]),
-                updated_at=at if isinstance(at, datetime) else None,
+                updated_at=_as_datetime(at),
                 changed=tuple(
                     _FIELD_BY_HEADER[h.strip()]
                     for h in cell_str(r[8]).split(",")

@@ -112,14 +112,17 @@ def write_master(
     glossary_sheet(wb, fmt, plan)
     details_sheet(wb, fmt, plan)
     for ws in wb.worksheets():
-        if ws.get_name() not in (PLAN_SHEET, SUMMARY_SHEET):  # those two set their own
-            print_setup(
-                ws,
-                title=plan.title,
-                round_name=plan.round.name,
-                marking=plan.protective_marking,
-                repeat_row=0,
-            )
+        if ws.get_name() == SUMMARY_SHEET:  # a page of small tables: it sets its own
+            continue
+        print_setup(
+            ws,
+            title=plan.title,
+            round_name=plan.round.name,
+            marking=plan.protective_marking,
+            repeat_row=0,
+        )
+        if ws.get_name() == PLAN_SHEET:
+            ws.set_paper(8)  # A3: a plan this wide is printed on A3 by boards
     if circulation:
         for ws in wb.worksheets():
             ws.protect("", READ_ONLY)
@@ -218,14 +221,6 @@ def _plan_sheet(
     if not circulation:
         _rag_dropdown(ws, plan, rag_col, last)
     ws.freeze_panes(1, 1)
-    print_setup(
-        ws,
-        title=plan.title,
-        round_name=plan.round.name,
-        marking=plan.protective_marking,
-        repeat_row=0,
-    )
-    ws.set_paper(8)  # A3: a plan this wide is printed on A3 by boards
     if not circulation:
         ws.activate()
 

@@ -219,23 +219,7 @@ def conflicts_sheet(
     circulation: bool = False,
 ) -> None:
     ws = wb.add_worksheet(CONFLICTS_SHEET)
-    if circulation:
-        public = [
-            (
-                c.found_at,
-                c.round,
-                c.agency,
-                c.area_id,
-                FIELD_HEADERS.get(c.field, c.field),
-                c.issued,
-                c.master,
-                c.theirs,
-            )
-            for c in conflicts
-        ]
-        write_table_sheet(ws, fmt, CONFLICTS_HEADERS[:8], public, (17, 22, 12, 8, 18, 36, 36, 36))
-        return
-    rows = [
+    rows: list[tuple[object, ...]] = [
         (
             c.found_at,
             c.round,
@@ -249,7 +233,9 @@ def conflicts_sheet(
         )
         for c in conflicts
     ]
-    write_table_sheet(ws, fmt, CONFLICTS_HEADERS, rows, (17, 22, 12, 8, 18, 36, 36, 36, 24))
+    widths = (17, 22, 12, 8, 18, 36, 36, 36, 24)
+    keep = len(CONFLICTS_HEADERS) - 1 if circulation else len(CONFLICTS_HEADERS)  # no file name
+    write_table_sheet(ws, fmt, CONFLICTS_HEADERS[:keep], [r[:keep] for r in rows], widths[:keep])
 
 
 def agencies_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan) -> None:
