@@ -17,7 +17,7 @@ from pathlib import Path
 from ipt_excel.errors import UsageError
 from ipt_excel.ledger import IssuedRecord, Ledger
 from ipt_excel.manifest import sign, to_json
-from ipt_excel.master import save_master
+from ipt_excel.master import catch_up_master, save_master
 from ipt_excel.model import Round
 from ipt_excel.rounds import plan_round
 from ipt_excel.workspace import Workspace, atomic_write
@@ -71,6 +71,7 @@ def issue_round(
     with ws.locked():
         key = ws.key()
         with Ledger(ws.ledger_path) as ledger:
+            catch_up_master(ws, ledger)  # a crash may have left the master behind the ledger
             _check_round(ws, ledger, rnd)
             plan = replace(read_master(ws.master), round=rnd)
             # An empty list (a CLI option given no times) means every agency, as None does.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -97,6 +97,18 @@ class Ledger:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
+        self._after_commit: list[Callable[[], None]] | None = None
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once the current transaction has committed (at once outside one).
+
+        Files that mirror the ledger (the master) are written only after the ledger holds
+        what they show, so a crash can leave a file behind the ledger, never ahead of it.
+        """
+        if self._after_commit is None:
+            action()
+        else:
+            self._after_commit.append(action)
 
     def __enter__(self) -> Ledger:
         return self
@@ -111,12 +123,17 @@ class Ledger:
     def transaction(self) -> Iterator[None]:
         """All or nothing: a crash inside leaves the ledger as it was."""
         self.db.execute("BEGIN IMMEDIATE")
+        self._after_commit = []
         try:
             yield
         except BaseException:
+            self._after_commit = None
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+        actions, self._after_commit = self._after_commit, None
+        for action in actions:
+            action()
 
     def _select(self, sql: str, round_name: str | None) -> list[tuple[Any, ...]]:
         """Run a SELECT, narrowed to one round when given, in the order rows were added."""
@@ -256,13 +273,23 @@ class Ledger:
             ],
         )
 
-    def supersede(self, round_name: str, agency: str) -> int:
-        """Mark an agency's earlier changes this round as replaced by a later return."""
-        cur = self.db.execute(
-            "UPDATE changes SET superseded = 1 WHERE round = ? AND agency = ? AND superseded = 0",
-            (round_name, agency),
+    def supersede(
+        self, round_name: str, agency: str, cells: Iterable[tuple[str, str]] | None = None
+    ) -> int:
+        """Mark an agency's earlier changes this round as replaced by a later return.
+
+        `cells` limits it to those (area ID, field) pairs: the ones the later return changed
+        again. A value the later return repeats keeps its earlier, live change.
+        """
+        sql = "UPDATE changes SET superseded = 1 WHERE round = ? AND agency = ? AND superseded = 0"
+        if cells is None:
+            return self.db.execute(sql, (round_name, agency)).rowcount
+        return sum(
+            self.db.execute(
+                sql + " AND area_id = ? AND field = ?", (round_name, agency, a, f)
+            ).rowcount
+            for a, f in cells
         )
-        return cur.rowcount
 
     def changes(self, round_name: str | None = None) -> list[Change]:
         rows = self._select(
@@ -340,6 +367,10 @@ class Ledger:
             (at.isoformat(), reason, round_name, plan_json),
         )
         return int(cur.lastrowid or 0)
+
+    def latest_snapshot(self) -> int:
+        row = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM snapshots").fetchone()
+        return int(row[0])
 
     def snapshots(self) -> list[tuple[int, datetime, str, str]]:
         rows = self.db.execute("SELECT id, written_at, reason, round FROM snapshots ORDER BY id")

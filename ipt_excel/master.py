@@ -13,12 +13,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ipt_excel.errors import PlanFileError, WorkspaceError
-from ipt_excel.excel.master_reader import read_master_bytes
+from ipt_excel.excel.master_reader import master_snapshot, read_master_bytes
 from ipt_excel.excel.master_writer import MasterExtras, write_master
 from ipt_excel.ledger import Ledger
 from ipt_excel.model import Plan
 from ipt_excel.plan_file import load_plan, plan_from_dict, plan_to_dict
-from ipt_excel.summary import overall_counts
+from ipt_excel.summary import overall_counts, unsettled
 from ipt_excel.workspace import Workspace, atomic_write
 
 
@@ -64,7 +64,7 @@ def extras_from_ledger(ledger: Ledger, plan: Plan, today: date | None = None) ->
     """What the master shows beside the plan: changes, conflicts, returns, last round's counts."""
     from ipt_excel.status import agency_states
 
-    conflicts = ledger.open_conflicts(plan.round.name)
+    conflicts = unsettled(plan, ledger.open_conflicts(plan.round.name))
     states = agency_states(
         plan, ledger.issued(plan.round.name), ledger.receipts(plan.round.name), conflicts
     )
@@ -91,7 +91,9 @@ def save_master(
     The bytes are read back (and validated) before anything is written: a master that could
     not be read again is refused here, with its problems, rather than found later.
     """
-    data = write_master(plan, extras_from_ledger(ledger, plan, today), created=now)
+    extras = extras_from_ledger(ledger, plan, today)
+    snapshot = ledger.latest_snapshot() + 1
+    data = write_master(plan, extras, created=now, snapshot=snapshot)
     read_master_bytes(data, ws.master.name)
     if ws.master.exists():
         ws.history.mkdir(parents=True, exist_ok=True)
@@ -102,18 +104,38 @@ def save_master(
             n += 1
             target = ws.history / f"master-{stamp}-{reason}-{n}.xlsx"
         shutil.copy2(ws.master, target)
-    ledger.add_snapshot(
+    written = ledger.add_snapshot(
         at=now, reason=reason, round_name=plan.round.name, plan_json=plan_json(plan)
     )
-    atomic_write(ws.master, data)
+    assert written == snapshot, "snapshots are numbered in order under the workspace lock"
+    ledger.after_commit(lambda: atomic_write(ws.master, data))
     return ws.master
+
+
+def catch_up_master(ws: Workspace, ledger: Ledger) -> bool:
+    """Rebuild the master from the ledger when a crash left it behind; True if it did.
+
+    The ledger commits before the master is replaced, so after a crash in between, the
+    master's snapshot number is below the ledger's latest. Call under the workspace lock.
+    """
+    latest = ledger.latest_snapshot()
+    have = master_snapshot(ws.master)
+    if have is None or have >= latest:
+        return False
+    plan = plan_from_dict(ledger.snapshot(latest))
+    written_at = next(at for sid, at, _, _ in ledger.snapshots() if sid == latest)
+    data = write_master(plan, extras_from_ledger(ledger, plan), created=written_at, snapshot=latest)
+    atomic_write(ws.master, data)
+    return True
 
 
 def rebuild_master(ws: Workspace, snapshot_id: int, *, created: datetime) -> bytes:
     """The master as it was at a snapshot, rebuilt from the ledger alone."""
     with Ledger(ws.ledger_path) as ledger:
         plan = plan_from_dict(ledger.snapshot(snapshot_id))
-        return write_master(plan, extras_from_ledger(ledger, plan), created=created)
+        return write_master(
+            plan, extras_from_ledger(ledger, plan), created=created, snapshot=snapshot_id
+        )
 
 
 @dataclass(frozen=True)

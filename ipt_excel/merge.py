@@ -97,11 +97,13 @@ def merge_return(plan: Plan, ret: AcceptedReturn, *, now: datetime) -> MergeResu
             before = _derive(plan, f, base, prior, order, names)
             after = _derive(plan, f, base, after_updates, order, names)
             current = getattr(area, f)
-            if after == before or current == after:
-                continue
             if current != before:
-                if f in mine.changed:
+                # Changed in the master since issue: never overwritten. An agency that
+                # changed it to something else is held back, each agency on its own.
+                if f in mine.changed and current != after:
                     conflicts.append(_conflict(ret, row, f, master=current, at=now))
+                continue
+            if after == current:
                 continue
             new_values[f] = after
             changes.append(
@@ -184,7 +186,7 @@ def _derive(
     if f == "rag":
         # Every agency that updated the area this round still stands by its rating, changed
         # or not: the overall RAG is the worst of them all.
-        return worst_rag(plan, [u.rag for u in updates]) or contributors[0].rag
+        return worst_rag(plan, [u.rag for u in updates if u.changed]) or contributors[0].rag
     values = [getattr(u, f) for u in contributors]
     if len(contributors) == 1:
         return str(values[0])

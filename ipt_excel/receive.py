@@ -12,7 +12,7 @@ Order of work, all under the workspace lock:
 
 from __future__ import annotations
 
-import shutil
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,11 +22,11 @@ from ipt_excel.check import CheckResult, check_files
 from ipt_excel.excel.feedback_writer import check_feedback_dir, write_feedback
 from ipt_excel.excel.master_reader import read_master
 from ipt_excel.ledger import Ledger
-from ipt_excel.master import save_master
+from ipt_excel.master import catch_up_master, save_master
 from ipt_excel.merge import merge_return
 from ipt_excel.model import Plan
 from ipt_excel.problems import Problem
-from ipt_excel.workspace import Workspace
+from ipt_excel.workspace import Workspace, atomic_write
 
 MERGED = "merged"
 UNCHANGED = "unchanged"
@@ -62,9 +62,10 @@ def archive(ws: Workspace, result: CheckResult) -> Path | None:
     if not result.sha256 or not result.path.is_file():
         return None
     target = ws.received / f"{result.sha256}{result.path.suffix.lower() or '.xlsx'}"
-    if not target.exists():
-        ws.received.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(result.path, target)
+    if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == result.sha256:
+        return target
+    # Atomic, and a copy left damaged by a crash is replaced.
+    atomic_write(target, result.path.read_bytes())
     return target
 
 
@@ -80,6 +81,8 @@ def receive_returns(
     ws.require()
     check_feedback_dir(feedback_dir, ws)  # before any work: a bad folder stops at once
     with ws.locked():
+        with Ledger(ws.ledger_path) as ledger:
+            catch_up_master(ws, ledger)  # a crash may have left the master behind the ledger
         results = check_files(ws, paths, today=today)
         plan = read_master(ws.master)
         outcomes: list[FileOutcome] = []
@@ -140,10 +143,14 @@ def _receive_one(
         )
         return FileOutcome(result.file_name, agency_name, UNCHANGED, 0, 0, detail), plan
 
+    # A return holds all of the agency's rows, so it re-decides any conflict an earlier
+    # return from it left open: those are closed here and found again if they still stand.
+    ledger.resolve_conflicts(result.round, result.agency)
     merged = merge_return(plan, result.accepted, now=now)
     if merged.superseded:
-        ledger.supersede(result.round, result.agency)
-        ledger.resolve_conflicts(result.round, result.agency)
+        ledger.supersede(
+            result.round, result.agency, {(c.area_id, c.field) for c in merged.changes}
+        )
     n_changes, n_conflicts = len(merged.changes), len(merged.conflicts)
     outcome = MERGED if (merged.changes or merged.plan != plan) else UNCHANGED
     detail = _detail(n_changes, n_conflicts, merged.superseded)

@@ -16,6 +16,7 @@ from ipt_excel.summary import (
     counts_by_theme,
     overall_counts,
     overdue_areas,
+    unsettled,
 )
 
 OUTSTANDING = "outstanding"
@@ -113,7 +114,7 @@ def workspace_status(ws_master_plan: Plan, ledger: Ledger, today: date | None = 
         ws_master_plan,
         issued=ledger.issued(rnd),
         receipts=ledger.receipts(rnd),
-        conflicts=ledger.open_conflicts(rnd),
+        conflicts=unsettled(ws_master_plan, ledger.open_conflicts(rnd)),
         previous_counts=previous_counts(ledger, ws_master_plan),
         today=today,
     )

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from ipt_excel.model import NOT_RATED, Plan
+from ipt_excel.model import NOT_RATED, Conflict, Plan
 
 NOT_RATED_LABEL = "Not rated"
 
@@ -96,3 +96,14 @@ def overdue_areas(plan: Plan, on: date) -> dict[str, str]:
         if late:
             out[area.id] = "; ".join(dict.fromkeys(late))
     return out
+
+
+def unsettled(plan: Plan, conflicts: list[Conflict]) -> list[Conflict]:
+    """Conflicts still needing a decision: one is settled once the master holds the agency's
+    value (the coordinator copied it in by hand)."""
+    areas = {a.id: a for a in plan.areas}
+    return [
+        c
+        for c in conflicts
+        if c.area_id not in areas or getattr(areas[c.area_id], c.field, None) != c.theirs
+    ]

@@ -247,13 +247,6 @@ def test_shared_area_rag_counts_every_agency_that_updated_the_area(
     assert value(result.plan, "1", "rag") == "AMBER"
 
 
-RAG_BUG = (
-    "bug: merge._derive counts the RAG of an agency whose return left the area as issued, "
-    "but merge_return keeps no update for it, so the order of returns matters"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=RAG_BUG)
 def test_shared_area_rag_ignores_an_agency_that_left_the_area_as_issued() -> None:
     plan = make_plan(area("1", ("A", "B")))
     a = make_return(plan, "A", {})
@@ -289,11 +282,6 @@ def test_a_superseding_return_that_drops_a_change_restores_the_issued_value() ->
     assert [(c.field, c.old, c.new) for c in second.changes] == [("progress", "X", "p0")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: merge.py skips a field when after == before before testing for a conflict, "
-    "so a resent conflicted value raises no conflict while receive.py resolves the old one",
-)
 def test_a_superseding_return_repeating_a_conflicted_value_keeps_the_conflict() -> None:
     """The first return's conflict is marked resolved when the agency sends again (receive.py
     calls Ledger.resolve_conflicts); the new return must then raise it again, or the agency's
@@ -317,11 +305,6 @@ def test_a_superseding_return_repeating_a_conflicted_value_keeps_the_conflict() 
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: merge.py skips a field when after == before, so only the first of two "
-    "agencies sending the same value over a hand edit gets a conflict (order-dependent)",
-)
 @pytest.mark.parametrize("order", [("A", "B"), ("B", "A")])
 @pytest.mark.parametrize(
     ("f", "hand", "theirs"),
@@ -472,7 +455,6 @@ def test_property_merging_a_return_twice_changes_nothing_the_second_time(
     assert set(map(key, twice.conflicts)) <= set(map(key, once.conflicts))
 
 
-@pytest.mark.xfail(strict=True, reason=RAG_BUG)
 @PROPERTY
 @given(scenarios())
 def test_property_independent_returns_merge_to_the_same_plan_in_any_order(
@@ -486,7 +468,6 @@ def test_property_independent_returns_merge_to_the_same_plan_in_any_order(
         assert result.conflicts == ()
 
 
-@pytest.mark.xfail(strict=True, reason=RAG_BUG)
 @PROPERTY
 @given(scenarios(hand_edits=True, disjoint=True))
 def test_property_with_hand_edits_the_order_still_does_not_matter(
@@ -561,7 +542,6 @@ def test_property_nothing_an_agency_sent_is_lost(
                     assert c.master == shown
 
 
-@pytest.mark.xfail(strict=True, reason=RAG_BUG)
 @PROPERTY
 @given(scenarios())
 def test_property_without_hand_edits_the_master_is_exactly_the_derivation(

@@ -301,11 +301,6 @@ def test_every_received_file_is_archived_unchanged_by_its_hash(ws: Workspace) ->
     assert len(list(ws.received.iterdir())) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: receive.archive skips a target that exists, so a copy cut short by a crash "
-    "(shutil.copyfile is not atomic) is never replaced",
-)
 def test_a_damaged_archive_copy_is_replaced(ws: Workspace) -> None:
     good = fill(ws, "CSC", ENTERED["CSC"])
     ws.received.mkdir(parents=True, exist_ok=True)
@@ -605,11 +600,6 @@ def test_a_second_return_from_the_same_agency_supersedes_the_first(ws: Workspace
     assert "18 September 2012" in note.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: master_writer highlights a cell whose latest change put back the value it had "
-    "before the round, so a cell that ends the round unchanged is shown as changed",
-)
 def test_a_superseding_return_that_drops_a_change_leaves_the_cell_unhighlighted(
     ws: Workspace,
 ) -> None:
@@ -622,12 +612,6 @@ def test_a_superseding_return_that_drops_a_change_leaves_the_cell_unhighlighted(
     assert cell.comment is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Ledger.supersede marks all the agency's earlier changes superseded, but the "
-    "new return only records fields that differ from the first one, so a value sent again "
-    "loses its highlight and its live row on the Changes sheet",
-)
 def test_a_superseding_return_keeps_the_highlight_of_a_value_it_repeats(ws: Workspace) -> None:
     merge(
         ws,
@@ -659,11 +643,6 @@ def test_a_superseding_return_keeps_the_highlight_of_a_value_it_repeats(ws: Work
     assert ("1.4", "rag") in live
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: receive.py resolves the agency's open conflicts on a superseding return, and "
-    "merge.py raises none for a value equal to the first return's, so the conflict is lost",
-)
 def test_a_superseding_return_repeating_a_conflicted_value_keeps_the_conflict_open(
     ws: Workspace,
 ) -> None:
@@ -732,13 +711,7 @@ def test_a_failed_replace_leaves_the_old_master_and_the_ledger_as_they_were(
     assert merge(ws, [path]).outcomes[0].outcome == MERGED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: receive.py replaces master.xlsx before the ledger commits; a crash between "
-    "the two leaves a master whose changes the ledger never recorded, and re-merging the "
-    "file then records none",
-)
-def test_a_crash_after_the_master_is_replaced_loses_no_change(
+def test_a_crash_before_the_ledger_commits_loses_no_change(
     ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = fill(ws, "CSC", ENTERED["CSC"])
@@ -755,6 +728,31 @@ def test_a_crash_after_the_master_is_replaced_loses_no_change(
     expected = sum(len(v) for v in ENTERED["CSC"].values())
     assert sum(1 for c in ledger_changes(ws) if not c.superseded) == expected
     assert result.outcomes[0].changes == expected
+
+
+def test_a_crash_after_the_ledger_commits_is_caught_up_by_the_next_command(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ledger commits first; a crash before the master is replaced leaves the master
+    behind, and the next locked command rebuilds it from the ledger's latest snapshot."""
+    before = ws.master.read_bytes()
+    path = fill(ws, "CSC", ENTERED["CSC"])
+
+    def crash(*args: object, **kw: object) -> None:
+        raise KeyboardInterrupt  # the process dies between COMMIT and the master's rename
+
+    monkeypatch.setattr("ipt_excel.master.atomic_write", crash)
+    with pytest.raises(KeyboardInterrupt):
+        merge(ws, [path])
+    monkeypatch.undo()
+    assert ws.master.read_bytes() == before  # the previous master is intact
+    expected = sum(len(v) for v in ENTERED["CSC"].values())
+    assert sum(1 for c in ledger_changes(ws) if not c.superseded) == expected
+    result = merge(ws, [path], now=LATER)  # the next command catches the master up
+    assert result.outcomes[0].outcome == "unchanged"
+    plan = read_master(ws.master)
+    live = [c for c in ledger_changes(ws) if not c.superseded]
+    assert live and all(getattr(plan.area(c.area_id), c.field) == c.new for c in live)
 
 
 def test_a_second_merge_waits_for_the_lock_or_fails_clearly(

@@ -256,11 +256,6 @@ def test_previous_round_counts_after_a_second_round_is_issued(ws: Workspace) -> 
     assert st.open_conflicts == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a conflict settled by hand (the master now holds the agency's value) is only "
-    "marked resolved by receive._resolve_by_hand during a later merge, so status still counts it",
-)
 def test_a_conflict_settled_by_hand_is_not_reported_open(ws: Workspace) -> None:
     mixed_round(ws)
     assert by_key(status(ws))["LSCB"][0] == CONFLICTS

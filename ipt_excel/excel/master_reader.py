@@ -8,11 +8,13 @@ Only the data sheets are read; Summary, Changes and Conflicts are rebuilt from t
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from defusedxml import ElementTree
 from python_calamine import CalamineError, CalamineWorkbook
 
 from ipt_excel.columns import Kind, header_index, parse_actions
@@ -23,6 +25,7 @@ from ipt_excel.excel.master_writer import (
     GLOSSARY_SHEET,
     MASTER_COLUMNS,
     PLAN_SHEET,
+    SNAPSHOT_PROPERTY,
     UPDATES_SHEET,
 )
 from ipt_excel.model import (
@@ -67,6 +70,21 @@ def read_master(path: Path) -> Plan:
     except FileNotFoundError as exc:
         raise PlanFileError(f"{path}: the master workbook is missing. Run 'ipt init'.") from exc
     return read_master_bytes(data, path.name)
+
+
+def master_snapshot(path: Path) -> int | None:
+    """The ledger snapshot a master shows (its custom property), or None if it has none."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            if "docProps/custom.xml" not in zf.namelist():
+                return None
+            root = ElementTree.fromstring(zf.read("docProps/custom.xml"), forbid_dtd=True)
+    except (OSError, zipfile.BadZipFile, ElementTree.ParseError):
+        return None
+    for prop in root:
+        if prop.get("name") == SNAPSHOT_PROPERTY and len(prop) and (prop[0].text or "").isdigit():
+            return int(prop[0].text or 0)
+    return None
 
 
 def read_master_bytes(data: bytes, name: str) -> Plan:

@@ -78,6 +78,7 @@ def write_master(
     *,
     created: datetime,
     circulation: bool = False,
+    snapshot: int | None = None,
 ) -> bytes:
     """Build the master workbook and return its bytes (the caller writes them atomically).
 
@@ -98,6 +99,10 @@ def write_master(
             "created": created,
         }
     )
+    if snapshot is not None and not circulation:
+        # Which ledger snapshot this master shows, so a master left behind by a crash is
+        # noticed and rebuilt (master.catch_up_master).
+        wb.set_custom_property(SNAPSHOT_PROPERTY, snapshot)
     fmt = Formats(wb)
     if circulation:
         summary_sheet(wb, fmt, plan, extras)
@@ -132,6 +137,8 @@ def write_master(
     wb.close()
     return buf.getvalue()
 
+
+SNAPSHOT_PROPERTY = "ipt_excel snapshot"
 
 # What a reader of the circulation copy may still do on a protected sheet.
 READ_ONLY = {
@@ -184,6 +191,8 @@ def _plan_sheet(
             value = texts[c]
             cell_fmt = fmt.id if col.kind is Kind.ID else fmt.text
             change = current.get((area.id, col.field)) if col.is_update else None
+            if change is not None and first_old[(area.id, col.field)] == value:
+                change = None  # put back to what it was before this round: nothing to show
             conflict = conflicted.get((area.id, col.field)) if col.is_update else None
             if conflict is not None:
                 cell_fmt = fmt.conflict
