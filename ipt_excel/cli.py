@@ -424,21 +424,36 @@ def status(workspace: WorkspaceOpt = DEFAULT_WS) -> None:
         out.print(returns)
     else:
         out.print("No returns issued for this round yet. Run: ipt issue --round NAME --date DATE")
-    for title, counts in (("RAG by theme", st.by_theme), ("RAG by agency", st.by_agency)):
-        t = Table(title=title, header_style="bold", title_justify="left")
+    for title, counts, before in (
+        ("RAG by theme", st.by_theme, st.previous_by_theme),
+        ("RAG by agency", st.by_agency, st.previous_by_agency),
+    ):
+        last = dict(before.rows) if before else None
+        t = Table(
+            title=title,
+            caption="Last round's figures are in brackets." if last is not None else None,
+            header_style="bold",
+            title_justify="left",
+        )
         t.add_column("")
         for label in counts.labels:
             t.add_column(label, justify="right")
         for name, by in counts.rows:
-            t.add_row(name, *(str(by.get(label, 0)) for label in counts.labels))
+            cells = []
+            for label in counts.labels:
+                cell = str(by.get(label, 0))
+                if last is not None:
+                    cell += f" ({last.get(name, {}).get(label, 0)})"
+                cells.append(cell)
+            t.add_row(name, *cells)
         out.print(t)
     totals = Table(title="All areas", header_style="bold", title_justify="left")
     totals.add_column("RAG")
     totals.add_column("This round", justify="right")
     totals.add_column("Last round", justify="right")
     for label in st.by_theme.labels:
-        last = str(st.previous_counts.get(label, 0)) if st.previous_counts else "–"
-        totals.add_row(label, str(st.counts.get(label, 0)), last)
+        was = str(st.previous_counts.get(label, 0)) if st.previous_counts else "–"
+        totals.add_row(label, str(st.counts.get(label, 0)), was)
     out.print(totals)
     if st.overdue:
         out.print(f"[bold]Overdue actions[/] (areas not GREEN): {len(st.overdue)}", markup=True)

@@ -18,7 +18,7 @@ from ipt_excel.excel.master_writer import MasterExtras, write_master
 from ipt_excel.ledger import Ledger
 from ipt_excel.model import Plan
 from ipt_excel.plan_file import load_plan, plan_from_dict, plan_to_dict
-from ipt_excel.summary import overall_counts, unsettled
+from ipt_excel.summary import counts_by_agency, counts_by_theme, overall_counts, unsettled
 from ipt_excel.workspace import Workspace, atomic_write
 
 
@@ -52,12 +52,18 @@ def plan_json(plan: Plan) -> str:
     return json.dumps(plan_to_dict(plan), ensure_ascii=False, sort_keys=True)
 
 
-def previous_counts(ledger: Ledger, plan: Plan) -> dict[str, int]:
-    """RAG counts of the last master written in an earlier round ({} when there is none)."""
+def previous_plan(ledger: Ledger, plan: Plan) -> Plan | None:
+    """The plan as last written in an earlier round (None when there is none)."""
     for snap_id, _, _, rnd in reversed(ledger.snapshots()):
         if rnd != plan.round.name:
-            return overall_counts(plan_from_dict(ledger.snapshot(snap_id)))
-    return {}
+            return plan_from_dict(ledger.snapshot(snap_id))
+    return None
+
+
+def previous_counts(ledger: Ledger, plan: Plan) -> dict[str, int]:
+    """RAG counts of the last master written in an earlier round ({} when there is none)."""
+    previous = previous_plan(ledger, plan)
+    return overall_counts(previous) if previous else {}
 
 
 def extras_from_ledger(ledger: Ledger, plan: Plan, today: date | None = None) -> MasterExtras:
@@ -68,11 +74,14 @@ def extras_from_ledger(ledger: Ledger, plan: Plan, today: date | None = None) ->
     states = agency_states(
         plan, ledger.issued(plan.round.name), ledger.receipts(plan.round.name), conflicts
     )
+    previous = previous_plan(ledger, plan)
     return MasterExtras(
         changes=tuple(ledger.changes()),
         conflicts=tuple(conflicts),
         today=today,
-        previous_counts=previous_counts(ledger, plan),
+        previous_counts=overall_counts(previous) if previous else {},
+        previous_by_theme=counts_by_theme(previous) if previous else None,
+        previous_by_agency=counts_by_agency(previous) if previous else None,
         returns=tuple((s.name, s.state, s.detail) for s in states),
     )
 

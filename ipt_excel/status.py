@@ -46,6 +46,8 @@ class Status:
     previous_counts: dict[str, int]
     overdue: dict[str, str]  # area ID -> overdue phrases
     open_conflicts: int
+    previous_by_theme: RagCounts | None = None  # last round's, when there was one
+    previous_by_agency: RagCounts | None = None
 
 
 def agency_states(
@@ -53,8 +55,11 @@ def agency_states(
 ) -> tuple[AgencyState, ...]:
     names = {a.key: a.name for a in plan.agencies}
     latest: dict[str, Receipt] = {}
+    merged_before: set[str] = set()
     for r in receipts:
         if r.agency and r.round == plan.round.name:
+            if r.agency in latest and latest[r.agency].outcome != "rejected":
+                merged_before.add(r.agency)
             latest[r.agency] = r  # receipts come in order: the last one counts
     open_by_agency: dict[str, int] = {}
     for c in conflicts:
@@ -66,7 +71,10 @@ def agency_states(
         if last is None:
             states.append(AgencyState(rec.agency, name, OUTSTANDING, "No return received yet."))
         elif last.outcome == "rejected":
-            states.append(AgencyState(rec.agency, name, REJECTED, last.detail, last.file_name))
+            detail = last.detail
+            if rec.agency in merged_before:
+                detail += " Its earlier return is merged and still stands."
+            states.append(AgencyState(rec.agency, name, REJECTED, detail, last.file_name))
         elif open_by_agency.get(rec.agency):
             n = open_by_agency[rec.agency]
             states.append(
@@ -90,6 +98,7 @@ def build_status(
     receipts: list[Receipt],
     conflicts: list[Conflict],
     previous_counts: dict[str, int],
+    previous: Plan | None = None,
     today: date | None = None,
 ) -> Status:
     return Status(
@@ -103,18 +112,22 @@ def build_status(
         previous_counts=previous_counts,
         overdue=overdue_areas(plan, today or plan.round.date),
         open_conflicts=len(conflicts),
+        previous_by_theme=counts_by_theme(previous) if previous else None,
+        previous_by_agency=counts_by_agency(previous) if previous else None,
     )
 
 
 def workspace_status(ws_master_plan: Plan, ledger: Ledger, today: date | None = None) -> Status:
-    from ipt_excel.master import previous_counts
+    from ipt_excel.master import previous_plan
 
     rnd = ws_master_plan.round.name
+    previous = previous_plan(ledger, ws_master_plan)
     return build_status(
         ws_master_plan,
         issued=ledger.issued(rnd),
         receipts=ledger.receipts(rnd),
         conflicts=unsettled(ws_master_plan, ledger.open_conflicts(rnd)),
-        previous_counts=previous_counts(ledger, ws_master_plan),
+        previous_counts=overall_counts(previous) if previous else {},
+        previous=previous,
         today=today,
     )

@@ -143,6 +143,11 @@ class Workspace:
                     time.sleep(0.1)
             os.ftruncate(fd, 0)
             os.write(fd, str(os.getpid()).encode())
+            # Holding the lock, no write is under way: temporary files here are left over
+            # from a process that was killed part-way, and are safe to remove.
+            for stale in self.root.glob(".*.tmp"):
+                with contextlib.suppress(OSError):
+                    stale.unlink()
             yield
         finally:
             os.close(fd)  # closing releases the flock

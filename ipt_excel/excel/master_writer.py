@@ -38,7 +38,7 @@ from ipt_excel.excel.sheets import (
 from ipt_excel.excel.styles import Formats, fits_in_cell, print_setup, row_height
 from ipt_excel.excel.summary_sheet import summary_sheet
 from ipt_excel.model import Change, Conflict, Plan
-from ipt_excel.summary import disagreements, overdue_areas
+from ipt_excel.summary import RagCounts, disagreements, overdue_areas
 
 __all__ = [
     "AGENCIES_SHEET",
@@ -70,6 +70,8 @@ class MasterExtras:
     today: date | None = None  # for overdue flags; default: the round date
     previous_counts: dict[str, int] = field(default_factory=dict)  # RAG counts last round
     returns: tuple[tuple[str, str, str], ...] = ()  # (agency, state, detail) this round
+    previous_by_theme: RagCounts | None = None  # last round's counts, when there was one
+    previous_by_agency: RagCounts | None = None
 
 
 def write_master(
@@ -112,7 +114,7 @@ def write_master(
         summary_sheet(wb, fmt, plan, extras)
     updates_sheet(wb, fmt, plan, circulation=circulation)
     changes_sheet(wb, fmt, plan, extras.changes, circulation=circulation)
-    conflicts_sheet(wb, fmt, extras.conflicts, circulation=circulation)
+    conflicts_sheet(wb, fmt, plan, extras.conflicts, circulation=circulation)
     agencies_sheet(wb, fmt, plan)
     glossary_sheet(wb, fmt, plan)
     details_sheet(wb, fmt, plan)
@@ -164,6 +166,13 @@ def _plan_sheet(
         (ch for ch in extras.changes if ch.round == plan.round.name), key=lambda c: c.merged_at
     )
     current = {(ch.area_id, ch.field): ch for ch in this_round if not ch.superseded}
+    # A shared cell may have been changed by several agencies' merges: the note names them all.
+    changed_by: dict[tuple[str, str], list[str]] = {}
+    for ch in this_round:
+        if not ch.superseded:
+            who = changed_by.setdefault((ch.area_id, ch.field), [])
+            if agency_name(plan, ch.agency) not in who:
+                who.append(agency_name(plan, ch.agency))
     # The note says what the cell held before this round, even after a superseding return.
     first_old: dict[tuple[str, str], str] = {}
     for ch in this_round:
@@ -214,7 +223,7 @@ def _plan_sheet(
                     r,
                     c,
                     f"Was: {_short(first_old[(area.id, col.field)]) or '(empty)'} — changed by "
-                    f"{agency_name(plan, change.agency)}, "
+                    f"{' and '.join(changed_by[(area.id, col.field)])}, "
                     f"{change.merged_at:%d %B %Y}",
                     {"x_scale": 2, "y_scale": 2},
                 )

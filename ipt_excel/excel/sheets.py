@@ -143,10 +143,12 @@ def updates_sheet(
     wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, *, circulation: bool = False
 ) -> None:
     ws = wb.add_worksheet(UPDATES_SHEET)
+    # The master keeps the agencies' short keys; boards read their names.
+    names = {a.key: a.name for a in plan.agencies} if circulation else {}
     rows: list[tuple[object, ...]] = [
         (
             u.area_id,
-            u.agency,
+            names.get(u.agency, u.agency),
             u.round,
             u.progress,
             u.rag,
@@ -214,16 +216,18 @@ def changes_sheet(
 def conflicts_sheet(
     wb: xlsxwriter.Workbook,
     fmt: Formats,
+    plan: Plan,
     conflicts: tuple[Conflict, ...],
     *,
     circulation: bool = False,
 ) -> None:
     ws = wb.add_worksheet(CONFLICTS_SHEET)
+    names = {a.key: a.name for a in plan.agencies} if circulation else {}
     rows: list[tuple[object, ...]] = [
         (
             c.found_at,
             c.round,
-            c.agency,
+            names.get(c.agency, c.agency),
             c.area_id,
             FIELD_HEADERS.get(c.field, c.field),
             c.issued,

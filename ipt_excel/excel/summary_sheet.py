@@ -107,6 +107,19 @@ def summary_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, extras: Mas
         ["Open conflicts", len(extras.conflicts)],
     ]
     end = _block(ws, fmt, end + 2, "This round", "ThisRound", ["Measure", "Number"], figures)
+    for title, name, counts, group in (
+        ("RAG ratings by theme, last round", "LastRoundByTheme", extras.previous_by_theme, "Theme"),
+        (
+            "RAG ratings by agency, last round",
+            "LastRoundByAgency",
+            extras.previous_by_agency,
+            "Agency",
+        ),
+    ):
+        if counts is not None:
+            end = _block(
+                ws, fmt, end + 2, title, name, [group, *counts.labels, "Total"], _count_rows(counts)
+            )
     right = len(labels) + 3  # the chart's column; the returns table sits below the chart
     ws.set_column(right - 1, right - 1, 3)
     ws.set_column(right, right, 40)
