@@ -120,7 +120,7 @@ class _Context:
     root: Path
 
 
-def _load(ws: Workspace, today: date) -> _Context:
+def _load(ws: Workspace, today: date, plan: Plan | None = None) -> _Context:
     from ipt_excel.excel.master_reader import read_master
     from ipt_excel.ledger import Ledger
 
@@ -132,7 +132,8 @@ def _load(ws: Workspace, today: date) -> _Context:
             f"The workspace's ledger {ws.ledger_path} is missing, so returns cannot be matched "
             f"to what was issued. Restore it from a backup."
         )
-    plan = read_master(ws.master)
+    if plan is None:
+        plan = read_master(ws.master)
     with Ledger(ws.ledger_path) as ledger:  # read only: no method that writes is called
         current = ledger.current_round()
         current_round = current.name if current is not None else plan.round.name
@@ -231,14 +232,19 @@ def _check_one(path: Path, ctx: _Context) -> CheckResult:
 
 
 def check_files(
-    ws: Workspace, paths: Sequence[Path], *, today: date | None = None
+    ws: Workspace,
+    paths: Sequence[Path],
+    *,
+    today: date | None = None,
+    plan: Plan | None = None,
 ) -> list[CheckResult]:
     """Check each file against the workspace; one CheckResult per path, in order.
 
+    `plan` is the master's plan when the caller has already read it (read once, used twice).
     Raises WorkspaceError (or PlanFileError for a master that cannot be read) when the
     workspace cannot be used; a problem with a file is always a row in its result.
     """
-    ctx = _load(ws, today or date.today())
+    ctx = _load(ws, today or date.today(), plan)
     return [_check_one(Path(p), ctx) for p in paths]
 
 

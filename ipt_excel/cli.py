@@ -307,12 +307,12 @@ def check(
 
         ws = Workspace(workspace).require()
         check_feedback_dir(feedback, ws)
-        results = check_files(ws, files)
+        plan = read_master(ws.master)
+        results = check_files(ws, files, plan=plan)
         problems = [p for r in results for p in r.problems]
         written = []
-        plan = read_master(ws.master) if any(not r.valid for r in results) else None
         for r in results:
-            if not r.valid and plan is not None:
+            if not r.valid:
                 path = write_feedback(r, plan, feedback, created=_now())
                 if path is not None:
                     written.append(path)

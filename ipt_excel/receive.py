@@ -83,8 +83,8 @@ def receive_returns(
     with ws.locked():
         with Ledger(ws.ledger_path) as ledger:
             catch_up_master(ws, ledger)  # a crash may have left the master behind the ledger
-        results = check_files(ws, paths, today=today)
         plan = read_master(ws.master)
+        results = check_files(ws, paths, today=today, plan=plan)
         outcomes: list[FileOutcome] = []
         with Ledger(ws.ledger_path) as ledger, ledger.transaction():
             for result in results:

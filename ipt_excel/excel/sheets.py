@@ -12,7 +12,7 @@ from datetime import datetime
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from ipt_excel.columns import PLAN_COLUMNS
+from ipt_excel.columns import COLUMNS_BY_KEY, PLAN_COLUMNS, UPDATE_COLUMNS
 from ipt_excel.excel.styles import Formats, fits_in_cell, row_height
 from ipt_excel.model import Change, Conflict, Plan
 
@@ -50,14 +50,12 @@ CONFLICTS_HEADERS = (
     "Value sent by agency",
     "Source file",
 )
+# One row per area and agency: the update columns as the column spec names them.
 UPDATES_HEADERS = (
-    "ID",
+    COLUMNS_BY_KEY["id"].header,
     "Agency",
     "Round",
-    "Progress",
-    "RAG",
-    "Evidence of impact",
-    "Date of next review",
+    *(c.header for c in UPDATE_COLUMNS),
     "Updated at",
     "Fields updated",
     "Source SHA-256",
