@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from ipt_excel.workspace import DEFAULT_WORKSPACE
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -36,7 +38,7 @@ WorkspaceOpt = Annotated[
         "--workspace", "-w", help="The workspace folder.", envvar="IPT_WORKSPACE", show_default=True
     ),
 ]
-DEFAULT_WS = Path("workbooks")
+DEFAULT_WS = DEFAULT_WORKSPACE
 
 
 def _console(stderr: bool = False) -> Console:
