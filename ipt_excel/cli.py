@@ -598,3 +598,60 @@ def demo(
         f"Next: ipt status -w {result.workspace}",
         markup=False,
     )
+
+
+# -- history --------------------------------------------------------------------------------------
+@app.command()
+def history(
+    workspace: WorkspaceOpt = DEFAULT_WS,
+    rebuild: Annotated[
+        int | None,
+        typer.Option("--rebuild", help="Rebuild the master as it was at this snapshot number."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to write the rebuilt master [default: ./master-N.xlsx]."),
+    ] = None,
+) -> None:
+    """List every master written, or rebuild a past one from the ledger alone.
+
+    Each write of the master (init, issue, merge) is recorded as a numbered snapshot of the
+    plan in the workspace's ledger, so any past master can be rebuilt, even if its copy in
+    history/ is lost.
+
+    Examples:
+
+      ipt history
+
+      ipt history --rebuild 3 --out master-before-september.xlsx
+    """
+    from rich.table import Table
+
+    with _errors():
+        from ipt_excel.errors import UsageError
+        from ipt_excel.ledger import Ledger
+        from ipt_excel.master import rebuild_master
+        from ipt_excel.workspace import Workspace, atomic_write
+
+        ws = Workspace(workspace).require()
+        with Ledger(ws.ledger_path) as ledger:
+            snapshots = ledger.snapshots()
+        if rebuild is not None:
+            found = next((s for s in snapshots if s[0] == rebuild), None)
+            if found is None:
+                raise UsageError(
+                    f"There is no snapshot {rebuild}. Run 'ipt history' to see the numbers."
+                )
+            target = out or Path(f"master-{rebuild}.xlsx")
+            ws.refuse_overwrite(target)
+            atomic_write(target, rebuild_master(ws, rebuild, created=found[1]))
+    out_console = _console()
+    if rebuild is not None:
+        out_console.print(f"Rebuilt the master as at snapshot {rebuild}: {target}")
+        return
+    table = Table(header_style="bold")
+    for heading in ("Snapshot", "Written at", "Why", "Round"):
+        table.add_column(heading)
+    for sid, at, reason, rnd in snapshots:
+        table.add_row(str(sid), f"{at:%d %B %Y %H:%M}", reason, rnd)
+    out_console.print(table)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -142,9 +142,15 @@ def rebuild_master(ws: Workspace, snapshot_id: int, *, created: datetime) -> byt
     """The master as it was at a snapshot, rebuilt from the ledger alone."""
     with Ledger(ws.ledger_path) as ledger:
         plan = plan_from_dict(ledger.snapshot(snapshot_id))
-        return write_master(
-            plan, extras_from_ledger(ledger, plan), created=created, snapshot=snapshot_id
+        extras = extras_from_ledger(ledger, plan)
+        at = next((when for sid, when, _, _ in ledger.snapshots() if sid == snapshot_id), None)
+    if at is not None:  # only what the ledger held when that master was written
+        extras = replace(
+            extras,
+            changes=tuple(c for c in extras.changes if c.merged_at <= at),
+            conflicts=tuple(c for c in extras.conflicts if c.found_at <= at),
         )
+    return write_master(plan, extras, created=created, snapshot=snapshot_id)
 
 
 @dataclass(frozen=True)
