@@ -48,6 +48,8 @@ __all__ = [
     "ReviewDate",
     "format_review",
     "month_choices",
+    "review_is_before",
+    "first_review_month",
     "normalise_cell",
     "parse_completion",
     "parse_review_date",
@@ -607,6 +609,25 @@ def format_review(r: ReviewDate) -> str:
     if r.month is not None:
         return str(r.month)
     return ""
+
+
+def review_is_before(reading: ReviewDate, review_day: date) -> bool:
+    """The one rule for a date of next review, against a review held on `review_day`.
+
+    A day counts if it is on or after that day. A month counts only if it is a later month:
+    the next review cannot be the review being held, so "June 2012" is too early for a
+    review on 26 June 2012. Used by both `ipt check` and `ipt lint`.
+    """
+    if reading.not_required or reading.month is None:
+        return False
+    if reading.day is not None:
+        return reading.day < review_day
+    return reading.month <= Month.of(review_day)
+
+
+def first_review_month(review_day: date) -> Month:
+    """The earliest month a next review may be in: the month after the review."""
+    return Month.of(review_day).plus(1)
 
 
 def month_choices(start: date, count: int = 18) -> list[str]:

@@ -44,9 +44,11 @@ from typing import TYPE_CHECKING
 from ipt_excel.columns import COLUMNS_BY_KEY, actions_text
 from ipt_excel.dates import (
     DateKind,
+    first_review_month,
     format_review,
     normalise_cell,
     parse_review_date,
+    review_is_before,
     split_completion_phrases,
 )
 from ipt_excel.model import BLUE, NOT_RATED, Area, Plan, id_sort_key
@@ -251,17 +253,15 @@ def _review(plan: Plan, area: Area) -> Iterator[LintFinding]:
             f"Write it as {canonical}.",
             "review-spelling",
         )
-    if review.month is not None:
-        # A month with no day stands for its first day, as Excel stores a typed "June 2012".
-        when = review.day or review.month.first_day
-        if when < round_day:
-            yield LintFinding(
-                area.id,
-                field,
-                f"The next review, {canonical}, is before the date of this round, {round_text}.",
-                f"Give a date after {round_text}, or write Not required.",
-                "review-before-round",
-            )
+    if review_is_before(review, round_day):  # the same rule as `ipt check`
+        yield LintFinding(
+            area.id,
+            field,
+            f"The next review, {canonical}, is not after this review, {round_text}.",
+            f"Give {first_review_month(round_day)} or a later month, a date on or after "
+            f"{round_text}, or Not required.",
+            "review-before-round",
+        )
 
 
 def _completion(area: Area) -> Iterator[LintFinding]:

@@ -16,7 +16,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from ipt_excel.columns import Column, Kind
-from ipt_excel.dates import Month, parse_review_date
+from ipt_excel.dates import Month, first_review_month, parse_review_date, review_is_before
 from ipt_excel.model import EXCEL_CELL_LIMIT, Plan
 from ipt_excel.problems import Problem, Severity, cell_ref
 
@@ -172,14 +172,9 @@ def normalise_rag(text: str) -> str:
 
 
 def review_before(text: str, cutoff: date) -> bool:
-    """True when `text` reads as a month or day before `cutoff`. A month counts as on or
-    after the date if it is the date's own month: "June 2012" is not before 26 June 2012."""
+    """True when `text` is too early for a review held on `cutoff` (dates.review_is_before)."""
     reading = parse_review_date(text)
-    if reading is None or reading.not_required or reading.month is None:
-        return False
-    if reading.day is not None:
-        return reading.day < cutoff
-    return reading.month < Month.of(cutoff)
+    return reading is not None and review_is_before(reading, cutoff)
 
 
 def excel_length(text: str) -> int:
@@ -273,8 +268,8 @@ def return_rules(
                 lambda s: (
                     ~s.map(lambda t: review_before(t, round_date)) | ~was_entered("next_review")
                 ),
-                f"{{value}} is before this review ({_long_date(round_date)}). Pick "
-                f"{Month.of(round_date)} or a later month, type a date on or after "
+                f"{{value}} is not after this review ({_long_date(round_date)}). Pick "
+                f"{first_review_month(round_date)} or a later month, type a date on or after "
                 f"{round_date:%d/%m/%Y}, or pick Not required.",
             ),
             Rule(

@@ -18,9 +18,13 @@ import pytest
 import xlsxwriter
 from broken_files import all_broken, make_good_xlsx
 from openpyxl.worksheet.worksheet import Worksheet
+from typer.testing import CliRunner
 
 from ipt_excel.check import CheckResult, check_files, write_report
+from ipt_excel.cli import app
 from ipt_excel.errors import UsageError, WorkspaceError
+from ipt_excel.excel.feedback_writer import write_feedback
+from ipt_excel.excel.master_reader import read_master
 from ipt_excel.excel.return_writer import MANIFEST_SHEET
 from ipt_excel.issue import issue_round
 from ipt_excel.master import init_workspace
@@ -142,7 +146,7 @@ def test_values_as_excel_saves_them(ws: Workspace, tmp_path: Path) -> None:
         sheet["O10"] = datetime(2012, 10, 1)  # Excel's reading of a typed "Oct 2012"
         sheet["O11"] = datetime(2012, 10, 15)
         sheet["O12"] = 41197  # a serial number: 15 October 2012
-        sheet["O13"] = "Sept 2012"
+        sheet["O13"] = "Sept 2013"
         sheet["M11"] = " Green "
         sheet["N11"] = "Audit shows all plans on time."
         sheet["L12"] = "=== not a formula"
@@ -156,7 +160,7 @@ def test_values_as_excel_saves_them(ws: Workspace, tmp_path: Path) -> None:
         "October 2012",
         "15/10/2012",
         "15/10/2012",
-        "September 2012",
+        "September 2013",
     ]
     assert values["2.13"]["rag"] == "GREEN"
     assert values["2.14"]["progress"] == "=== not a formula"
@@ -169,8 +173,13 @@ def test_a_return_sent_back_untouched_is_valid_with_a_warning_per_row(ws: Worksp
     assert [(p.rule, p.area_id) for p in result.problems if p.rule == "no-update"] == [
         ("no-update", i) for i in HP_ROWS
     ]
-    # "June 2012 Dec 2012" (2.15) reads as December 2012: not yet passed.
-    assert not [p for p in result.problems if p.rule == "review-date-stale"]
+    # The pre-filled "September 2012" is the month of this review (26 September 2012), so it
+    # has passed; "June 2012 Dec 2012" (2.15) reads as December 2012: not yet passed.
+    assert [p.area_id for p in result.problems if p.rule == "review-date-stale"] == [
+        "2.9",
+        "2.13",
+        "2.14",
+    ]
 
 
 # -- returns with problems -------------------------------------------------------------------------
@@ -425,9 +434,18 @@ def test_a_valid_file_with_warnings_says_so_in_the_report(ws: Workspace, tmp_pat
     results = check_files(ws, [issued(ws)], today=TODAY)
     path = write_report(results, tmp_path / "report.csv")
     rows = list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()))
-    assert [r["Rule"] for r in rows] == ["no-update"] * 4 + ["ok"]
+    assert [r["Rule"] for r in rows] == [
+        "no-update",
+        "review-date-stale",
+        "no-update",
+        "review-date-stale",
+        "no-update",
+        "review-date-stale",
+        "no-update",
+        "ok",
+    ]
     assert rows[-1]["What to do"] == (
-        "No errors found. 4 warning(s) to look at: they do not stop it being merged."
+        "No errors found. 7 warning(s) to look at: they do not stop it being merged."
     )
 
 
@@ -435,3 +453,31 @@ def test_a_report_of_another_kind_is_refused(results: list[CheckResult], tmp_pat
     with pytest.raises(UsageError, match=r"\.xlsx or \.csv"):
         write_report(results, tmp_path / "report.txt")
     assert not (tmp_path / "report.txt").exists()
+
+
+# -- an update column deleted or renamed: rows, feedback, never a traceback ----------------------
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda sheet: sheet.delete_cols(14), id="evidence-column-deleted"),
+        pytest.param(lambda sheet: sheet.__setitem__("L9", "Update"), id="progress-renamed"),
+    ],
+)
+def test_a_removed_or_renamed_update_column_is_a_row_with_feedback(
+    ws: Workspace, tmp_path: Path, change: Callable[[Worksheet], None]
+) -> None:
+    path = filled(ws, tmp_path / "hp.xlsx", change)
+    result = check_one(ws, path)
+    assert not result.valid
+    assert "header-changed" in {p.rule for p in result.problems}
+    feedback = write_feedback(result, read_master(ws.master), tmp_path / "fb", created=NOW)
+    assert feedback is not None and feedback.exists()
+    # The re-issued return has every column back, so it can be filled in and sent again.
+    sheet = openpyxl.load_workbook(feedback)["Return"]
+    assert [sheet.cell(9, c).value for c in (12, 14)] == ["Progress", "Evidence of impact"]
+    outcome = CliRunner().invoke(
+        app,
+        ["merge", str(path), "-w", str(ws.root), "--feedback", str(tmp_path / "fb2")],
+    )
+    assert outcome.exit_code == 1, outcome.output
+    assert "Traceback" not in outcome.output and "rejected" in outcome.output

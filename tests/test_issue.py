@@ -121,7 +121,8 @@ def test_returns_show_the_new_round_and_due_date(ws: Workspace) -> None:
     assert lines[0] == f"Children's Social Care: {ROUND}, 25 September 2012"
     assert "by Friday 14 September 2012." in lines[2]
     months = [wb["Lists"].cell(row=r, column=2).value for r in (1, 18, 19)]
-    assert months == ["September 2012", "February 2014", "Not required"]
+    # The next review cannot be this one: the list starts the month after the round.
+    assert months == ["October 2012", "March 2014", "Not required"]
 
 
 def test_password_protects_every_return(ws: Workspace) -> None:

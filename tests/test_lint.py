@@ -282,9 +282,17 @@ def test_review_before_round(review: str, before: bool) -> None:
     assert bool(found) is before
 
 
-def test_month_of_round_is_fine_when_round_is_on_the_first() -> None:
+def test_the_round_s_own_month_is_too_early_even_on_the_first() -> None:
+    # The next review cannot be the review being held: the same rule as ipt check.
     plan = replace(broken(next_review="June 2012"), round=Round("R", date(2012, 6, 1)))
-    assert lint_plan(plan) == []
+    assert [(f.rule, f.suggestion) for f in lint_plan(plan)] == [
+        (
+            "review-before-round",
+            "Give July 2012 or a later month, a date on or after 1 June 2012, or Not required.",
+        )
+    ]
+    later = replace(broken(next_review="July 2012"), round=Round("R", date(2012, 6, 1)))
+    assert lint_plan(later) == []
 
 
 def test_review_spelling_only_for_a_missing_space() -> None:

@@ -688,7 +688,7 @@ def test_a_review_date_before_the_round(raw: object, shown: str) -> None:
             "review-date-past",
             "O10",
             ERROR,
-            f"{shown} is before this review (26 September 2012). Pick September 2012 or a later "
+            f"{shown} is not after this review (26 September 2012). Pick October 2012 or a later "
             "month, type a date on or after 26/09/2012, or pick Not required.",
         )
     ]
@@ -785,7 +785,7 @@ def test_values_the_agency_did_not_change_are_not_its_errors() -> None:
         ("26/10/2012", "26/10/2012"),
         ("October 2012", "October 2012"),
         ("Oct 2012", "October 2012"),
-        ("Sept 2012", "September 2012"),
+        ("Sept 2013", "September 2013"),
         ("not required", "Not required"),
         (datetime(2012, 10, 1), "October 2012"),  # the 1st of a month is that month
         (datetime(2012, 10, 15), "15/10/2012"),

@@ -98,7 +98,9 @@ def _areas_as_issued(plan: Plan, manifest: Manifest, agency: Agency) -> tuple[Ar
 
 def _kept_value(row: ReturnRow, key: str, epoch: int) -> object:
     """What the agency entered in an open cell, in a form the return writer writes back."""
-    cell = row.cells[key]
+    cell = row.cells.get(key)
+    if cell is None:  # the column was deleted or renamed: the re-issued return restores it
+        return ""
     raw = cell.raw
     if cell.is_formula or raw is None:
         return ""

@@ -26,7 +26,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from ipt_excel.columns import RETURN_COLUMNS, UPDATE_COLUMNS, Kind, cell_text
-from ipt_excel.dates import NOT_REQUIRED, Month, month_choices
+from ipt_excel.dates import NOT_REQUIRED, Month, first_review_month, month_choices
 from ipt_excel.errors import IptError
 from ipt_excel.excel.styles import (
     FONT,
@@ -61,8 +61,10 @@ class ReturnWriteError(IptError):
 
 
 def review_choices(round_date: date) -> list[str]:
-    """The 'Date of next review' dropdown: 18 months from the round's month, then Not required."""
-    return [*month_choices(round_date, REVIEW_MONTHS), NOT_REQUIRED]
+    """The 'Date of next review' dropdown: 18 months from the month after the round (the
+    earliest a next review can be), then Not required."""
+    first = first_review_month(round_date).first_day
+    return [*month_choices(first, REVIEW_MONTHS), NOT_REQUIRED]
 
 
 def example_date(round_date: date) -> str:

@@ -15,7 +15,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ipt_excel.columns import RETURN_COLUMNS, UPDATE_COLUMNS, Kind
-from ipt_excel.dates import month_choices
+from ipt_excel.dates import first_review_month, month_choices
 from ipt_excel.excel.return_writer import (
     LISTS_SHEET,
     MANIFEST_MARKER,
@@ -265,8 +265,10 @@ def test_review_dropdown_lists_18_months_and_not_required(data: bytes, ws: Works
     assert str(dv.sqref) == f"{letter}{FIRST}:{letter}{FIRST + 2}"  # type: ignore[attr-defined]
     assert dv.type == "list"  # type: ignore[attr-defined]
     values = _list_values(data, dv.formula1)  # type: ignore[attr-defined]
-    assert values[0] == "June 2012" and values[17] == "November 2013"
-    assert values == [*month_choices(small_plan().round.date, 18), "Not required"]
+    # The next review cannot be this one: the list starts the month after the round.
+    assert values[0] == "July 2012" and values[17] == "December 2013"
+    first = first_review_month(small_plan().round.date).first_day
+    assert values == [*month_choices(first, 18), "Not required"]
     # A warning, not a stop, so a typed date can be kept; the message says how.
     assert dv.errorStyle == "warning"  # type: ignore[attr-defined]
     assert "26/09/2012" in dv.error and "choose Yes" in dv.error  # type: ignore[attr-defined]
