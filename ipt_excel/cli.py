@@ -39,6 +39,10 @@ WorkspaceOpt = Annotated[
     ),
 ]
 DEFAULT_WS = DEFAULT_WORKSPACE
+PasswordOpt = typer.Option(
+    "--password",
+    help="Protect feedback workbooks with this password (the one the returns were issued with).",
+)
 
 
 def _console(stderr: bool = False) -> Console:
@@ -76,6 +80,13 @@ def _parse_date(text: str | None, option: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         _fail(f"{option} must be a date like 2012-09-26, not '{text}'.")
+
+
+def _shorten(text: str, limit: int) -> str:
+    """Cut at a word boundary, with an ellipsis, for one-line messages."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
 def _now() -> datetime:
@@ -152,7 +163,7 @@ def init(
         typer.Option(
             "--from",
             help="Start from your own plan: a .yaml plan file, or an .xlsx or .csv table with "
-            "the seed's headings.",
+            "headings such as Area for improvement, Actions, Lead (see the README).",
             exists=True,
             dir_okay=False,
         ),
@@ -160,12 +171,24 @@ def init(
     force: Annotated[
         bool, typer.Option("--force", help="Replace an existing master (the old one is kept).")
     ] = False,
-    title: Annotated[str | None, typer.Option(help="Plan title, for an .xlsx/.csv table.")] = None,
+    title: Annotated[
+        str | None,
+        typer.Option(help="Plan title, for an .xlsx/.csv table \\[default: the file's name]."),
+    ] = None,
     round_name: Annotated[
-        str, typer.Option("--round", help="Name of the current round, for an .xlsx/.csv table.")
-    ] = "Baseline",
+        str | None,
+        typer.Option(
+            "--round",
+            help="Name of the current round, for an .xlsx/.csv table \\[default: Baseline].",
+        ),
+    ] = None,
     round_date: Annotated[
-        str | None, typer.Option("--date", help="Date of the current round (YYYY-MM-DD).")
+        str | None,
+        typer.Option(
+            "--date",
+            help="Date of the current round (YYYY-MM-DD), for an .xlsx/.csv table "
+            "\\[default: today].",
+        ),
     ] = None,
 ) -> None:
     """Create a workspace and its master workbook from a plan.
@@ -178,6 +201,12 @@ def init(
     """
     if example == (from_ is not None):
         _fail("Give exactly one of --example or --from FILE.")
+    is_table = from_ is not None and from_.suffix.lower() in (".xlsx", ".csv")
+    if not is_table and (title or round_name or round_date):
+        _fail(
+            "--title, --round and --date are for a plan in an .xlsx or .csv table. A .yaml "
+            "plan, and the example, carry their own: leave these options out."
+        )
     with _errors():
         from ipt_excel.master import init_workspace, load_plan_source
         from ipt_excel.plan_file import example_plan_path, load_plan
@@ -189,13 +218,13 @@ def init(
             plan = load_plan_source(
                 from_,
                 title=title,
-                round_name=round_name,
+                round_name=round_name or "Baseline",
                 round_date=_parse_date(round_date, "--date"),
             )
         result = init_workspace(workspace, plan, force=force, now=_now())
     rated = sum(1 for a in plan.areas if a.rag)
     _console().print(
-        f"Created the workspace {workspace} for “{plan.title[:80]}”.\n"
+        f"Created the workspace {workspace} for “{_shorten(plan.title, 80)}”.\n"
         f"Master: {result.workspace.master}\n"
         f"{len(plan.areas)} areas for improvement ({rated} rated), {len(plan.agencies)} agencies, "
         f"round: {plan.round.name}.\n"
@@ -214,13 +243,22 @@ def issue(
     round_name: Annotated[
         str, typer.Option("--round", help="The round's name, e.g. 'Third review of progress'.")
     ],
-    round_date: Annotated[str, typer.Option("--date", help="The round's date (YYYY-MM-DD).")],
+    round_date: Annotated[
+        str,
+        typer.Option(
+            "--date", help="The date of the review meeting these updates are for (YYYY-MM-DD)."
+        ),
+    ],
     due: Annotated[
         str | None, typer.Option("--due", help="When returns are due back (YYYY-MM-DD).")
     ] = None,
     agency: Annotated[
         list[str] | None,
-        typer.Option("--agency", help="Issue only to this agency (repeat for several)."),
+        typer.Option(
+            "--agency",
+            help="Issue only to this agency: its name, short name or another name it goes by "
+            "(repeat for several).",
+        ),
     ] = None,
     password: Annotated[
         str | None,
@@ -262,7 +300,13 @@ def issue(
     out = _console()
     out.print(f"Issued “{result.round.name}” ({len(result.files)} returns) to {result.directory}:")
     for f in result.files:
-        out.print(f"  {f.agency_name}: {f.path} ({f.rows} area(s))")
+        again = (
+            f"; replaces the return issued on {f.replaces:%d %B %Y at %H:%M}, which will now be "
+            f"refused as out of date"
+            if f.replaces
+            else ""
+        )
+        out.print(f"  {f.agency_name}: {f.path} ({f.rows} area(s){again})")
     for name in result.skipped:
         out.print(f"  Skipped {name}: it has no areas in the plan.")
     out.print(
@@ -287,6 +331,7 @@ def check(
         Path,
         typer.Option("--feedback", help="Where to write feedback workbooks for invalid returns."),
     ] = Path("feedback"),
+    password: Annotated[str | None, PasswordOpt] = None,
 ) -> None:
     """Check returned workbooks without changing anything in the workspace.
 
@@ -315,7 +360,7 @@ def check(
         written = []
         for r in results:
             if not r.valid:
-                path = write_feedback(r, plan, feedback, created=_now())
+                path = write_feedback(r, plan, feedback, created=_now(), password=password)
                 if path is not None:
                     written.append(path)
         if report is not None:
@@ -348,6 +393,7 @@ def merge(
         Path,
         typer.Option("--feedback", help="Where to write feedback workbooks for rejected returns."),
     ] = Path("feedback"),
+    password: Annotated[str | None, PasswordOpt] = None,
 ) -> None:
     """Check returns and merge every valid one into the master.
 
@@ -368,7 +414,9 @@ def merge(
         from ipt_excel.receive import receive_returns
         from ipt_excel.workspace import Workspace
 
-        result = receive_returns(Workspace(workspace), files, now=_now(), feedback_dir=feedback)
+        result = receive_returns(
+            Workspace(workspace), files, now=_now(), feedback_dir=feedback, password=password
+        )
     problems = [p for o in result.outcomes for p in o.problems]
     if problems:
         _print_problems(problems)
@@ -471,7 +519,10 @@ def circulate(
     workspace: WorkspaceOpt = DEFAULT_WS,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Where to write it [default: circulation/<round>.xlsx]."),
+        typer.Option(
+            "--out",
+            help="Where to write it \\[default: circulation/<round>.xlsx in the workspace].",
+        ),
     ] = None,
     pdf: Annotated[
         bool, typer.Option("--pdf", help="Also make a PDF through LibreOffice, if installed.")
@@ -610,7 +661,9 @@ def history(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Where to write the rebuilt master [default: ./master-N.xlsx]."),
+        typer.Option(
+            "--out", help="Where to write the rebuilt master \\[default: ./master-N.xlsx]."
+        ),
     ] = None,
 ) -> None:
     """List every master written, or rebuild a past one from the ledger alone.

@@ -29,6 +29,7 @@ class IssuedFile:
     agency_name: str
     path: Path
     rows: int
+    replaces: datetime | None = None  # when the return it replaces was issued, if any
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,15 @@ def issue_round(
                 data = write_return(plan, issued, signature, created=now, password=password)
                 path = directory / f"{issued.agency.slug}.xlsx"
                 atomic_write(path, data)
+                before = ledger.issued_for(rnd.name, issued.agency.key)
                 files.append(
-                    IssuedFile(issued.agency.key, issued.agency.name, path, len(issued.areas))
+                    IssuedFile(
+                        issued.agency.key,
+                        issued.agency.name,
+                        path,
+                        len(issued.areas),
+                        before.issued_at if before else None,
+                    )
                 )
                 records.append(
                     IssuedRecord(

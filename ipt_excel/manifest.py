@@ -104,7 +104,11 @@ def to_json(m: Manifest) -> str:
 
 
 def _damaged(detail: str) -> ManifestError:
-    return ManifestError(f"The return's hidden manifest is damaged: {detail}. {_SEND_BACK}")
+    # `detail` is for the coordinator's report; the first sentence is what an agency reads.
+    return ManifestError(
+        f"A hidden part of the return has been changed, so it cannot be checked ({detail}). "
+        f"{_SEND_BACK}"
+    )
 
 
 def _row_from(raw: object, n: int) -> ManifestRow:

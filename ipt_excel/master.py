@@ -107,11 +107,11 @@ def save_master(
     if ws.master.exists():
         ws.history.mkdir(parents=True, exist_ok=True)
         stamp = now.strftime("%Y%m%dT%H%M%S")
-        target = ws.history / f"master-{stamp}-{reason}.xlsx"
+        target = ws.history / f"master-{stamp}-before-{reason}.xlsx"
         n = 1
         while target.exists():
             n += 1
-            target = ws.history / f"master-{stamp}-{reason}-{n}.xlsx"
+            target = ws.history / f"master-{stamp}-before-{reason}-{n}.xlsx"
         shutil.copy2(ws.master, target)
     written = ledger.add_snapshot(
         at=now, reason=reason, round_name=plan.round.name, plan_json=plan_json(plan)

@@ -77,6 +77,7 @@ def receive_returns(
     feedback_dir: Path,
     today: date | None = None,
     progress: Callable[[str], None] | None = None,
+    password: str | None = None,
 ) -> ReceiveResult:
     ws.require()
     check_feedback_dir(feedback_dir, ws)  # before any work: a bad folder stops at once
@@ -91,7 +92,7 @@ def receive_returns(
                 if progress:
                     progress(result.file_name)
                 archive(ws, result)
-                outcome, plan = _receive_one(ws, ledger, plan, result, now, feedback_dir)
+                outcome, plan = _receive_one(ws, ledger, plan, result, now, feedback_dir, password)
                 outcomes.append(outcome)
             written = None
             if any(o.outcome == MERGED for o in outcomes):
@@ -107,10 +108,11 @@ def _receive_one(
     result: CheckResult,
     now: datetime,
     feedback_dir: Path,
+    password: str | None,
 ) -> tuple[FileOutcome, Plan]:
     agency_name = result.agency_name or result.agency
     if result.accepted is None:
-        feedback = write_feedback(result, plan, feedback_dir, created=now)
+        feedback = write_feedback(result, plan, feedback_dir, created=now, password=password)
         errors = [p for p in result.problems if p.is_error]
         detail = errors[0].message if errors else "Rejected."
         if len(errors) > 1:

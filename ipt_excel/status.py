@@ -56,10 +56,15 @@ def agency_states(
     names = {a.key: a.name for a in plan.agencies}
     latest: dict[str, Receipt] = {}
     merged_before: set[str] = set()
+    merged_files: set[str] = set()
     for r in receipts:
         if r.agency and r.round == plan.round.name:
+            if r.outcome == "unchanged" and r.sha256 in merged_files:
+                continue  # the same file sent again: the first merge still says what happened
             if r.agency in latest and latest[r.agency].outcome != "rejected":
                 merged_before.add(r.agency)
+            if r.outcome != "rejected":
+                merged_files.add(r.sha256)
             latest[r.agency] = r  # receipts come in order: the last one counts
     open_by_agency: dict[str, int] = {}
     for c in conflicts:
@@ -87,7 +92,10 @@ def agency_states(
                 )
             )
         else:
-            states.append(AgencyState(rec.agency, name, RECEIVED, last.detail, last.file_name))
+            detail = last.detail
+            if last.conflicts:
+                detail = detail.split(";")[0] + "; its conflicts have since been settled."
+            states.append(AgencyState(rec.agency, name, RECEIVED, detail, last.file_name))
     return tuple(states)
 
 

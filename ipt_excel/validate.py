@@ -132,8 +132,9 @@ def normalise(field_name: str, text: str) -> str:
 
 def no_manifest_message(file_name: str) -> str:
     return (
-        f"{file_name} is not a return issued by this workspace: it is a blank template or "
-        f"another spreadsheet. Find the return you were sent, fill it in and send it back."
+        f"{file_name} is not a return from this plan: it may be a blank template, another "
+        f"spreadsheet, or a return whose hidden sheet was deleted. Find the return you were "
+        f"sent, fill it in and send it back."
     )
 
 
@@ -241,7 +242,8 @@ class _Validator:
             raise self.whole(
                 "manifest-damaged",
                 data.manifest_problem
-                or f"{name}: the return's hidden manifest is damaged. {_SEND_BACK.capitalize()}.",
+                or f"{name}: a hidden part of the return has been changed, so it cannot be "
+                f"checked. {_SEND_BACK.capitalize()}.",
             )
         if not verify(m, data.signature, self.key):
             raise self.whole(
@@ -459,8 +461,9 @@ class _Validator:
                     reported = True
                     self.at(
                         "locked-text-changed",
-                        f"{col.header} for area {rid} has been changed. It is plan text, shown "
-                        f"for reference: put back the text that was sent, or {_SEND_BACK}.",
+                        f"The {col.header} text for area {rid} has been changed. It is plan "
+                        f"text, for reference only: put back the text that was sent, or "
+                        f"{_SEND_BACK}.",
                         cell=cell.address,
                         column=col.header,
                         value=text,

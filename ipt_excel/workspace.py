@@ -77,8 +77,8 @@ class Workspace:
             p = p.resolve()
             if target == p or target.is_relative_to(p):
                 raise WorkspaceError(
-                    f"{path} is part of the workspace's records ({p.name}). Choose another "
-                    f"place for the file, for example the circulation folder."
+                    f"{path} is part of the workspace's records ({p.name}). Write the file "
+                    f"somewhere else, for example in the current folder."
                 )
 
     # -- checks ----------------------------------------------------------------------------

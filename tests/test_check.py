@@ -481,3 +481,14 @@ def test_a_removed_or_renamed_update_column_is_a_row_with_feedback(
     )
     assert outcome.exit_code == 1, outcome.output
     assert "Traceback" not in outcome.output and "rejected" in outcome.output
+
+
+def test_check_password_protects_the_feedback(ws: Workspace, tmp_path: Path) -> None:
+    path = filled(ws, tmp_path / "hp.xlsx", lambda sheet: sheet.__setitem__("M10", "Purple"))
+    out = tmp_path / "fb"
+    args = ["check", str(path), "-w", str(ws.root), "--feedback", str(out)]
+    result = CliRunner().invoke(app, [*args, "--password", "s3cret"])
+    assert result.exit_code == 1, result.output
+    (feedback,) = out.iterdir()
+    protection = openpyxl.load_workbook(feedback)["Return"].protection
+    assert protection.sheet and protection.password  # a hash of the password is set

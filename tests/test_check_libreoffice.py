@@ -98,6 +98,6 @@ def test_a_locked_cell_changed_after_unprotecting_is_named(ws: Workspace, tmp_pa
         ("locked-text-changed", "E11", "2.13", "Lead", "Somebody else")
     ]
     assert result.problems[0].message == (
-        "Lead for area 2.13 has been changed. It is plan text, shown for reference: put back "
-        "the text that was sent, or send back the return you were sent."
+        "The Lead text for area 2.13 has been changed. It is plan text, for reference only: "
+        "put back the text that was sent, or send back the return you were sent."
     )

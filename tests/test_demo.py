@@ -155,7 +155,7 @@ def test_status_of_every_agency(cli_run: Run) -> None:
     assert {k for k, a in state.items() if a.state == "rejected"} == set(REJECTED)
     assert all(a.state == "outstanding" for k, a in state.items() if k not in (*MERGED, *REJECTED))
     assert "'Purple' is not a RAG rating" in state["RUH"].detail
-    assert "Actions for area 2.4 has been changed" in state["SCHOOLS"].detail
+    assert "Actions text for area 2.4 has been changed" in state["SCHOOLS"].detail
 
 
 def test_ipt_status_prints_the_same(cli_run: Run) -> None:

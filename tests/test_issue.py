@@ -17,6 +17,7 @@ from ipt_excel.excel.return_reader import read_return
 from ipt_excel.issue import IssueResult, issue_round
 from ipt_excel.ledger import Ledger
 from ipt_excel.manifest import from_json, verify
+from ipt_excel.master import init_workspace
 from ipt_excel.model import Plan
 from ipt_excel.plan_file import EXAMPLE_PLAN, load_plan
 from ipt_excel.rounds import HEADER_ROW
@@ -203,3 +204,19 @@ def test_the_bundled_example_end_to_end(tmp_path: Path) -> None:
         sheet = openpyxl.load_workbook(io.BytesIO(f.path.read_bytes()))["Return"]
         assert sheet.protection.sheet
         assert len(sheet.data_validations.dataValidation) == 4
+
+
+def test_issuing_again_says_which_return_it_replaces(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from ipt_excel.cli import app
+
+    root = tmp_path / "ws"
+    init_workspace(root, load_plan(EXAMPLE_PLAN), force=False, now=datetime(2012, 8, 1, 9, 0))
+    args = ["issue", "--round", "Third", "--date", "2012-09-26", "--agency", "Police"]
+    first = CliRunner().invoke(app, [*args, "-w", str(root)], env={"COLUMNS": "200"})
+    assert first.exit_code == 0, first.output
+    assert "replaces" not in first.stdout
+    again = CliRunner().invoke(app, [*args, "-w", str(root)], env={"COLUMNS": "200"})
+    assert again.exit_code == 0, again.output
+    assert "replaces the return issued on" in again.stdout

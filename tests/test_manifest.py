@@ -139,7 +139,7 @@ def test_garbage_is_a_plain_manifest_error(text: str, says: str) -> None:
     with pytest.raises(ManifestError, match=says) as err:
         from_json(text)
     assert isinstance(err.value, IptError)
-    assert str(err.value).startswith("The return's hidden manifest is damaged")
+    assert str(err.value).startswith("A hidden part of the return has been changed")
 
 
 def _with_row(**row: object) -> str:

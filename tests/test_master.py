@@ -112,7 +112,7 @@ def test_init_with_force_keeps_the_old_master_and_the_key(example: Plan, tmp_pat
     init_workspace(tmp_path, other, force=True, now=T1)
     assert read_master(ws.master) == other
     kept = sorted(ws.history.iterdir())
-    assert [p.name for p in kept] == ["master-20120703T100000-init.xlsx"]
+    assert [p.name for p in kept] == ["master-20120703T100000-before-init.xlsx"]
     assert kept[0].read_bytes() == before
     assert ws.key() == key  # returns already issued can still be verified
 
@@ -129,14 +129,14 @@ def test_save_master_keeps_every_previous_master(example: Plan, tmp_path: Path) 
         assert len(ledger.snapshots()) == 4
     names = sorted(p.name for p in ws.history.iterdir())
     assert names == [
-        "master-20120703T100000-merge-2.xlsx",
-        "master-20120703T100000-merge-3.xlsx",
-        "master-20120703T100000-merge.xlsx",
+        "master-20120703T100000-before-merge-2.xlsx",
+        "master-20120703T100000-before-merge-3.xlsx",
+        "master-20120703T100000-before-merge.xlsx",
     ]
     kept = {
-        (ws.history / "master-20120703T100000-merge.xlsx").read_bytes(),
-        (ws.history / "master-20120703T100000-merge-2.xlsx").read_bytes(),
-        (ws.history / "master-20120703T100000-merge-3.xlsx").read_bytes(),
+        (ws.history / "master-20120703T100000-before-merge.xlsx").read_bytes(),
+        (ws.history / "master-20120703T100000-before-merge-2.xlsx").read_bytes(),
+        (ws.history / "master-20120703T100000-before-merge-3.xlsx").read_bytes(),
     }
     assert kept == set(versions[:3])
     assert read_master(ws.master).areas[0].progress == "v2"
@@ -167,7 +167,7 @@ def test_rebuild_master_from_the_ledger(example: Plan, tmp_path: Path) -> None:
     with Ledger(ws.ledger_path) as ledger:
         first_id = ledger.snapshots()[0][0]
         save_master(ws, replace(example, title="Changed"), ledger, reason="merge", now=T1)
-    original = ws.history / "master-20120703T100000-merge.xlsx"
+    original = ws.history / "master-20120703T100000-before-merge.xlsx"
     rebuilt = rebuild_master(ws, first_id, created=T0)
     assert compare_xlsx(rebuilt, original) == []
 

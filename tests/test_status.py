@@ -307,3 +307,57 @@ def test_the_summary_sheet_shows_this_round_and_last_round_counts(ws: Workspace)
     figures = {r[0]: r[1] for r in _summary_block(ws, "This round", 2)}
     assert figures["Changes this round"] == 2
     assert figures["Open conflicts"] == 1
+
+
+# -- what the latest receipt says ----------------------------------------------------------------
+def _police_plan() -> Plan:
+    return Plan(
+        title="T",
+        organisation="O",
+        inspection="I",
+        round=Round("R2", date(2012, 9, 26)),
+        agencies=(Agency("POLICE", "Police"),),
+        areas=(Area("1.1", "1", "t", agencies=("POLICE",)),),
+    )
+
+
+def _police_receipt(n: int, outcome: str, sha: str, detail: str, conflicts: int = 0) -> Receipt:
+    return Receipt(
+        n,
+        datetime(2012, 9, 14, 10, n),
+        f"f{n}.xlsx",
+        sha,
+        "R2",
+        "POLICE",
+        outcome,
+        detail,
+        0,
+        conflicts,
+    )
+
+
+POLICE_ISSUED = [
+    IssuedRecord("R2", "POLICE", "returns/r2/police.xlsx", datetime(2012, 9, 1), "{}", "s")
+]
+
+
+def test_the_same_file_merged_again_does_not_hide_what_its_first_merge_did() -> None:
+    receipts = [
+        _police_receipt(1, "merged", "aaa", "4 change(s) merged."),
+        _police_receipt(
+            2, "unchanged", "aaa", "This exact file was merged before. Nothing changed."
+        ),
+    ]
+    (state,) = agency_states(_police_plan(), POLICE_ISSUED, receipts, [])
+    assert (state.state, state.detail) == (RECEIVED, "4 change(s) merged.")
+
+
+def test_conflicts_settled_since_are_said_to_be_settled() -> None:
+    receipts = [
+        _police_receipt(1, "merged", "aaa", "2 change(s) merged; 1 conflict(s) not applied.", 1),
+    ]
+    (state,) = agency_states(_police_plan(), POLICE_ISSUED, receipts, [])  # none open now
+    assert (state.state, state.detail) == (
+        RECEIVED,
+        "2 change(s) merged; its conflicts have since been settled.",
+    )

@@ -272,8 +272,9 @@ def test_no_manifest_sheet_is_a_blank_template_or_another_spreadsheet() -> None:
             column="",
             rule="no-manifest",
             value="",
-            message="a.xlsx is not a return issued by this workspace: it is a blank template or "
-            "another spreadsheet. Find the return you were sent, fill it in and send it back.",
+            message="a.xlsx is not a return from this plan: it may be a blank template, another "
+            "spreadsheet, or a return whose hidden sheet was deleted. Find the return you were "
+            "sent, fill it in and send it back.",
         )
     ]
 
@@ -556,8 +557,8 @@ def test_changed_plan_text_names_the_cell() -> None:
             "locked-text-changed",
             "E11",
             ERROR,
-            "Lead for area 1.2 has been changed. It is plan text, shown for reference: put back "
-            "the text that was sent, or send back the return you were sent.",
+            "The Lead text for area 1.2 has been changed. It is plan text, for reference only: "
+            "put back the text that was sent, or send back the return you were sent.",
         )
     ]
     assert (problems[0].value, problems[0].column) == ("Someone else", "Lead")

@@ -84,16 +84,33 @@ def _and_list(words: list[str], conjunction: str = "and") -> str:
     return ", ".join(words[:-1]) + f" {conjunction} " + words[-1]
 
 
-def title_lines(plan: Plan, issued: IssuedReturn) -> list[str]:
-    """The title block, one line per row above the header (the first is the sheet's title)."""
+def feedback_notice(marks: dict[tuple[str, str], tuple[str, str]]) -> str:
+    """The line that tells an agency its return has come back to it, and what to do."""
+    if any(severity == "error" for severity, _ in marks.values()):
+        return (
+            "This return has been sent back to you. Fix the cells marked red and check the "
+            "cells marked yellow (each has a note saying what to do), then send it back."
+        )
+    return (
+        "This return has been sent back to you. Nothing needs fixing: check the cells marked "
+        "yellow (each has a note), then send it back."
+    )
+
+
+def title_lines(plan: Plan, issued: IssuedReturn, notice: str = "") -> list[str]:
+    """The title block, one line per row above the header (the first is the sheet's title).
+
+    `notice` (for a return sent back with feedback) takes the plan title's line under the
+    title: the agency knows the plan, and its title is still in the footer.
+    """
     rnd = plan.round
-    send_to = plan.coordinator_email or "the plan coordinator"
+    send_to = plan.coordinator_email or "the person who sent it to you"
     when = f"by {rnd.due:%A} {long_date(rnd.due)}" if rnd.due else "as soon as you can"
     open_headers = [c.header for c in UPDATE_COLUMNS]
     dropdowns = [c.header for c in UPDATE_COLUMNS if c.kind in (Kind.RAG, Kind.REVIEW_DATE)]
     return [
         f"{issued.agency.name}: {rnd.name}, {long_date(rnd.date)}",
-        plan.title,
+        notice or plan.title,
         f"Send this return to {send_to} {when}.",
         f"For each area, fill in the white cells: {_and_list(open_headers)}.",
         "The grey cells show the plan as agreed, for reference. You cannot change them.",
@@ -153,8 +170,8 @@ class _Writer:
             )
         self.ws.write_string(row, col, text, fmt)
 
-    def title_block(self) -> None:
-        lines = title_lines(self.plan, self.issued)
+    def title_block(self, notice: str = "") -> None:
+        lines = title_lines(self.plan, self.issued, notice)
         if len(lines) >= self.header_row:
             raise ReturnWriteError(
                 f"The title block needs {len(lines) + 1} rows above the header, but the "
@@ -389,7 +406,7 @@ def write_return(
         }
     )
     writer = _Writer(wb, plan, issued)
-    writer.title_block()
+    writer.title_block(feedback_notice(marks) if marks else "")
     writer.header()
     writer.rows(values, marks)
     writer.validations()

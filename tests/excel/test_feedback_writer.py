@@ -272,3 +272,16 @@ def test_a_feedback_folder_inside_the_workspace_is_refused(
 def test_a_feedback_folder_beside_the_workspace_is_fine(ws: Workspace, tmp_path: Path) -> None:
     check_feedback_dir(ws.root.parent / "feedback", ws)
     check_feedback_dir(tmp_path / "ws-feedback", ws.root)
+
+
+def test_the_feedback_says_it_was_sent_back_and_what_to_do(
+    ws: Workspace, plan: Plan, tmp_path: Path
+) -> None:
+    result = check(ws, fill(ws, tmp_path / "hp.xlsx", value_problems))
+    path = feedback(ws, plan, result, tmp_path / "feedback")
+    assert path is not None
+    sheet = sheet_of(path)
+    assert sheet["B2"].value == (
+        "This return has been sent back to you. Fix the cells marked red and check the cells "
+        "marked yellow (each has a note saying what to do), then send it back."
+    )

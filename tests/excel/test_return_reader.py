@@ -127,7 +127,9 @@ def test_damaged_manifest_json_is_a_problem_not_a_crash(data: bytes) -> None:
 
     got = read_return(_edit(data, damage), "agency.xlsx")
     assert got.manifest is None and got.has_manifest_sheet
-    assert got.manifest_problem.startswith("agency.xlsx: The return's hidden manifest is damaged")
+    assert got.manifest_problem.startswith(
+        "agency.xlsx: A hidden part of the return has been changed, so it cannot be checked"
+    )
     assert got.rows  # the rows are still read
 
 

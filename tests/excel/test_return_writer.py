@@ -160,7 +160,7 @@ def test_title_block_without_email_or_due_date() -> None:
     plan = replace(plan, round=replace(plan.round, due=None))
     ws = _sheet(_write(plan))
     lines = [ws.cell(row=r, column=2).value for r in range(1, HEADER_ROW)]
-    assert "Send this return to the plan coordinator as soon as you can." in lines
+    assert "Send this return to the person who sent it to you as soon as you can." in lines
 
 
 def test_header_row_is_the_return_columns(ws: Worksheet) -> None:
