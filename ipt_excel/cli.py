@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from ipt_excel.workspace import DEFAULT_WORKSPACE
+from ipt_excel.workspace import DEFAULT_FEEDBACK_DIR, DEFAULT_WORKSPACE
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -39,6 +39,9 @@ WorkspaceOpt = Annotated[
     ),
 ]
 DEFAULT_WS = DEFAULT_WORKSPACE
+FeedbackOpt = typer.Option(
+    "--feedback", help="Where to write feedback workbooks for returns that are not valid."
+)
 PasswordOpt = typer.Option(
     "--password",
     help="Protect feedback workbooks with this password (the one the returns were issued with).",
@@ -327,10 +330,7 @@ def check(
     report: Annotated[
         Path | None, typer.Option("--report", help="Also write the problems to a .xlsx or .csv.")
     ] = None,
-    feedback: Annotated[
-        Path,
-        typer.Option("--feedback", help="Where to write feedback workbooks for invalid returns."),
-    ] = Path("feedback"),
+    feedback: Annotated[Path, FeedbackOpt] = DEFAULT_FEEDBACK_DIR,
     password: Annotated[str | None, PasswordOpt] = None,
 ) -> None:
     """Check returned workbooks without changing anything in the workspace.
@@ -389,10 +389,7 @@ def check(
 def merge(
     files: FilesArg,
     workspace: WorkspaceOpt = DEFAULT_WS,
-    feedback: Annotated[
-        Path,
-        typer.Option("--feedback", help="Where to write feedback workbooks for rejected returns."),
-    ] = Path("feedback"),
+    feedback: Annotated[Path, FeedbackOpt] = DEFAULT_FEEDBACK_DIR,
     password: Annotated[str | None, PasswordOpt] = None,
 ) -> None:
     """Check returns and merge every valid one into the master.

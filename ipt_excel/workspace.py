@@ -28,6 +28,7 @@ from pathlib import Path
 from ipt_excel.errors import WorkspaceError
 
 DEFAULT_WORKSPACE = Path("workbooks")
+DEFAULT_FEEDBACK_DIR = Path("feedback")  # outside the workspace: it is for sending back
 KEY_BYTES = 32
 
 

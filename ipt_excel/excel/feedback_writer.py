@@ -35,9 +35,7 @@ from ipt_excel.model import EXCEL_CELL_LIMIT, Agency, Area, Plan, Round, slugify
 from ipt_excel.problems import Problem
 from ipt_excel.rounds import IssuedReturn, locked_values
 from ipt_excel.validate import review_cell_text, with_issued
-from ipt_excel.workspace import Workspace, atomic_write
-
-DEFAULT_FEEDBACK_DIR = Path("feedback")
+from ipt_excel.workspace import DEFAULT_FEEDBACK_DIR, Workspace, atomic_write
 
 _FIELD_BY_HEADER = {c.header: c.field for c in UPDATE_COLUMNS}
 _PROGRESS = "progress"
