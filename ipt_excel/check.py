@@ -43,8 +43,10 @@ UNTRUSTED_RULES = frozenset(
         "superseded",
         "not-a-return",
         "unreadable-workbook",
+        "unexpected-error",
     }
 )
+UNEXPECTED_RULE = "unexpected-error"
 OK_RULE = "ok"
 REPORT_VALUE_LIMIT = 1000  # characters of "Value found" in a report; the cell says the rest
 _REPORT_WIDTHS = {
@@ -245,7 +247,26 @@ def check_files(
     workspace cannot be used; a problem with a file is always a row in its result.
     """
     ctx = _load(ws, today or date.today(), plan)
-    return [_check_one(Path(p), ctx) for p in paths]
+    return [_check_guarded(Path(p), ctx) for p in paths]
+
+
+def _check_guarded(path: Path, ctx: _Context) -> CheckResult:
+    """Check one file; whatever goes wrong with it is a row for it, never the batch's end."""
+    try:
+        return _check_one(path, ctx)
+    except Exception as exc:  # one agency's file must never stop the others being checked
+        name = path.name or str(path)
+        return _refused(
+            path, name, _sha256_of(path), UNEXPECTED_RULE, unexpected_message(name, exc), ctx.root
+        )
+
+
+def unexpected_message(name: str, exc: BaseException) -> str:
+    return (
+        f"{name} could not be checked because of a fault in ipt_excel "
+        f"({type(exc).__name__}). The other files were checked as usual. Report the fault "
+        f"with a copy of the file, and ask the agency to send its return again."
+    )
 
 
 # -- the report ---------------------------------------------------------------------------------

@@ -135,6 +135,18 @@ class Ledger:
         for action in actions:
             action()
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Inside a transaction: undo only what this block wrote if it fails."""
+        self.db.execute("SAVEPOINT one_file")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK TO one_file")
+            self.db.execute("RELEASE one_file")
+            raise
+        self.db.execute("RELEASE one_file")
+
     def _select(self, sql: str, round_name: str | None) -> list[tuple[Any, ...]]:
         """Run a SELECT, narrowed to one round when given, in the order rows were added."""
         if round_name is not None:

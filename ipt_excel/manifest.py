@@ -20,6 +20,7 @@ from ipt_excel.errors import IptError
 from ipt_excel.model import UPDATE_FIELDS
 
 MANIFEST_VERSION = 1
+MAX_HEADER_ROW = 1000  # a return's title block is a few rows: anything far below is forged
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _FIELDS: dict[str, type] = {
@@ -131,8 +132,9 @@ def _row_from(raw: object, n: int) -> ManifestRow:
 def from_json(text: str | bytes) -> Manifest:
     """Read a manifest; raise ManifestError with a plain message on anything else."""
     try:
-        raw = json.loads(text)
-    except (ValueError, TypeError):
+        raw = json.loads(text, parse_constant=_no_constant)
+    except (ValueError, TypeError, RecursionError):
+        # RecursionError: JSON nested thousands deep, which no manifest ever is.
         raise _damaged("it is not valid JSON") from None
     if not isinstance(raw, dict):
         raise _damaged("it is not a manifest")
@@ -153,11 +155,13 @@ def from_json(text: str | bytes) -> Manifest:
             raise _damaged(f"'{name}' has the wrong type")
     if version != MANIFEST_VERSION:
         raise _damaged(f"unknown manifest version {version}")
+    if not 1 <= raw["header_row"] <= MAX_HEADER_ROW:
+        raise _damaged(f"the header row {raw['header_row']} is not a row of a return")
     rows = tuple(_row_from(r, n) for n, r in enumerate(raw["rows"], start=1))
     ids = [r.id for r in rows]
     if len(set(ids)) != len(ids):
         raise _damaged("a row ID is listed twice")
-    return Manifest(
+    manifest = Manifest(
         version=version,
         plan_title=raw["plan_title"],
         round_name=raw["round_name"],
@@ -169,6 +173,16 @@ def from_json(text: str | bytes) -> Manifest:
         header_row=raw["header_row"],
         rows=rows,
     )
+    try:
+        canonical_bytes(manifest)
+    except UnicodeEncodeError:
+        # A JSON escape such as \ud800 decodes to half a character, which cannot be signed.
+        raise _damaged("it holds text that is not valid Unicode") from None
+    return manifest
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not allowed in a manifest")
 
 
 def sign(m: Manifest, key: bytes) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from ipt_excel.check import CheckResult, check_files
+from ipt_excel.check import UNEXPECTED_RULE, CheckResult, check_files, unexpected_message
 from ipt_excel.excel.feedback_writer import check_feedback_dir, write_feedback
 from ipt_excel.excel.master_reader import read_master
 from ipt_excel.ledger import Ledger
@@ -26,6 +26,7 @@ from ipt_excel.master import catch_up_master, save_master
 from ipt_excel.merge import merge_return
 from ipt_excel.model import Plan
 from ipt_excel.problems import Problem
+from ipt_excel.validate import file_problem
 from ipt_excel.workspace import Workspace, atomic_write
 
 MERGED = "merged"
@@ -92,7 +93,13 @@ def receive_returns(
                 if progress:
                     progress(result.file_name)
                 archive(ws, result)
-                outcome, plan = _receive_one(ws, ledger, plan, result, now, feedback_dir, password)
+                try:
+                    with ledger.savepoint():
+                        outcome, plan = _receive_one(
+                            ws, ledger, plan, result, now, feedback_dir, password
+                        )
+                except Exception as exc:  # one agency's file must never stop the others
+                    outcome = _unexpected(ledger, result, exc, now)
                 outcomes.append(outcome)
             written = None
             if any(o.outcome == MERGED for o in outcomes):
@@ -182,6 +189,24 @@ def _receive_one(
             superseded=merged.superseded,
         ),
         merged.plan,
+    )
+
+
+def _unexpected(ledger: Ledger, result: CheckResult, exc: Exception, now: datetime) -> FileOutcome:
+    """A file whose merge failed on a fault of ours: rejected on record, the batch goes on."""
+    detail = unexpected_message(result.file_name, exc)
+    ledger.add_receipt(
+        at=now,
+        file_name=result.file_name,
+        sha256=result.sha256,
+        round_name=result.round or None,
+        agency=result.agency or None,
+        outcome=REJECTED,
+        detail=detail,
+    )
+    problem = file_problem(result.file_name, UNEXPECTED_RULE, detail, result.agency_name)
+    return FileOutcome(
+        result.file_name, result.agency_name or result.agency, REJECTED, 0, 0, detail, (problem,)
     )
 
 

@@ -178,3 +178,33 @@ def test_repeated_row_id_is_refused() -> None:
 def test_newer_version_says_to_update() -> None:
     with pytest.raises(ManifestError, match="newer version of ipt_excel"):
         from_json(json.dumps({**_raw(), "version": 2}))
+
+
+def _text_with(old: str, new: str) -> str:
+    text = to_json(_manifest())
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        # A JSON escape for half a character: decodes, but cannot be signed or shown.
+        (_text_with('"CSC"', '"CSC\\ud800"'), "not valid Unicode"),
+        (_text_with('"Done."', '"Done.\\udfff\\ud800"'), "not valid Unicode"),
+        ('{"a":' * 100_000 + "1" + "}" * 100_000, "not valid JSON"),
+        (_text_with('"version":1', '"version":NaN'), "not valid JSON"),
+        (_text_with('"version":1', '"version":Infinity'), "not valid JSON"),
+        (_text_with('"version":1', '"version":' + "9" * 5000), "not valid JSON"),
+        (_text_with('"header_row":9', '"header_row":0'), "header row 0"),
+        (_text_with('"header_row":9', '"header_row":' + "9" * 30), "is not a row"),
+        (_text_with('"header_row":9', '"header_row":9.0'), "'header_row' has the wrong type"),
+        ("\ufeff" + to_json(_manifest()), "not valid JSON"),
+        ("", "not valid JSON"),
+        ("null", "not a manifest"),
+        ('"text"', "not a manifest"),
+    ],
+)
+def test_every_malformed_manifest_is_a_plain_manifest_error(text: str, says: str) -> None:
+    with pytest.raises(ManifestError, match=says):
+        from_json(text)

@@ -807,3 +807,86 @@ def test_two_merges_at_once_both_finish_and_each_file_is_merged_once(ws: Workspa
     assert plan.area("1.4").progress == ENTERED["CSC"]["1.4"]["progress"]
     assert plan.area("1.11").evidence == ENTERED["HEALTH"]["1.11"]["evidence"]
     assert os.path.getsize(ws.master) > 0
+
+
+# -- one file's fault never stops the batch ------------------------------------------------------
+def _manifest_cells(path: Path) -> list[str]:
+    wb = load(path)
+    return [str(c.value) for (c,) in sheet(wb, "_manifest").iter_rows(max_col=1) if c.value]
+
+
+def _with_manifest(src: Path, dst: Path, cells: Mapping[str, object]) -> Path:
+    wb = load(src)
+    ws_ = sheet(wb, "_manifest")
+    for ref, value in cells.items():
+        ws_[ref] = value
+    wb.save(dst)
+    return dst
+
+
+def _malformed_variants(path: Path) -> dict[str, dict[str, object]]:
+    marker, signature, text = _manifest_cells(path)[:3]
+    deep = '{"a":' * 5000 + "1" + "}" * 5000
+    return {
+        "surrogate": {"A3": text.replace('"agency":"CSC"', '"agency":"CSC\\ud800"')},
+        "surrogate-in-name": {"A3": text.replace('"agency_name":"', '"agency_name":"\\udc80')},
+        "not-json": {"A3": text[: len(text) // 2]},
+        "deeply-nested": {"A3": deep},
+        "nan": {"A3": text.replace('"version":1', '"version":NaN')},
+        "huge-number": {"A3": text.replace('"header_row":9', '"header_row":' + "9" * 400)},
+        "header-row-far-below": {"A3": text.replace('"header_row":9', '"header_row":1048576')},
+        "rows-not-a-list": {"A3": text.replace('"rows":[', '"rows":{"x":[').replace("]}", "]}}")},
+        "json-null": {"A3": "null"},
+        "empty-chunk": {"A3": None, "A4": text},
+        "marker-changed": {"A1": marker + "!"},
+        "signature-a-number": {"A2": 12345},
+        "signature-missing": {"A2": None},
+        "split-wrongly": {"A3": text[:100], "A4": "x" + text[100:]},
+        "extra-chunk": {"A4": '{"more": true}'},
+    }
+
+
+def test_a_malformed_manifest_is_one_row_and_the_batch_goes_on(ws: Workspace) -> None:
+    good = fill(ws, "HEALTH", ENTERED["HEALTH"])
+    src = fill(ws, "CSC", ENTERED["CSC"], name="csc-base.xlsx")
+    variants = _malformed_variants(src)
+    bad = [
+        _with_manifest(src, ws.root.parent / "inbox" / f"{name}.xlsx", cells)
+        for name, cells in variants.items()
+    ]
+    result = merge(ws, [*bad, good])
+    outcomes = {o.file_name: o for o in result.outcomes}
+    assert outcomes[good.name].outcome == MERGED
+    for path in bad:
+        o = outcomes[path.name]
+        assert o.outcome == REJECTED, path.name
+        assert len(o.problems) == 1, path.name
+        assert o.problems[0].rule in {"manifest-damaged", "signature"}, path.name
+    assert {c.agency for c in ledger_changes(ws)} == {"HEALTH"}
+    archived = {p.name for p in ws.received.iterdir()}
+    assert {f"{_sha(p)}.xlsx" for p in [*bad, good]} <= archived
+
+
+def test_a_fault_while_merging_one_file_is_a_row_and_the_others_merge(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ipt_excel.receive as receive
+
+    real = receive.merge_return
+
+    def faulty(plan: Plan, ret: object, *, now: datetime) -> object:
+        if getattr(ret, "agency", "") == "CSC":
+            raise RuntimeError("boom")
+        return real(plan, ret, now=now)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(receive, "merge_return", faulty)
+    files = [fill(ws, agency, updates) for agency, updates in ENTERED.items()]
+    result = merge(ws, files)
+    by_agency = {o.agency: o for o in result.outcomes}
+    assert by_agency[NAMES["CSC"]].outcome == REJECTED
+    assert by_agency[NAMES["CSC"]].problems[0].rule == "unexpected-error"
+    assert "RuntimeError" in by_agency[NAMES["CSC"]].detail
+    assert all(o.outcome == MERGED for a, o in by_agency.items() if a != NAMES["CSC"])
+    assert "CSC" not in {c.agency for c in ledger_changes(ws)}
+    with Ledger(ws.ledger_path) as ledger:
+        assert [r.outcome for r in ledger.receipts(ROUND) if r.agency == "CSC"] == [REJECTED]
