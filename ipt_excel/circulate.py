@@ -31,7 +31,7 @@ def circulate(
         extras = extras_from_ledger(ledger, plan)
     data = write_master(plan, extras, created=now, circulation=True)
     path = out or ws.circulation_path(plan.round.slug)
-    ws.refuse_overwrite(path)
+    ws.guard_output(path, what="circulation copy", allowed=ws.root / "circulation")
     atomic_write(path, data)
     if not pdf:
         return CirculateResult(path, None, "")

@@ -319,7 +319,7 @@ def issue(
 
 # -- check ----------------------------------------------------------------------------------------
 FilesArg = Annotated[
-    list[Path], typer.Argument(help="Returned workbooks.", show_default=False, dir_okay=False)
+    list[Path], typer.Argument(help="Returned workbooks.", show_default=False)
 ]
 
 
@@ -354,6 +354,8 @@ def check(
 
         ws = Workspace(workspace).require()
         check_feedback_dir(feedback, ws)
+        if report is not None:
+            ws.guard_output(report, what="report", inputs=files)
         plan = read_master(ws.master)
         results = check_files(ws, files, plan=plan)
         problems = [p for r in results for p in r.problems]
@@ -693,7 +695,7 @@ def history(
                     f"There is no snapshot {rebuild}. Run 'ipt history' to see the numbers."
                 )
             target = out or Path(f"master-{rebuild}.xlsx")
-            ws.refuse_overwrite(target)
+            ws.guard_output(target, what="rebuilt master")
             atomic_write(target, rebuild_master(ws, rebuild, created=found[1]))
     out_console = _console()
     if rebuild is not None:

@@ -21,7 +21,7 @@ import os
 import secrets
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,17 +70,46 @@ class Workspace:
     def circulation_path(self, round_slug: str) -> Path:
         return self.root / "circulation" / f"{round_slug}.xlsx"
 
-    def refuse_overwrite(self, path: Path) -> None:
-        """Refuse to write an output over the workspace's own records."""
+    def guard_output(
+        self,
+        path: Path,
+        *,
+        what: str,
+        inputs: Sequence[Path] = (),
+        allowed: Path | None = None,
+        folder: bool = False,
+    ) -> Path:
+        """Refuse an output that would land in the workspace or on one of the files read.
+
+        Every output path of every command (a report, the feedback folder, a circulation copy,
+        a rebuilt master) passes here before any work starts. The workspace holds only its own
+        records, so nothing may be written inside it except under `allowed` (the circulation
+        folder, for the circulation copy). Paths are resolved first, so a symbolic link or a
+        '..' cannot reach inside.
+        """
         target = path.resolve()
-        protected = [self.master, self.internal, self.received, self.history, self.root / "returns"]
-        for p in protected:
-            p = p.resolve()
-            if target == p or target.is_relative_to(p):
+        root = self.root.resolve()
+        inside = target == root or target.is_relative_to(root)
+        if inside and not (allowed is not None and target.is_relative_to(allowed.resolve())):
+            part = target.relative_to(root).parts[:1] if target != root else ()
+            where = f" ({part[0]})" if part else ""
+            raise WorkspaceError(
+                f"The {what} {path} would be written inside the workspace {self.root}{where}, "
+                f"which holds only its own records. Write it somewhere else, for example in the "
+                f"current folder."
+            )
+        for given in inputs:
+            if given.resolve() == target:
                 raise WorkspaceError(
-                    f"{path} is part of the workspace's records ({p.name}). Write the file "
-                    f"somewhere else, for example in the current folder."
+                    f"The {what} {path} is also one of the files being read. Give the {what} "
+                    f"a name of its own, so the file is not replaced."
                 )
+        if target.is_dir() and not folder:
+            raise WorkspaceError(
+                f"The {what} {path} is a folder. Give the name of a file, for example "
+                f"{path / 'report.xlsx'}."
+            )
+        return path
 
     # -- checks ----------------------------------------------------------------------------
     def exists(self) -> bool:

@@ -492,3 +492,80 @@ def test_check_password_protects_the_feedback(ws: Workspace, tmp_path: Path) -> 
     (feedback,) = out.iterdir()
     protection = openpyxl.load_workbook(feedback)["Return"].protection
     assert protection.sheet and protection.password  # a hash of the password is set
+
+
+@pytest.mark.parametrize("where", ["master.xlsx", "received/{sha}.xlsx", ".ipt/x.csv", "ws-x.csv"])
+def test_a_report_inside_the_workspace_is_refused_and_nothing_changes(
+    tmp_path: Path, where: str
+) -> None:
+    ws = make_workspace(tmp_path / "ws")
+    path = filled(ws, tmp_path / "hp.xlsx")
+    assert (
+        CliRunner()
+        .invoke(app, ["merge", str(path), "-w", str(ws.root), "--feedback", str(tmp_path / "fb")])
+        .exit_code
+        == 0
+    )
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    before = tree_hashes(ws.root)
+    report = ws.root / where.format(sha=sha)
+    result = CliRunner().invoke(
+        app,
+        [
+            "check",
+            str(path),
+            "-w",
+            str(ws.root),
+            "--report",
+            str(report),
+            "--feedback",
+            str(tmp_path / "fb"),
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert "inside the workspace" in result.stderr
+    assert tree_hashes(ws.root) == before
+
+
+def test_a_report_over_a_returned_file_is_refused(ws: Workspace, tmp_path: Path) -> None:
+    path = filled(ws, tmp_path / "hp.xlsx")
+    before = path.read_bytes()
+    result = CliRunner().invoke(
+        app,
+        [
+            "check",
+            str(path),
+            "-w",
+            str(ws.root),
+            "--report",
+            str(path),
+            "--feedback",
+            str(tmp_path / "fb"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "also one of the files being read" in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_a_folder_among_the_files_is_one_row(ws: Workspace, tmp_path: Path) -> None:
+    good = filled(ws, tmp_path / "hp.xlsx")
+    (tmp_path / "a-folder").mkdir()
+    result = CliRunner().invoke(
+        app,
+        [
+            "check",
+            str(tmp_path / "a-folder"),
+            str(good),
+            "-w",
+            str(ws.root),
+            "--feedback",
+            str(tmp_path / "fb"),
+            "--report",
+            str(tmp_path / "r.csv"),
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    with (tmp_path / "r.csv").open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["File"], r["Rule"]) for r in rows] == [("a-folder", "not-a-file"), ("hp.xlsx", "ok")]

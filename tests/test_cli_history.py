@@ -68,5 +68,5 @@ def test_refuses_to_write_over_the_master(ws: Workspace) -> None:
         env=WIDE,
     )
     assert result.exit_code == 2
-    assert "part of the workspace's records" in result.output
+    assert "inside the workspace" in result.output
     assert ws.master.read_bytes() == before

@@ -220,3 +220,49 @@ def test_atomic_write_cleans_up_on_keyboard_interrupt(
         atomic_write(path, b"new")
     monkeypatch.undo()
     assert list(tmp_path.iterdir()) == []
+
+
+# -- output paths --------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "inside",
+    ["master.xlsx", ".ipt/x.csv", ".ipt/key", "received/abc.xlsx", "history/m.xlsx", "report.csv"],
+)
+def test_no_output_is_written_inside_the_workspace(tmp_path: Path, inside: str) -> None:
+    ws = Workspace(tmp_path / "ws")
+    (ws.root / ".ipt").mkdir(parents=True)
+    with pytest.raises(WorkspaceError, match="inside the workspace"):
+        ws.guard_output(ws.root / inside, what="report")
+
+
+def test_a_link_or_dot_dot_cannot_reach_inside(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "ws")
+    ws.root.mkdir()
+    (tmp_path / "link").symlink_to(ws.root)
+    for path in (tmp_path / "link" / "master.xlsx", tmp_path / "out" / ".." / "ws" / "x.csv"):
+        with pytest.raises(WorkspaceError, match="inside the workspace"):
+            ws.guard_output(path, what="report")
+
+
+def test_the_circulation_copy_may_go_in_its_own_folder_only(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "ws")
+    allowed = ws.root / "circulation"
+    ws.guard_output(allowed / "round.xlsx", what="circulation copy", allowed=allowed)
+    with pytest.raises(WorkspaceError, match=r"\(master.xlsx\)"):
+        ws.guard_output(ws.master, what="circulation copy", allowed=allowed)
+
+
+def test_an_output_may_not_replace_a_file_being_read(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "ws")
+    given = tmp_path / "inbox" / "health.xlsx"
+    with pytest.raises(WorkspaceError, match="also one of the files being read"):
+        ws.guard_output(
+            tmp_path / "inbox" / ".." / "inbox" / "health.xlsx", what="report", inputs=[given]
+        )
+
+
+def test_an_output_file_may_not_be_a_folder(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "ws")
+    with pytest.raises(WorkspaceError, match="is a folder"):
+        ws.guard_output(tmp_path, what="report")
+    ws.guard_output(tmp_path, what="feedback folder", folder=True)
+    assert ws.guard_output(tmp_path / "r.xlsx", what="report") == tmp_path / "r.xlsx"

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ipt_excel.check import CheckResult
 from ipt_excel.columns import UPDATE_COLUMNS
-from ipt_excel.errors import UsageError
+from ipt_excel.errors import UsageError, WorkspaceError
 from ipt_excel.excel.return_reader import ReturnData, ReturnRow
 from ipt_excel.excel.return_writer import write_return
 from ipt_excel.manifest import Manifest, locked_text_hash
@@ -59,13 +59,14 @@ def check_feedback_dir(out_dir: Path, workspace: Workspace | Path) -> None:
 
     Call it before doing anything else, so a bad --feedback stops a command at once.
     """
-    given = workspace.root if isinstance(workspace, Workspace) else workspace
-    out, root = out_dir.resolve(), given.resolve()
-    if out == root or out.is_relative_to(root):
+    ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+    try:
+        ws.guard_output(out_dir, what="feedback folder", folder=True)
+    except WorkspaceError as exc:
         raise UsageError(
-            f"The feedback folder {out_dir} is inside the workspace {given}. Choose a "
+            f"The feedback folder {out_dir} is inside the workspace {ws.root}. Choose a "
             f"folder outside it, for example --feedback {DEFAULT_FEEDBACK_DIR}."
-        )
+        ) from exc
 
 
 def _rows_by_id(data: ReturnData, manifest: Manifest) -> dict[str, ReturnRow]:
