@@ -123,8 +123,8 @@ class _Context:
 
 
 def _load(ws: Workspace, today: date, plan: Plan | None = None) -> _Context:
-    from ipt_excel.excel.master_reader import read_master
     from ipt_excel.ledger import Ledger
+    from ipt_excel.master import current_plan
 
     ws.require()
     key = ws.key()
@@ -135,7 +135,7 @@ def _load(ws: Workspace, today: date, plan: Plan | None = None) -> _Context:
             f"to what was issued. Restore it from a backup."
         )
     if plan is None:
-        plan = read_master(ws.master)
+        plan = current_plan(ws, repair=False)
     with Ledger(ws.ledger_path) as ledger:  # read only: no method that writes is called
         current = ledger.current_round()
         current_round = current.name if current is not None else plan.round.name

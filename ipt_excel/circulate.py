@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ipt_excel.excel.master_reader import read_master
 from ipt_excel.excel.master_writer import write_master
 from ipt_excel.excel.render import RenderError, render_pdf
 from ipt_excel.ledger import Ledger
-from ipt_excel.master import extras_from_ledger
+from ipt_excel.master import current_plan, extras_from_ledger
 from ipt_excel.workspace import Workspace, atomic_write
 
 
@@ -26,7 +25,7 @@ def circulate(
 ) -> CirculateResult:
     """Write the read-only, accessible copy of the current master (and a PDF if asked)."""
     ws.require()
-    plan = read_master(ws.master)
+    plan = current_plan(ws, repair=True)
     with Ledger(ws.ledger_path) as ledger:
         extras = extras_from_ledger(ledger, plan)
     data = write_master(plan, extras, created=now, circulation=True)

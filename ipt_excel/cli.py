@@ -318,9 +318,7 @@ def issue(
 
 
 # -- check ----------------------------------------------------------------------------------------
-FilesArg = Annotated[
-    list[Path], typer.Argument(help="Returned workbooks.", show_default=False)
-]
+FilesArg = Annotated[list[Path], typer.Argument(help="Returned workbooks.", show_default=False)]
 
 
 @app.command()
@@ -349,14 +347,14 @@ def check(
     with _errors():
         from ipt_excel.check import check_files, write_report
         from ipt_excel.excel.feedback_writer import check_feedback_dir, write_feedback
-        from ipt_excel.excel.master_reader import read_master
+        from ipt_excel.master import current_plan
         from ipt_excel.workspace import Workspace
 
         ws = Workspace(workspace).require()
         check_feedback_dir(feedback, ws)
         if report is not None:
             ws.guard_output(report, what="report", inputs=files)
-        plan = read_master(ws.master)
+        plan = current_plan(ws, repair=False)
         results = check_files(ws, files, plan=plan)
         problems = [p for r in results for p in r.problems]
         written = []
@@ -450,13 +448,13 @@ def status(workspace: WorkspaceOpt = DEFAULT_WS) -> None:
     from rich.table import Table
 
     with _errors():
-        from ipt_excel.excel.master_reader import read_master
         from ipt_excel.ledger import Ledger
+        from ipt_excel.master import current_plan
         from ipt_excel.status import workspace_status
         from ipt_excel.workspace import Workspace
 
         ws = Workspace(workspace).require()
-        plan = read_master(ws.master)
+        plan = current_plan(ws, repair=True)
         with Ledger(ws.ledger_path) as ledger:
             st = workspace_status(plan, ledger)
     from rich.markup import escape
@@ -589,11 +587,11 @@ def lint(
             plan = load_plan_source(plan_file)
             source = str(plan_file)
         else:
-            from ipt_excel.excel.master_reader import read_master
+            from ipt_excel.master import current_plan
             from ipt_excel.workspace import Workspace
 
             ws = Workspace(workspace).require()
-            plan = read_master(ws.master)
+            plan = current_plan(ws, repair=True)
             source = str(ws.master)
         findings = lint_plan(plan)
     out = _console()

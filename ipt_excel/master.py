@@ -138,6 +138,29 @@ def catch_up_master(ws: Workspace, ledger: Ledger) -> bool:
     return True
 
 
+def current_plan(ws: Workspace, *, repair: bool) -> Plan:
+    """The master's plan, never behind the ledger.
+
+    A crash between the ledger's commit and the master's replacement leaves a master that
+    does not show what the ledger says was merged; every command that reads the master
+    comes through here. With `repair` the master is rebuilt from the ledger first (under
+    the workspace lock); without it (ipt check, which changes nothing) the ledger's latest
+    snapshot is used in its place and no file is written.
+    """
+    from ipt_excel.excel.master_reader import read_master
+
+    if ws.ledger_path.is_file():
+        have = master_snapshot(ws.master)
+        with Ledger(ws.ledger_path) as ledger:
+            latest = ledger.latest_snapshot()
+            if have is not None and have < latest:
+                if not repair:
+                    return plan_from_dict(ledger.snapshot(latest))
+                with ws.locked():
+                    catch_up_master(ws, ledger)
+    return read_master(ws.master)
+
+
 def rebuild_master(ws: Workspace, snapshot_id: int, *, created: datetime) -> bytes:
     """The master as it was at a snapshot, rebuilt from the ledger alone."""
     with Ledger(ws.ledger_path) as ledger:

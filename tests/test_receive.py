@@ -890,3 +890,57 @@ def test_a_fault_while_merging_one_file_is_a_row_and_the_others_merge(
     assert "CSC" not in {c.agency for c in ledger_changes(ws)}
     with Ledger(ws.ledger_path) as ledger:
         assert [r.outcome for r in ledger.receipts(ROUND) if r.agency == "CSC"] == [REJECTED]
+
+
+def _crash_after_commit(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> list[Change]:
+    """Merge CSC's return and die between the ledger's COMMIT and the master's rename."""
+    path = fill(ws, "CSC", ENTERED["CSC"])
+
+    def crash(*args: object, **kw: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr("ipt_excel.master.atomic_write", crash)
+        with pytest.raises(KeyboardInterrupt):
+            merge(ws, [path])
+    return [c for c in ledger_changes(ws) if not c.superseded]
+
+
+def _shows(plan: Plan, changes: list[Change]) -> bool:
+    return bool(changes) and all(getattr(plan.area(c.area_id), c.field) == c.new for c in changes)
+
+
+@pytest.mark.parametrize("command", ["circulate", "status", "lint"])
+def test_after_a_crash_every_command_that_reads_the_master_catches_it_up(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from ipt_excel.cli import app
+
+    live = _crash_after_commit(ws, monkeypatch)
+    assert not _shows(read_master(ws.master), live)
+    args = [command, "-w", str(ws.root)]
+    if command == "circulate":
+        args += ["--out", str(tmp_path / "board.xlsx")]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert result.exit_code in (0, 1), result.output
+    assert _shows(read_master(ws.master), live)
+    if command == "circulate":  # the board's copy agrees with its own Summary
+        assert _shows(read_master(tmp_path / "board.xlsx"), live)
+
+
+def test_after_a_crash_check_uses_the_ledger_and_changes_nothing(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ipt_excel.check import check_files
+    from ipt_excel.master import current_plan
+
+    live = _crash_after_commit(ws, monkeypatch)
+    assert _shows(current_plan(ws, repair=False), live)
+    hashes = {p: p.read_bytes() for p in ws.root.rglob("*") if p.is_file()}
+    # HEALTH's return shares area 1.3 with CSC: it is checked against the plan as merged.
+    (result,) = check_files(ws, [fill(ws, "HEALTH", ENTERED["HEALTH"])], today=ROUND_DATE)
+    assert result.valid
+    assert {p: p.read_bytes() for p in ws.root.rglob("*") if p.is_file()} == hashes
+    assert not _shows(read_master(ws.master), live)
