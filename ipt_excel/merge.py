@@ -25,7 +25,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from ipt_excel.dates import parse_review_date
-from ipt_excel.model import UPDATE_FIELDS, AgencyUpdate, Change, Conflict, Plan
+from ipt_excel.model import (
+    EXCEL_CELL_LIMIT,
+    UPDATE_FIELDS,
+    AgencyUpdate,
+    Change,
+    Conflict,
+    Plan,
+    excel_length,
+)
 from ipt_excel.summary import worst_rag
 
 
@@ -192,9 +200,48 @@ def _derive(
         return str(values[0])
     if f == "next_review":
         return min(values, key=_review_key)
-    return "\n\n".join(
-        f"{names.get(u.agency, u.agency)}: {v}" for u, v in zip(contributors, values, strict=True)
+    return labelled(
+        [(names.get(u.agency, u.agency), str(v)) for u, v in zip(contributors, values, strict=True)]
     )
+
+
+CUT_NOTE = " … (shortened to fit the cell: the full text is on the Agency updates sheet)"
+
+
+def labelled(parts: list[tuple[str, str]], limit: int = EXCEL_CELL_LIMIT) -> str:
+    """Each agency's words on one Plan cell, "Name: text", never longer than a cell holds.
+
+    Each agency's text is valid on its own, but several together can pass Excel's limit: then
+    each is given a fair share (shortest first, so short updates stay whole) and the long ones
+    are cut, saying so. The full texts stay on the Agency updates sheet and in the ledger.
+    """
+    joined = "\n\n".join(f"{label}: {text}" for label, text in parts)
+    if excel_length(joined) <= limit:
+        return joined
+    overhead = sum(excel_length(f"{label}: ") for label, _ in parts) + 2 * (len(parts) - 1)
+    remaining = max(limit - overhead, 0)
+    lengths = [excel_length(text) for _, text in parts]
+    shares = [0] * len(parts)
+    for k, i in enumerate(sorted(range(len(parts)), key=lambda i: (lengths[i], i))):
+        shares[i] = min(lengths[i], remaining // (len(parts) - k))
+        remaining -= shares[i]
+    out = []
+    for (label, text), length, share in zip(parts, lengths, shares, strict=True):
+        if share < length:
+            note = CUT_NOTE if share > 2 * excel_length(CUT_NOTE) else "…"
+            text = _cut(text, share - excel_length(note)) + note if share > 1 else ""
+        out.append(f"{label}: {text}")
+    return "\n\n".join(out)
+
+
+def _cut(text: str, units: int) -> str:
+    """The longest start of `text` within `units` UTF-16 units, never half a character."""
+    used = 0
+    for i, ch in enumerate(text):
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > units:
+            return text[:i].rstrip()
+    return text
 
 
 def _review_key(text: str) -> tuple[int, str]:

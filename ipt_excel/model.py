@@ -16,8 +16,13 @@ DEFAULT_RAG_SCALE: tuple[str, ...] = ("RED", "AMBER", "GREEN")
 BLUE = "BLUE"  # an optional "complete" level a plan may declare after GREEN
 NOT_RATED = ""
 
-# Excel's hard limit for the text in one cell.
+# Excel's hard limit for the text in one cell, in UTF-16 code units (see excel_length).
 EXCEL_CELL_LIMIT = 32_767
+
+
+def excel_length(text: str) -> int:
+    """Length as Excel counts it: UTF-16 code units, so an emoji counts 2."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def slugify(text: str) -> str:

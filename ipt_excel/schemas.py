@@ -17,7 +17,7 @@ from pandera.errors import SchemaErrors
 
 from ipt_excel.columns import Column, Kind
 from ipt_excel.dates import Month, first_review_month, parse_review_date, review_is_before
-from ipt_excel.model import EXCEL_CELL_LIMIT, Plan
+from ipt_excel.model import EXCEL_CELL_LIMIT, Plan, excel_length
 from ipt_excel.problems import Problem, Severity, cell_ref
 
 
@@ -175,11 +175,6 @@ def review_before(text: str, cutoff: date) -> bool:
     """True when `text` is too early for a review held on `cutoff` (dates.review_is_before)."""
     reading = parse_review_date(text)
     return reading is not None and review_is_before(reading, cutoff)
-
-
-def excel_length(text: str) -> int:
-    """Length as Excel counts it (UTF-16 code units)."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def _long_date(d: date) -> str:

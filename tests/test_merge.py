@@ -17,8 +17,25 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ipt_excel.merge import AcceptedReturn, MergeResult, ReturnedRow, merge_all, merge_return
-from ipt_excel.model import UPDATE_FIELDS, Agency, Area, Plan, Round, Theme
+from ipt_excel.merge import (
+    CUT_NOTE,
+    AcceptedReturn,
+    MergeResult,
+    ReturnedRow,
+    labelled,
+    merge_all,
+    merge_return,
+)
+from ipt_excel.model import (
+    EXCEL_CELL_LIMIT,
+    UPDATE_FIELDS,
+    Agency,
+    Area,
+    Plan,
+    Round,
+    Theme,
+    excel_length,
+)
 
 ROUND = "Third review of progress"
 T1 = datetime(2012, 9, 14, 10, 30)
@@ -598,3 +615,49 @@ def test_shared_rag_disagreement_gives_the_worst_in_either_order(order: tuple[st
         ("A", "GREEN"),
         ("B", "RED"),
     }
+
+
+# -- a shared cell never outgrows Excel's limit --------------------------------------------------
+def test_a_full_length_update_and_a_short_one_share_a_cell_that_fits() -> None:
+    plan = make_plan(area("1", ("A", "B")), area("2", ("C",)))
+    long = "x" * EXCEL_CELL_LIMIT
+    a = make_return(plan, "A", {"1": {"progress": long}})
+    b = make_return(plan, "B", {"1": {"progress": "Short update."}})
+    c = make_return(plan, "C", {"2": {"progress": "Unrelated."}})
+    ab, ba = merge_all(plan, [a, b, c], now=T1), merge_all(plan, [c, b, a], now=T1)
+    assert ab.plan == ba.plan
+    cell = value(ab.plan, "1", "progress")
+    assert excel_length(cell) <= EXCEL_CELL_LIMIT
+    assert cell.endswith(f"{NAMES['B']}: Short update.")  # the short one is whole
+    assert cell.startswith(f"{NAMES['A']}: xxx") and CUT_NOTE in cell
+    kept = {u.agency: u.progress for u in ab.plan.agency_updates}
+    assert kept["A"] == long and kept["B"] == "Short update."  # nothing lost
+    assert value(ab.plan, "2", "progress") == "Unrelated."
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(min_size=1, max_size=40),
+            st.one_of(
+                st.text(max_size=50),
+                st.integers(0, EXCEL_CELL_LIMIT).map(lambda n: "é" * n),
+                st.integers(0, EXCEL_CELL_LIMIT // 2).map(lambda n: "😀" * n),
+            ),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_property_labelled_text_always_fits_and_short_texts_stay_whole(
+    parts: list[tuple[str, str]],
+) -> None:
+    out = labelled(parts)
+    assert excel_length(out) <= EXCEL_CELL_LIMIT
+    fair = (EXCEL_CELL_LIMIT - sum(excel_length(label) + 4 for label, _ in parts)) // len(parts)
+    for label, text in parts:
+        if excel_length(text) <= fair:
+            assert f"{label}: {text}" in out
+    if excel_length("\n\n".join(f"{a}: {b}" for a, b in parts)) <= EXCEL_CELL_LIMIT:
+        assert out == "\n\n".join(f"{a}: {b}" for a, b in parts)

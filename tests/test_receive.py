@@ -944,3 +944,26 @@ def test_after_a_crash_check_uses_the_ledger_and_changes_nothing(
     assert result.valid
     assert {p: p.read_bytes() for p in ws.root.rglob("*") if p.is_file()} == hashes
     assert not _shows(read_master(ws.master), live)
+
+
+def test_a_full_length_update_to_a_shared_area_never_blocks_the_next_merge(
+    ws: Workspace,
+) -> None:
+    from ipt_excel.check import check_files
+    from ipt_excel.model import EXCEL_CELL_LIMIT, excel_length
+
+    long = "Long update. " * (EXCEL_CELL_LIMIT // 13) + "x" * (EXCEL_CELL_LIMIT % 13)
+    assert len(long) == EXCEL_CELL_LIMIT
+    first = merge(ws, [fill(ws, "CSC", {"1.1": {"progress": long}})])
+    assert [o.outcome for o in first.outcomes] == [MERGED]
+    cs = fill(ws, "CS", {"1.1": {"progress": "Short update from CS."}})
+    health = fill(ws, "HEALTH", ENTERED["HEALTH"])
+    assert all(r.valid for r in check_files(ws, [cs, health], today=ROUND_DATE))
+    second = merge(ws, [cs, health], now=LATER)
+    assert [o.outcome for o in second.outcomes] == [MERGED, MERGED]
+    plan = read_master(ws.master)
+    cell = plan.area("1.1").progress
+    assert excel_length(cell) <= EXCEL_CELL_LIMIT
+    assert cell.endswith(f"{NAMES['CS']}: Short update from CS.")
+    kept = {(u.area_id, u.agency): u.progress for u in plan.agency_updates}
+    assert kept[("1.1", "CSC")] == long  # the full text is kept on the Agency updates sheet

@@ -40,7 +40,7 @@ from ipt_excel.excel.styles import (
     row_height,
 )
 from ipt_excel.manifest import to_json
-from ipt_excel.model import EXCEL_CELL_LIMIT, Area, Plan
+from ipt_excel.model import EXCEL_CELL_LIMIT, Area, Plan, excel_length
 from ipt_excel.rounds import RETURN_SHEET, IssuedReturn, locked_values
 
 LISTS_SHEET = "Lists"
@@ -125,10 +125,6 @@ def _fit(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
 def manifest_chunks(text: str, limit: int = MANIFEST_CHUNK) -> list[str]:
     """Cut `text` into pieces of at most `limit` UTF-16 units (what Excel counts)."""
     chunks: list[str] = []
@@ -163,7 +159,7 @@ class _Writer:
         self.last_row = self.header_row + max(len(issued.areas), 1)
 
     def put(self, row: int, col: int, text: str, fmt: Format, where: str) -> None:
-        if _utf16_len(text) > EXCEL_CELL_LIMIT:
+        if excel_length(text) > EXCEL_CELL_LIMIT:
             raise ReturnWriteError(
                 f"{where} is longer than Excel allows in one cell ({EXCEL_CELL_LIMIT:,} "
                 "characters). Shorten it in the plan, then issue the return again."

@@ -93,11 +93,11 @@ class Formats:
 def fits_in_cell(text: str, where: str) -> str:
     """Refuse text Excel would cut: xlsxwriter silently truncates at 32,767 characters."""
     from ipt_excel.errors import CellTooLongError
-    from ipt_excel.model import EXCEL_CELL_LIMIT
+    from ipt_excel.model import EXCEL_CELL_LIMIT, excel_length
 
-    if len(text) > EXCEL_CELL_LIMIT:
+    if excel_length(text) > EXCEL_CELL_LIMIT:
         raise CellTooLongError(
-            f"{where} has {len(text):,} characters, but an Excel cell holds at most "
+            f"{where} has {excel_length(text):,} characters, but an Excel cell holds at most "
             f"{EXCEL_CELL_LIMIT:,}. Shorten it, or move the detail into a linked document."
         )
     return text
