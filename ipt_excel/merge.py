@@ -86,6 +86,7 @@ def merge_return(plan: Plan, ret: AcceptedReturn, *, now: datetime) -> MergeResu
             )
             continue
         prior = [u for u in updates if u.area_id == area.id and u.round == ret.round]
+        changed = row.changed_fields()
         mine = AgencyUpdate(
             area_id=area.id,
             agency=ret.agency,
@@ -96,20 +97,24 @@ def merge_return(plan: Plan, ret: AcceptedReturn, *, now: datetime) -> MergeResu
             next_review=row.values.get("next_review", ""),
             updated_at=now,
             source_sha256=ret.sha256,
-            changed=row.changed_fields(),
+            changed=changed,
         )
-        after_updates = [u for u in prior if u.agency != ret.agency] + [mine]
+        others = [u for u in prior if u.agency != ret.agency]
         new_values: dict[str, str] = {}
+        held: list[str] = []
         for f in UPDATE_FIELDS:
             base = row.issued.get(f, "")
             before = _derive(plan, f, base, prior, order, names)
-            after = _derive(plan, f, base, after_updates, order, names)
+            after = _derive(plan, f, base, [*others, mine], order, names)
             current = getattr(area, f)
             if current != before:
-                # Changed in the master since issue: never overwritten. An agency that
-                # changed it to something else is held back, each agency on its own.
-                if f in mine.changed and current != after:
-                    conflicts.append(_conflict(ret, row, f, master=current, at=now))
+                # Changed in the master since issue: never overwritten. This agency's value is
+                # held back, so it can never later be taken for the coordinator's edit; if it
+                # differs from the edit, it is a conflict.
+                if f in changed:
+                    held.append(f)
+                    if current != after:
+                        conflicts.append(_conflict(ret, row, f, master=current, at=now))
                 continue
             if after == current:
                 continue
@@ -127,6 +132,7 @@ def merge_return(plan: Plan, ret: AcceptedReturn, *, now: datetime) -> MergeResu
                     source_sha256=ret.sha256,
                 )
             )
+        mine = replace(mine, held=tuple(held))
         if new_values:
             areas[area.id] = replace(area, **new_values)  # type: ignore[arg-type]
         # Keep the agency's own words; a later return from it replaces its earlier one.
@@ -186,15 +192,16 @@ def _derive(
 ) -> str:
     """The master's value for field `f` given this round's updates (see the module docstring)."""
     contributors = sorted(
-        (u for u in updates if f in u.changed),
+        (u for u in updates if f in u.applied),
         key=lambda u: (order.get(u.agency, 1 << 30), u.agency),
     )
     if not contributors:
         return base
     if f == "rag":
         # Every agency that updated the area this round still stands by its rating, changed
-        # or not: the overall RAG is the worst of them all.
-        return worst_rag(plan, [u.rag for u in updates if u.changed]) or contributors[0].rag
+        # or not (unless its rating was held back): the overall RAG is the worst of them all.
+        standing = [u.rag for u in updates if u.changed and f not in u.held]
+        return worst_rag(plan, standing) or contributors[0].rag
     values = [getattr(u, f) for u in contributors]
     if len(contributors) == 1:
         return str(values[0])

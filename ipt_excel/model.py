@@ -126,6 +126,13 @@ class AgencyUpdate:
     updated_at: datetime | None = None
     source_sha256: str = ""
     changed: tuple[str, ...] = ()  # the fields this agency changed from the values issued
+    # Of those, the ones not applied because the master had been changed by hand since issue:
+    # the coordinator's edit stands, and this agency's value is not part of the cell.
+    held: tuple[str, ...] = ()
+
+    @property
+    def applied(self) -> tuple[str, ...]:
+        return tuple(f for f in self.changed if f not in self.held)
 
 
 @dataclass(frozen=True)

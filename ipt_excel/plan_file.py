@@ -144,6 +144,7 @@ def plan_from_dict(raw: dict[str, Any], *, strip: bool = False) -> Plan:
                 updated_at=datetime.fromisoformat(u["updated_at"]) if u.get("updated_at") else None,
                 source_sha256=_text(u.get("source_sha256")),
                 changed=tuple(_text(f) for f in u.get("changed") or ()),
+                held=tuple(_text(f) for f in u.get("held") or ()),
             )
             for u in raw.get("agency_updates") or ()
         ),
@@ -194,6 +195,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "updated_at": u.updated_at.isoformat() if u.updated_at else "",
                 "source_sha256": u.source_sha256,
                 "changed": list(u.changed),
+                "held": list(u.held),
             }
             for u in plan.agency_updates
         ],

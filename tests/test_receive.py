@@ -967,3 +967,25 @@ def test_a_full_length_update_to_a_shared_area_never_blocks_the_next_merge(
     assert cell.endswith(f"{NAMES['CS']}: Short update from CS.")
     kept = {(u.area_id, u.agency): u.progress for u in plan.agency_updates}
     assert kept[("1.1", "CSC")] == long  # the full text is kept on the Agency updates sheet
+
+
+@pytest.mark.parametrize("order", [("CSC", "HEALTH"), ("HEALTH", "CSC")])
+def test_a_hand_edit_equal_to_one_agencys_value_is_never_overwritten(
+    ws: Workspace, order: tuple[str, str]
+) -> None:
+    words = {"CSC": "Same words as the coordinator's.", "HEALTH": "Health's own words."}
+    hand_edit(ws, "1.3", progress=words["CSC"])
+    for i, agency in enumerate(order):  # one merge each, across two commands
+        merge(
+            ws,
+            [fill(ws, agency, {"1.3": {"progress": words[agency]}})],
+            now=LATER + i * (LATER - MERGED_AT),
+        )
+    plan = read_master(ws.master)
+    assert plan.area("1.3").progress == words["CSC"]  # the coordinator's edit stands
+    with Ledger(ws.ledger_path) as ledger:
+        assert [(c.agency, c.field) for c in ledger.open_conflicts(ROUND)] == [
+            ("HEALTH", "progress")
+        ]
+    held = {u.agency: u.held for u in plan.agency_updates if u.area_id == "1.3"}
+    assert held == {"CSC": ("progress",), "HEALTH": ("progress",)}

@@ -28,6 +28,7 @@ from ipt_excel.excel.master_writer import (
     SNAPSHOT_PROPERTY,
     UPDATES_SHEET,
 )
+from ipt_excel.excel.sheets import UPDATES_HEADERS
 from ipt_excel.model import (
     DEFAULT_RAG_SCALE,
     Agency,
@@ -42,6 +43,7 @@ from ipt_excel.problems import Problem
 from ipt_excel.schemas import FrameContext, master_rules, validate
 
 _FIELD_BY_HEADER = {c.header: c.field for c in MASTER_COLUMNS if c.is_update}
+_HEADER_OF = {f: h for h, f in _FIELD_BY_HEADER.items()}
 READ_COLUMNS = tuple(c for c in MASTER_COLUMNS if c.kind is not Kind.DERIVED)
 
 
@@ -201,28 +203,38 @@ def _as_datetime(value: Any) -> datetime | None:
 
 
 def _updates(rows: list[list[Any]]) -> tuple[AgencyUpdate, ...]:
+    """The Agency updates sheet, read by heading (a master from before a column was added
+    still reads)."""
+    if not rows:
+        return ()
+    pos = {cell_str(h).strip(): i for i, h in enumerate(rows[0])}
+
+    def get(r: list[Any], header: str) -> Any:
+        i = pos.get(header)
+        return r[i] if i is not None and i < len(r) else None
+
+    def fields(text: Any) -> tuple[str, ...]:
+        names = (h.strip() for h in cell_str(text).split(","))
+        return tuple(_FIELD_BY_HEADER[h] for h in names if h in _FIELD_BY_HEADER)
+
     out = []
     for r in rows[1:]:
-        r = [*r, *[""] * 10]
-        if not cell_str(r[0]):
+        area_id = cell_str(get(r, UPDATES_HEADERS[0]))
+        if not area_id:
             continue
-        at = r[7]
         out.append(
             AgencyUpdate(
-                area_id=cell_str(r[0]),
-                agency=cell_str(r[1]),
-                round=cell_str(r[2]),
-                progress=cell_str(r[3]),
-                rag=cell_str(r[4]),
-                evidence=cell_str(r[5]),
-                next_review=cell_str(r[6]),
-                updated_at=_as_datetime(at),
-                changed=tuple(
-                    _FIELD_BY_HEADER[h.strip()]
-                    for h in cell_str(r[8]).split(",")
-                    if h.strip() in _FIELD_BY_HEADER
-                ),
-                source_sha256=cell_str(r[9]),
+                area_id=area_id,
+                agency=cell_str(get(r, "Agency")),
+                round=cell_str(get(r, "Round")),
+                progress=cell_str(get(r, _HEADER_OF["progress"])),
+                rag=cell_str(get(r, _HEADER_OF["rag"])),
+                evidence=cell_str(get(r, _HEADER_OF["evidence"])),
+                next_review=cell_str(get(r, _HEADER_OF["next_review"])),
+                updated_at=_as_datetime(get(r, "Updated at")),
+                changed=fields(get(r, "Fields updated")),
+                held=fields(get(r, "Held back")),
+                source_sha256=cell_str(get(r, "Source SHA-256")),
             )
         )
     return tuple(out)

@@ -58,6 +58,7 @@ UPDATES_HEADERS = (
     *(c.header for c in UPDATE_COLUMNS),
     "Updated at",
     "Fields updated",
+    "Held back",
     "Source SHA-256",
 )
 AGENCIES_HEADERS = ("Key", "Name", "Other names", "Contact e-mail", "Areas")
@@ -154,11 +155,12 @@ def updates_sheet(
             u.next_review,
             u.updated_at,
             ", ".join(FIELD_HEADERS[f] for f in u.changed),
+            ", ".join(FIELD_HEADERS[f] for f in u.held),
             u.source_sha256,
         )
         for u in plan.agency_updates
     ]
-    widths = (8, 14, 22, 60, 10, 40, 16, 18, 24, 20)
+    widths = (8, 14, 22, 60, 10, 40, 16, 18, 24, 18, 20)
     if circulation:  # the hash identifies a file in the workspace: not for circulation
         rows = [r[:-1] for r in rows]
         write_table_sheet(ws, fmt, UPDATES_HEADERS[:-1], rows, widths[:-1])
