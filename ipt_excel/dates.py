@@ -49,6 +49,9 @@ __all__ = [
     "format_review",
     "month_choices",
     "review_is_before",
+    "review_is_too_far",
+    "review_horizon",
+    "REVIEW_HORIZON_YEARS",
     "first_review_month",
     "normalise_cell",
     "parse_completion",
@@ -623,6 +626,22 @@ def review_is_before(reading: ReviewDate, review_day: date) -> bool:
     if reading.day is not None:
         return reading.day < review_day
     return reading.month <= Month.of(review_day)
+
+
+REVIEW_HORIZON_YEARS = 5  # a next review further off than this is a slip, like 2102 for 2012
+
+
+def review_is_too_far(reading: ReviewDate, review_day: date) -> bool:
+    """True when a next review is more than REVIEW_HORIZON_YEARS after the review held on
+    `review_day`. Used by both `ipt check` and `ipt lint`."""
+    if reading.not_required or reading.month is None:
+        return False
+    return reading.month > Month.of(review_day).plus(12 * REVIEW_HORIZON_YEARS)
+
+
+def review_horizon(review_day: date) -> date:
+    """The last day a next review may be on (see review_is_too_far)."""
+    return Month.of(review_day).plus(12 * REVIEW_HORIZON_YEARS).last_day
 
 
 def first_review_month(review_day: date) -> Month:

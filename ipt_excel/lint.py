@@ -39,16 +39,20 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from ipt_excel.columns import COLUMNS_BY_KEY, actions_text
 from ipt_excel.dates import (
+    REVIEW_HORIZON_YEARS,
     DateKind,
     first_review_month,
     format_review,
     normalise_cell,
     parse_review_date,
+    review_horizon,
     review_is_before,
+    review_is_too_far,
     split_completion_phrases,
 )
 from ipt_excel.model import BLUE, NOT_RATED, Area, Plan, id_sort_key
@@ -66,6 +70,7 @@ RULES: tuple[str, ...] = (
     "review-unreadable",
     "review-spelling",
     "review-before-round",
+    "review-too-far",
     "completion-unreadable",
     "agency-unknown",
     "lead-spelling",
@@ -214,10 +219,14 @@ def _rag(plan: Plan, area: Area) -> Iterator[LintFinding]:
         )
 
 
+def _long(d: date) -> str:
+    return f"{d.day} {d:%B %Y}"
+
+
 def _review(plan: Plan, area: Area) -> Iterator[LintFinding]:
     field = _header("next_review")
     round_day = plan.round.date
-    round_text = f"{round_day.day} {round_day:%B %Y}"
+    round_text = _long(round_day)
     text = area.next_review
     review = parse_review_date(text)
     if review is None:
@@ -252,6 +261,16 @@ def _review(plan: Plan, area: Area) -> Iterator[LintFinding]:
             f"The date of next review {_quote(written)} is missing a space.",
             f"Write it as {canonical}.",
             "review-spelling",
+        )
+    if review_is_too_far(review, round_day):  # the same rule as `ipt check`
+        yield LintFinding(
+            area.id,
+            field,
+            f"The next review, {canonical}, is more than {REVIEW_HORIZON_YEARS} years after this "
+            f"review, {round_text}.",
+            f"Check the year: give a month or date on or before "
+            f"{_long(review_horizon(round_day))}, or Not required.",
+            "review-too-far",
         )
     if review_is_before(review, round_day):  # the same rule as `ipt check`
         yield LintFinding(

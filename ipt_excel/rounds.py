@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from ipt_excel.columns import RETURN_COLUMNS, SHARED_WITH, Column, agencies_text, cell_text
+from ipt_excel.dates import NOT_REQUIRED, first_review_month, month_choices
 from ipt_excel.errors import UsageError
 from ipt_excel.manifest import MANIFEST_VERSION, Manifest, ManifestRow, locked_text_hash
 from ipt_excel.model import UPDATE_FIELDS, Agency, Area, Plan, Round
 
 RETURN_SHEET = "Return"
+LISTS_SHEET = "Lists"  # hidden: the dropdown values, referenced by range
+MANIFEST_SHEET = "_manifest"  # very hidden: marker, signature, manifest JSON in chunks
+MANIFEST_MARKER = "ipt_excel manifest"
+REVIEW_MONTHS = 18
 # The 1-based Excel row of a return's header. Rows above it hold the title block; the writer
 # puts the header where the manifest says, and the reader looks there first.
 HEADER_ROW = 9
@@ -35,6 +40,20 @@ class IssuedReturn:
 class RoundPlan:
     returns: tuple[IssuedReturn, ...]
     skipped: tuple[str, ...]  # names of agencies with no areas: no return is written for them
+
+
+def review_choices(round_date: date) -> list[str]:
+    """The 'Date of next review' dropdown: 18 months from the month after the round (the
+    earliest a next review can be), then Not required."""
+    first = first_review_month(round_date).first_day
+    return [*month_choices(first, REVIEW_MONTHS), NOT_REQUIRED]
+
+
+def lists_values(plan: Plan, round_date: date) -> dict[str, str]:
+    """What a return's hidden Lists sheet holds, cell by cell: RAG scale in A, months in B."""
+    cells = {f"A{r}": word for r, word in enumerate(plan.rag_scale, start=1)}
+    cells |= {f"B{r}": text for r, text in enumerate(review_choices(round_date), start=1)}
+    return cells
 
 
 def shared_with_text(plan: Plan, area: Area, agency_key: str) -> str:

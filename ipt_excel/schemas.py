@@ -16,7 +16,15 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from ipt_excel.columns import Column, Kind
-from ipt_excel.dates import Month, first_review_month, parse_review_date, review_is_before
+from ipt_excel.dates import (
+    REVIEW_HORIZON_YEARS,
+    Month,
+    first_review_month,
+    parse_review_date,
+    review_horizon,
+    review_is_before,
+    review_is_too_far,
+)
 from ipt_excel.model import EXCEL_CELL_LIMIT, Plan, excel_length
 from ipt_excel.problems import Problem, Severity, cell_ref
 
@@ -171,6 +179,12 @@ def normalise_rag(text: str) -> str:
     return text.strip().upper()
 
 
+def review_too_far(text: str, round_date: date) -> bool:
+    """True when `text` is a next review further off than anyone plans (dates.review_is_too_far)."""
+    reading = parse_review_date(text)
+    return reading is not None and review_is_too_far(reading, round_date)
+
+
 def review_before(text: str, cutoff: date) -> bool:
     """True when `text` is too early for a review held on `cutoff` (dates.review_is_before)."""
     reading = parse_review_date(text)
@@ -266,6 +280,15 @@ def return_rules(
                 f"{{value}} is not after this review ({_long_date(round_date)}). Pick "
                 f"{first_review_month(round_date)} or a later month, type a date on or after "
                 f"{round_date:%d/%m/%Y}, or pick Not required.",
+            ),
+            Rule(
+                "review-date-too-far",
+                lambda s: (
+                    ~s.map(lambda t: review_too_far(t, round_date)) | ~was_entered("next_review")
+                ),
+                f"{{value}} is more than {REVIEW_HORIZON_YEARS} years after this review. Pick a "
+                f"month from the list, or type a date on or before "
+                f"{review_horizon(round_date):%d/%m/%Y}.",
             ),
             Rule(
                 "review-date-stale",

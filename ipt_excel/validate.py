@@ -46,7 +46,13 @@ from ipt_excel.manifest import Manifest, locked_text_hash, to_json, verify
 from ipt_excel.merge import AcceptedReturn, ReturnedRow
 from ipt_excel.model import Agency, Area, Plan
 from ipt_excel.problems import Problem, Severity, cell_ref, column_letter
-from ipt_excel.rounds import LOCKED_COLUMNS, locked_values
+from ipt_excel.rounds import (
+    LISTS_SHEET,
+    LOCKED_COLUMNS,
+    MANIFEST_SHEET,
+    lists_values,
+    locked_values,
+)
 from ipt_excel.schemas import (
     FrameContext,
     normalise_rag,
@@ -77,6 +83,10 @@ STRUCTURE_RULES = (
     "row-order",
     "formula",
     "locked-text-changed",
+    "content-outside-table",
+    "lists-changed",
+    "sheet-added",
+    "excel-error",
 )
 VALUE_RULES = (
     "rag-in-scale",
@@ -84,6 +94,7 @@ VALUE_RULES = (
     "evidence-required",
     "review-date-format",
     "review-date-past",
+    "review-date-too-far",
     "too-long",
 )
 WARNING_RULES = ("no-update", "review-date-stale")
@@ -216,11 +227,12 @@ class _Validator:
         value: str = "",
         area_id: str = "",
         severity: Severity = Severity.ERROR,
+        sheet: str = "",
     ) -> None:
         self.problems.append(
             Problem(
                 file=self.data.file_name,
-                sheet=self.data.sheet,
+                sheet=sheet or self.data.sheet,
                 cell=cell,
                 column=column,
                 rule=rule,
@@ -437,6 +449,73 @@ class _Validator:
                         area_id=rid,
                     )
 
+    def outside(self, m: Manifest) -> None:
+        """Every cell the return never had content in: formulas anywhere, anything typed off
+        the table, a changed Lists sheet, a sheet added."""
+        expected_lists = lists_values(self.plan, date.fromisoformat(m.round_date))
+        lists_found: dict[str, str] = {}
+        lists_sheet = ""
+        ignored = set(self.data.ignored_rows)
+        for c in self.data.outside:
+            where = f"{c.address} on the sheet '{c.sheet}'"
+            if c.is_formula:
+                self.at(
+                    "formula",
+                    f"{where} holds a formula ({_shorten(c.text)}). Delete it: a return holds "
+                    f"only typed values.",
+                    cell=c.address,
+                    value=c.text,
+                    sheet=c.sheet,
+                )
+            elif c.sheet == self.data.sheet:
+                if int("".join(ch for ch in c.address if ch.isdigit())) in ignored:
+                    continue  # reported already as a row added below the table
+                self.at(
+                    "content-outside-table",
+                    f"{c.address} has something typed in it ({_shorten(c.text, 40)}), outside "
+                    f"the table as sent. Delete it: only the white cells of the table are read.",
+                    cell=c.address,
+                    value=c.text,
+                )
+            elif c.sheet.casefold() == LISTS_SHEET.casefold():
+                lists_sheet = c.sheet
+                lists_found[c.address] = c.text
+            elif c.sheet.casefold() == MANIFEST_SHEET.casefold():
+                self.at(
+                    "manifest-damaged",
+                    f"{where} has something added to it. It is a hidden part of the return: "
+                    f"{_SEND_BACK}.",
+                    cell=c.address,
+                    value=c.text,
+                    sheet=c.sheet,
+                )
+            else:
+                self.at(
+                    "sheet-added",
+                    f"The sheet '{c.sheet}' was added to the return ({c.address} holds "
+                    f"{_shorten(c.text, 40)}). Delete the sheet: only the white cells of the "
+                    f"Return sheet are read.",
+                    cell=c.address,
+                    value=c.text,
+                    sheet=c.sheet,
+                )
+        # A cleared cell only breaks a dropdown (values are checked here anyway); new or
+        # different content is something the return never had.
+        changed = sorted(
+            (ref for ref, text in lists_found.items() if expected_lists.get(ref) != text),
+            key=_cell_order,
+        )
+        if changed:
+            self.at(
+                "lists-changed",
+                f"The hidden Lists sheet, which holds the choices for the dropdowns, has been "
+                f"changed (at {', '.join(changed[:5])}{' and more' if len(changed) > 5 else ''})."
+                f" {_SEND_BACK.capitalize()}.",
+                cell=changed[0],
+                value=lists_found.get(changed[0], ""),
+                sheet=lists_sheet or LISTS_SHEET,
+            )
+
     def locked_text(self, m: Manifest, agency: Agency, rows: dict[str, ReturnRow]) -> None:
         by_id = {r.id: r for r in m.rows}
         areas = {a.id: a for a in self.plan.areas}
@@ -496,6 +575,17 @@ class _Validator:
                 cell = row.cells[key]
                 if cell.is_formula:  # reported already; checked as if left as issued
                     text, changed = was[name], False
+                elif cell.is_error:  # the cell shows #N/A or the like: not a value
+                    self.at(
+                        "excel-error",
+                        f"{cell.address} shows an Excel error ({cell.text}), not a value. Type "
+                        f"the value in the cell instead.",
+                        cell=cell.address,
+                        column=_HEADERS[key],
+                        value=cell.text,
+                        area_id=rid,
+                    )
+                    text, changed = was[name], False
                 else:
                     text = (
                         review_cell_text(cell, self.data.epoch)
@@ -525,7 +615,7 @@ class _Validator:
         self.problems.extend(validate(frame, rules, UPDATE_COLUMNS, ctx))
         for rid, row in rows.items():
             if not any(entered[row.excel_row].values()) and not any(
-                row.cells[k].is_formula for k in _UPDATE_KEYS
+                row.cells[k].is_formula or row.cells[k].is_error for k in _UPDATE_KEYS
             ):
                 self.at(
                     "no-update",
@@ -547,6 +637,7 @@ class _Validator:
             return None
         rows = self.rows(m, agency)
         self.formulas()
+        self.outside(m)
         self.locked_text(m, agency, rows)
         values = self.values(m, rows)
         self.problems.sort(key=_sheet_order)
@@ -566,8 +657,12 @@ class _Validator:
 
 def _sheet_order(p: Problem) -> tuple[int, int]:
     """Problems with no cell first, then by row, then by column."""
-    letters = "".join(ch for ch in p.cell if ch.isalpha())
-    digits = "".join(ch for ch in p.cell if ch.isdigit())
+    return _cell_order(p.cell)
+
+
+def _cell_order(cell: str) -> tuple[int, int]:
+    letters = "".join(ch for ch in cell if ch.isalpha())
+    digits = "".join(ch for ch in cell if ch.isdigit())
     col = 0
     for ch in letters:
         col = col * 26 + ord(ch.upper()) - 64

@@ -569,3 +569,140 @@ def test_a_folder_among_the_files_is_one_row(ws: Workspace, tmp_path: Path) -> N
     with (tmp_path / "r.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["File"], r["Rule"]) for r in rows] == [("a-folder", "not-a-file"), ("hp.xlsx", "ok")]
+
+
+# -- every cell of every sheet ------------------------------------------------------------------
+def edit_book(src: Path, dst: Path, change: Callable[[openpyxl.Workbook], None]) -> Path:
+    wb = openpyxl.load_workbook(src)
+    change(wb)
+    wb.save(dst)
+    return dst
+
+
+def _ws(wb: openpyxl.Workbook, name: str) -> Worksheet:
+    sheet = wb[name]
+    assert isinstance(sheet, Worksheet)
+    return sheet
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        # A formula in a column with no heading, beside the table.
+        (
+            lambda wb: _ws(wb, "Return").__setitem__("Z10", '=WEBSERVICE("http://x")'),
+            [("formula", "Return", "Z10")],
+        ),
+        (
+            lambda wb: _ws(wb, "Return").__setitem__("Z10", "a note"),
+            [("content-outside-table", "Return", "Z10")],
+        ),
+        (
+            lambda wb: _ws(wb, "Return").__setitem__("D3", "typed in the title block"),
+            [("content-outside-table", "Return", "D3")],
+        ),
+        (
+            lambda wb: _ws(wb, "Lists").__setitem__("C1", "extra"),
+            [("lists-changed", "Lists", "C1")],
+        ),
+        (
+            lambda wb: _ws(wb, "Lists").__setitem__("A2", "PURPLE"),
+            [("lists-changed", "Lists", "A2")],
+        ),
+        (lambda wb: _ws(wb, "Lists").__setitem__("D40", "=1+1"), [("formula", "Lists", "D40")]),
+        (
+            lambda wb: wb.create_sheet("Notes").__setitem__("A1", "our notes"),
+            [("sheet-added", "Notes", "A1")],
+        ),
+        (
+            lambda wb: _ws(wb, MANIFEST_SHEET).__setitem__("B1", "x"),
+            [("manifest-damaged", MANIFEST_SHEET, "B1")],
+        ),
+    ],
+    ids=[
+        "formula-no-heading",
+        "text-beside",
+        "title-block",
+        "lists-extra",
+        "lists-changed",
+        "lists-formula",
+        "sheet-added",
+        "manifest-extra",
+    ],
+)
+def test_content_where_the_return_never_had_any_is_refused(
+    ws: Workspace,
+    tmp_path: Path,
+    change: Callable[[openpyxl.Workbook], None],
+    expected: list[tuple[str, str, str]],
+) -> None:
+    good = filled(ws, tmp_path / "good.xlsx")
+    path = edit_book(good, tmp_path / "hp.xlsx", change)
+    result = check_one(ws, path)
+    assert [(p.rule, p.sheet, p.cell) for p in result.errors] == expected
+    assert not result.valid
+    assert expected[0][2] in result.errors[0].message
+
+
+def test_an_empty_added_sheet_and_a_cleared_lists_cell_do_no_harm(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    def change(wb: openpyxl.Workbook) -> None:
+        wb.create_sheet("Sheet1")
+        _ws(wb, "Lists")["B18"] = None
+
+    path = edit_book(filled(ws, tmp_path / "good.xlsx"), tmp_path / "hp.xlsx", change)
+    assert check_one(ws, path).valid
+
+
+def test_an_excel_error_in_an_update_cell_is_refused(ws: Workspace, tmp_path: Path) -> None:
+    def change(sheet: Worksheet) -> None:
+        sheet["L10"] = "#N/A"
+        sheet["L10"].data_type = "e"
+
+    result = check_one(ws, filled(ws, tmp_path / "hp.xlsx", change))
+    assert [(p.rule, p.cell, p.value) for p in result.errors] == [("excel-error", "L10", "#N/A")]
+    assert "shows an Excel error (#N/A)" in result.errors[0].message
+
+
+def test_the_text_hash_n_a_is_text_and_merges(ws: Workspace, tmp_path: Path) -> None:
+    def change(sheet: Worksheet) -> None:
+        sheet["L10"] = "#N/A"
+        sheet["L10"].data_type = "s"  # typed as '#N/A in Excel: text, not an error
+
+    result = check_one(ws, filled(ws, tmp_path / "hp.xlsx", change))
+    assert result.valid
+
+
+@pytest.mark.parametrize(
+    ("typed", "ok"),
+    [
+        (datetime(9999, 12, 31), False),
+        ("01/01/2999", False),
+        ("September 2017", True),
+        ("October 2017", False),
+    ],
+)
+def test_a_review_date_years_away_is_refused(
+    ws: Workspace, tmp_path: Path, typed: object, ok: bool
+) -> None:
+    def change(sheet: Worksheet) -> None:
+        sheet["O10"] = typed
+
+    result = check_one(ws, filled(ws, tmp_path / "hp.xlsx", change))
+    assert [p.rule for p in result.errors] == ([] if ok else ["review-date-too-far"])
+    if not ok:
+        assert "more than 5 years after this review" in result.errors[0].message
+        assert "30/09/2017" in result.errors[0].message
+
+
+def test_a_data_table_formula_is_shown_as_excel_shows_it(ws: Workspace, tmp_path: Path) -> None:
+    from openpyxl.worksheet.formula import DataTableFormula
+
+    def change(sheet: Worksheet) -> None:
+        sheet["L10"] = DataTableFormula(ref="L10", r1="A1", r2="B1", dt2D=True)
+
+    result = check_one(ws, filled(ws, tmp_path / "hp.xlsx", change))
+    (p,) = [p for p in result.errors if p.rule == "formula"]
+    assert p.cell == "L10"
+    assert "=TABLE(A1,B1)" in p.message and "object" not in p.message

@@ -204,6 +204,7 @@ ONE_RULE: list[tuple[str, Plan, tuple[str, str]]] = [
     ("review-unreadable", broken(next_review="Soon"), ("1.2", "Date of next review")),
     ("review-spelling", broken(next_review="October2012"), ("1.2", "Date of next review")),
     ("review-before-round", broken(next_review="25/06/2012"), ("1.2", "Date of next review")),
+    ("review-too-far", broken(next_review="31/12/9999"), ("1.2", "Date of next review")),
     ("completion-unreadable", broken(completion="Soon"), ("1.2", "Date for completion")),
     ("agency-unknown", broken(agencies=("CSC", "NOPE")), ("1.2", "Agencies")),
     (

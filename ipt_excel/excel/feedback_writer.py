@@ -101,7 +101,7 @@ def _kept_value(row: ReturnRow, key: str, epoch: int) -> object:
     if cell is None:  # the column was deleted or renamed: the re-issued return restores it
         return ""
     raw = cell.raw
-    if cell.is_formula or raw is None:
+    if cell.is_formula or cell.is_error or raw is None:
         return ""
     if key == "next_review":
         return review_cell_text(cell, epoch)

@@ -42,6 +42,18 @@ class CellValue:
     raw: object  # as openpyxl gives it: str, datetime, int, float, bool, None, or a formula
     is_formula: bool
     text: str  # what a person would read: "" for empty, dates as 26/06/2012
+    is_error: bool = False  # an Excel error value such as #N/A, not text
+
+
+@dataclass(frozen=True)
+class OutsideCell:
+    """A cell with something in it outside the places a return holds values: off the table
+    of the Return sheet, on the hidden sheets, or on a sheet that was added."""
+
+    sheet: str
+    address: str
+    text: str
+    is_formula: bool
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,7 @@ class ReturnData:
     sheet_names: tuple[str, ...]
     sheet_states: dict[str, str]  # name -> "visible" / "hidden" / "veryHidden"
     epoch: int  # 1900, or 1904 for a workbook using the Mac date system
+    outside: tuple[OutsideCell, ...] = ()  # every other cell with content, on every sheet
 
 
 def display_text(value: object) -> str:
@@ -94,8 +107,13 @@ def display_text(value: object) -> str:
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, int):
         return str(value)
-    text = getattr(value, "text", None)  # ArrayFormula and DataTableFormula
-    return text if isinstance(text, str) else str(value)
+    text = getattr(value, "text", None)  # ArrayFormula
+    if isinstance(text, str):
+        return text
+    if type(value).__name__ == "DataTableFormula":  # a what-if data table: =TABLE(row, column)
+        r1, r2 = getattr(value, "r1", None) or "", getattr(value, "r2", None) or ""
+        return f"=TABLE({r1},{r2})"
+    return "a value that cannot be shown"
 
 
 def _is_empty(value: object) -> bool:
@@ -122,28 +140,30 @@ def _find_sheet(wb: Workbook, name: str) -> str | None:
     return next((n for n in wb.sheetnames if n.casefold() == name.casefold()), None)
 
 
-def _read_manifest(wb: Workbook, file_name: str) -> tuple[Manifest | None, str, bool, str]:
-    """(manifest, signature, has sheet, problem). Found by name whatever its visibility."""
+def _read_manifest(wb: Workbook, file_name: str) -> tuple[Manifest | None, str, bool, str, int]:
+    """(manifest, signature, has sheet, problem, rows it used). Found by name whatever its
+    visibility."""
     name = _find_sheet(wb, MANIFEST_SHEET)
     if name is None:
-        return None, "", False, ""
+        return None, "", False, "", 0
     ws = wb[name]
     damaged = f"{file_name}: the hidden sheet '{name}' has been changed, so the return cannot "
     if not isinstance(ws, Worksheet) or ws["A1"].value != MANIFEST_MARKER:
-        return None, "", True, damaged + f"be matched to what was issued. {_SEND_BACK}"
+        return None, "", True, damaged + f"be matched to what was issued. {_SEND_BACK}", 0
     signature = ws["A2"].value
     chunks: list[str] = []
     for (value,) in ws.iter_rows(min_row=3, max_col=1, values_only=True):
         if not isinstance(value, str) or not value:
             break
         chunks.append(value)
+    used = 2 + len(chunks)
     if not isinstance(signature, str) or not chunks:
-        return None, "", True, damaged + f"be matched to what was issued. {_SEND_BACK}"
+        return None, "", True, damaged + f"be matched to what was issued. {_SEND_BACK}", used
     try:
         manifest = from_json("".join(chunks))
     except ManifestError as exc:
-        return None, signature, True, f"{file_name}: {exc}"
-    return manifest, signature, True, ""
+        return None, signature, True, f"{file_name}: {exc}", used
+    return manifest, signature, True, "", used
 
 
 def _first_cell_is_id(ws: Worksheet, row: int) -> bool:
@@ -168,7 +188,7 @@ def read_return(data: bytes, file_name: str) -> ReturnData:
     """Read a return's bytes. `file_name` is used in messages."""
     wb = _open(data, file_name)
     try:
-        manifest, signature, has_sheet, problem = _read_manifest(wb, file_name)
+        manifest, signature, has_sheet, problem, manifest_rows = _read_manifest(wb, file_name)
         wanted = manifest.sheet if manifest is not None else RETURN_SHEET
         sheet = _find_sheet(wb, wanted) or _find_sheet(wb, RETURN_SHEET)
         if sheet is None or not isinstance(wb[sheet], Worksheet):
@@ -193,6 +213,9 @@ def read_return(data: bytes, file_name: str) -> ReturnData:
             headers.pop()
         columns = header_index(headers, RETURN_COLUMNS)
         rows, ignored = _rows(ws, header_row, len(headers), columns)
+        # The table: the header row and its data rows, as wide as the headings.
+        table = (header_row, header_row + len(rows), len(headers))
+        outside = _outside(wb, sheet, table, _find_sheet(wb, MANIFEST_SHEET), manifest_rows)
         return ReturnData(
             file_name=file_name,
             manifest=manifest,
@@ -205,12 +228,53 @@ def read_return(data: bytes, file_name: str) -> ReturnData:
             columns=columns,
             rows=tuple(rows),
             ignored_rows=tuple(ignored),
+            outside=tuple(outside),
             sheet_names=tuple(wb.sheetnames),
             sheet_states={n: wb[n].sheet_state for n in wb.sheetnames},
             epoch=1904 if wb.epoch == CALENDAR_MAC_1904 else 1900,
         )
     finally:
         wb.close()
+
+
+def _outside(
+    wb: Workbook,
+    return_sheet: str,
+    table: tuple[int, int, int],
+    manifest_sheet: str | None,
+    manifest_rows: int,
+) -> list[OutsideCell]:
+    """Every cell with content that is not read as part of the return: off the Return
+    sheet's table and title block (its column B above the header), and on every other sheet
+    except the manifest's own cells. The validator decides what each one means."""
+    first, last, width = table
+    found: list[OutsideCell] = []
+    for name in wb.sheetnames:
+        ws = wb[name]
+        if not isinstance(ws, Worksheet):
+            continue  # a chart sheet holds no cells
+        for row in ws.iter_rows():
+            for cell in row:
+                value = cell.value
+                if _is_empty(value) and cell.data_type != "f":
+                    continue
+                r, c = cell.row, cell.column
+                assert isinstance(r, int) and isinstance(c, int)
+                if name == return_sheet and (
+                    (first <= r <= last and c <= width) or (r < first and c == 2)
+                ):
+                    continue
+                if name == manifest_sheet and c == 1 and r <= manifest_rows:
+                    continue
+                found.append(
+                    OutsideCell(
+                        sheet=name,
+                        address=f"{get_column_letter(c)}{r}",
+                        text=display_text(value),
+                        is_formula=cell.data_type == "f",
+                    )
+                )
+    return found
 
 
 def _rows(
@@ -239,6 +303,7 @@ def _rows(
                 raw=cell.value,
                 is_formula=cell.data_type == "f",
                 text=display_text(cell.value),
+                is_error=cell.data_type == "e",
             )
         rows.append(ReturnRow(excel_row=r, cells=found))
     return rows, ignored

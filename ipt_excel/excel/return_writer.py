@@ -26,7 +26,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from ipt_excel.columns import RETURN_COLUMNS, UPDATE_COLUMNS, Kind, cell_text
-from ipt_excel.dates import NOT_REQUIRED, Month, first_review_month, month_choices
+from ipt_excel.dates import Month
 from ipt_excel.errors import IptError
 from ipt_excel.excel.styles import (
     FONT,
@@ -41,13 +41,26 @@ from ipt_excel.excel.styles import (
 )
 from ipt_excel.manifest import to_json
 from ipt_excel.model import EXCEL_CELL_LIMIT, Area, Plan, excel_length
-from ipt_excel.rounds import RETURN_SHEET, IssuedReturn, locked_values
+from ipt_excel.rounds import (
+    LISTS_SHEET,
+    MANIFEST_MARKER,
+    MANIFEST_SHEET,
+    RETURN_SHEET,
+    IssuedReturn,
+    lists_values,
+    locked_values,
+    review_choices,
+)
 
-LISTS_SHEET = "Lists"
-MANIFEST_SHEET = "_manifest"
-MANIFEST_MARKER = "ipt_excel manifest"
+__all__ = [
+    "LISTS_SHEET",
+    "MANIFEST_MARKER",
+    "MANIFEST_SHEET",
+    "review_choices",
+    "write_return",
+]
+
 MANIFEST_CHUNK = 30_000  # characters per cell; Excel's limit is 32,767
-REVIEW_MONTHS = 18
 # Excel refuses longer input titles/messages and error titles/messages.
 _TITLE_LIMIT = 32
 _MESSAGE_LIMIT = 255
@@ -58,13 +71,6 @@ PAGES_WIDE = 2  # printed width of the Return sheet, in pages
 
 class ReturnWriteError(IptError):
     """The return cannot be written as asked (text too long for Excel, a bad override)."""
-
-
-def review_choices(round_date: date) -> list[str]:
-    """The 'Date of next review' dropdown: 18 months from the month after the round (the
-    earliest a next review can be), then Not required."""
-    first = first_review_month(round_date).first_day
-    return [*month_choices(first, REVIEW_MONTHS), NOT_REQUIRED]
 
 
 def example_date(round_date: date) -> str:
@@ -343,10 +349,9 @@ def _check_keys(issued: IssuedReturn, name: str, keys: Iterable[tuple[str, str]]
 
 def _lists_sheet(wb: xlsxwriter.Workbook, plan: Plan, password: str | None) -> None:
     ws = wb.add_worksheet(LISTS_SHEET)
-    for r, word in enumerate(plan.rag_scale):
-        ws.write_string(r, 0, word)
-    for r, choice in enumerate(review_choices(plan.round.date)):
-        ws.write_string(r, 1, choice)
+    # The same cells `ipt check` expects to find there, from one definition.
+    for ref, text in lists_values(plan, plan.round.date).items():
+        ws.write_string(ref, text)
     ws.set_column(0, 1, 18)
     ws.protect(password or "")
     ws.hide()
