@@ -23,14 +23,14 @@ from typing import TypeVar
 import openpyxl
 from python_calamine import CalamineWorkbook
 
-from ipt_excel.check import check_files
+from ipt_excel.core.model import Plan
 from ipt_excel.excel.master_reader import read_master, read_master_bytes
-from ipt_excel.excel.return_filler import fill_return
-from ipt_excel.issue import issue_round
-from ipt_excel.master import init_workspace
-from ipt_excel.model import Plan
-from ipt_excel.plan_file import EXAMPLE_PLAN, load_plan
-from ipt_excel.receive import receive_returns
+from ipt_excel.excel.return_filler import fill_return_bytes
+from ipt_excel.services.check import check_files
+from ipt_excel.services.issue import issue_round
+from ipt_excel.services.master import init_workspace
+from ipt_excel.services.plan_source import EXAMPLE_PLAN, load_plan
+from ipt_excel.services.receive import receive_returns
 from ipt_excel.workspace import Workspace
 
 T = TypeVar("T")
@@ -92,11 +92,12 @@ def run(plan: Plan, root: Path) -> dict[str, float]:
     sent = []
     for f in issued.files:
         first = read_master(ws.master).areas_for(f.agency)[0].id
-        sent.append(
-            fill_return(
-                f.path, inbox / f.path.name, {first: {"progress": "Updated.", "rag": "AMBER"}}
-            )
+        filled = fill_return_bytes(
+            f.path.read_bytes(), f.path.name, {first: {"progress": "Updated.", "rag": "AMBER"}}
         )
+        inbox.mkdir(parents=True, exist_ok=True)
+        (inbox / f.path.name).write_bytes(filled)
+        sent.append(inbox / f.path.name)
     _, figures["check all returns"] = timed(lambda: check_files(ws, sent))
     _, figures["merge all returns"] = timed(
         lambda: receive_returns(ws, sent, now=NOW, feedback_dir=root.parent / "feedback")

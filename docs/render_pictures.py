@@ -18,11 +18,13 @@ from pathlib import Path
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS.parent))
 
-from ipt_excel.demo import run_demo  # noqa: E402
-from ipt_excel.excel.render import render_pdf  # noqa: E402
+from ipt_excel.services.demo import run_demo  # noqa: E402
+from ipt_excel.services.render import render_pdf  # noqa: E402
 
 
-def png(pdf: Path, out: Path, *, page: int, dpi: int, crop: tuple[int, int, int, int] | None) -> None:
+def png(
+    pdf: Path, out: Path, *, page: int, dpi: int, crop: tuple[int, int, int, int] | None
+) -> None:
     """Page `page` of `pdf` to `out`; crop is (x, y, width, height) in pixels at `dpi`."""
     cmd = ["pdftoppm", "-png", "-singlefile", "-r", str(dpi), "-f", str(page), "-l", str(page)]
     if crop:

@@ -23,7 +23,7 @@ from ipt_excel.workspace import DEFAULT_FEEDBACK_DIR, DEFAULT_WORKSPACE
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from ipt_excel.problems import Problem
+    from ipt_excel.core.problems import Problem
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -211,8 +211,8 @@ def init(
             "plan, and the example, carry their own: leave these options out."
         )
     with _errors():
-        from ipt_excel.master import init_workspace, load_plan_source
-        from ipt_excel.plan_file import example_plan_path, load_plan
+        from ipt_excel.services.master import init_workspace
+        from ipt_excel.services.plan_source import example_plan_path, load_plan, load_plan_source
 
         if example:
             plan = load_plan(example_plan_path())
@@ -283,7 +283,7 @@ def issue(
     from rich.progress import Progress
 
     with _errors():
-        from ipt_excel.issue import issue_round
+        from ipt_excel.services.issue import issue_round
         from ipt_excel.workspace import Workspace
 
         parsed = _parse_date(round_date, "--date")
@@ -345,9 +345,9 @@ def check(
       ipt check health.xlsx --report problems.xlsx --feedback to-send-back
     """
     with _errors():
-        from ipt_excel.check import check_files, write_report
-        from ipt_excel.excel.feedback_writer import check_feedback_dir, write_feedback
-        from ipt_excel.master import current_plan
+        from ipt_excel.services.check import check_files, write_report
+        from ipt_excel.services.feedback import check_feedback_dir, write_feedback
+        from ipt_excel.services.master import current_plan
         from ipt_excel.workspace import Workspace
 
         ws = Workspace(workspace).require()
@@ -408,7 +408,7 @@ def merge(
     from rich.table import Table
 
     with _errors():
-        from ipt_excel.receive import receive_returns
+        from ipt_excel.services.receive import receive_returns
         from ipt_excel.workspace import Workspace
 
         result = receive_returns(
@@ -448,10 +448,10 @@ def status(workspace: WorkspaceOpt = DEFAULT_WS) -> None:
     from rich.table import Table
 
     with _errors():
-        from ipt_excel.ledger import Ledger
-        from ipt_excel.master import current_plan
-        from ipt_excel.status import workspace_status
+        from ipt_excel.services.master import current_plan
+        from ipt_excel.services.status import workspace_status
         from ipt_excel.workspace import Workspace
+        from ipt_excel.workspace.ledger import Ledger
 
         ws = Workspace(workspace).require()
         plan = current_plan(ws, repair=True)
@@ -537,7 +537,7 @@ def circulate(
       ipt circulate --pdf --out board-pack/plan.xlsx
     """
     with _errors():
-        from ipt_excel.circulate import circulate as make_copy
+        from ipt_excel.services.circulate import circulate as make_copy
         from ipt_excel.workspace import Workspace
 
         result = make_copy(Workspace(workspace), out=out, pdf=pdf, now=_now())
@@ -579,15 +579,15 @@ def lint(
     from rich.table import Table
 
     with _errors():
-        from ipt_excel.lint import lint_plan
+        from ipt_excel.core.lint import lint_plan
 
         if plan_file is not None:
-            from ipt_excel.master import load_plan_source
+            from ipt_excel.services.plan_source import load_plan_source
 
             plan = load_plan_source(plan_file)
             source = str(plan_file)
         else:
-            from ipt_excel.master import current_plan
+            from ipt_excel.services.master import current_plan
             from ipt_excel.workspace import Workspace
 
             ws = Workspace(workspace).require()
@@ -629,7 +629,7 @@ def demo(
       ipt demo --workspace /tmp/ipt-demo
     """
     with _errors():
-        from ipt_excel.demo import run_demo
+        from ipt_excel.services.demo import run_demo
 
         err = _console(stderr=True)
         result = run_demo(workspace, progress=lambda text: err.print(f"· {text}"))
@@ -679,9 +679,9 @@ def history(
 
     with _errors():
         from ipt_excel.errors import UsageError
-        from ipt_excel.ledger import Ledger
-        from ipt_excel.master import rebuild_master
+        from ipt_excel.services.master import rebuild_master
         from ipt_excel.workspace import Workspace, atomic_write
+        from ipt_excel.workspace.ledger import Ledger
 
         ws = Workspace(workspace).require()
         with Ledger(ws.ledger_path) as ledger:

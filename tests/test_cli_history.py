@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from ipt_excel.cli import app
 from ipt_excel.excel.master_reader import read_master
-from ipt_excel.issue import issue_round
-from ipt_excel.master import init_workspace
-from ipt_excel.plan_file import EXAMPLE_PLAN, load_plan
+from ipt_excel.services.issue import issue_round
+from ipt_excel.services.master import init_workspace
+from ipt_excel.services.plan_source import EXAMPLE_PLAN, load_plan
 from ipt_excel.workspace import Workspace
 
 WIDE = {"COLUMNS": "200"}

@@ -15,10 +15,11 @@ import xlsxwriter
 from typer.testing import CliRunner, Result
 
 from ipt_excel.cli import app
-from ipt_excel.columns import actions_text
+from ipt_excel.core.columns import actions_text
+from ipt_excel.core.model import Plan
+from ipt_excel.core.plan_data import dump_plan
 from ipt_excel.excel.master_reader import read_master
-from ipt_excel.model import Plan
-from ipt_excel.plan_file import dump_plan, example_plan_path, load_plan
+from ipt_excel.services.plan_source import example_plan_path, load_plan
 
 runner = CliRunner()
 

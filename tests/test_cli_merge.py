@@ -18,18 +18,18 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from filling import CellInput, fill_return
 from typer.testing import CliRunner, Result
 
 from ipt_excel.cli import app
+from ipt_excel.core.model import Area, slugify
 from ipt_excel.excel.master_reader import read_master
-from ipt_excel.excel.return_filler import CellInput, fill_return
-from ipt_excel.issue import issue_round
-from ipt_excel.ledger import Ledger
-from ipt_excel.master import init_workspace, save_master
-from ipt_excel.model import Area, slugify
-from ipt_excel.plan_file import EXAMPLE_PLAN, load_plan
-from ipt_excel.receive import receive_returns
+from ipt_excel.services.issue import issue_round
+from ipt_excel.services.master import init_workspace, save_master
+from ipt_excel.services.plan_source import EXAMPLE_PLAN, load_plan
+from ipt_excel.services.receive import receive_returns
 from ipt_excel.workspace import Workspace
+from ipt_excel.workspace.ledger import Ledger
 
 ROUND = "Third review of progress"
 ISSUED_AT = datetime(2012, 8, 29, 9, 0)

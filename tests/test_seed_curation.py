@@ -376,12 +376,12 @@ def test_as_detailed_above_means_the_bodies_in_the_title() -> None:
 
 def test_loads_through_the_project_loader() -> None:
     try:
-        spec = importlib.util.find_spec("ipt_excel.plan_file")
+        spec = importlib.util.find_spec("ipt_excel.services.plan_source")
     except ModuleNotFoundError:  # the package itself is not on the path (not installed)
         pytest.skip("ipt_excel is not importable: run pytest as `python -m pytest`")
     if spec is None:
-        pytest.skip("ipt_excel.plan_file is not written yet")
-    from ipt_excel.plan_file import load_plan  # type: ignore[import-not-found,unused-ignore]
+        pytest.skip("ipt_excel.services.plan_source is not written yet")
+    from ipt_excel.services.plan_source import load_plan  # type: ignore[import-not-found,unused-ignore]
 
     plan = load_plan(PLAN_YAML)
     assert [a.id for a in plan.areas] == EXPECTED_IDS

@@ -23,19 +23,15 @@ from __future__ import annotations
 import numbers
 from dataclasses import replace
 from datetime import date, datetime
-from pathlib import Path
 
-from ipt_excel.check import CheckResult
-from ipt_excel.columns import UPDATE_COLUMNS
-from ipt_excel.errors import UsageError, WorkspaceError
-from ipt_excel.excel.return_reader import ReturnData, ReturnRow
+from ipt_excel.core.columns import UPDATE_COLUMNS
+from ipt_excel.core.manifest import Manifest, locked_text_hash
+from ipt_excel.core.model import EXCEL_CELL_LIMIT, Agency, Area, Plan, Round
+from ipt_excel.core.problems import Problem
+from ipt_excel.core.returned import ReturnData, ReturnRow
+from ipt_excel.core.rounds import IssuedReturn, locked_values
+from ipt_excel.core.validate import review_cell_text, with_issued
 from ipt_excel.excel.return_writer import write_return
-from ipt_excel.manifest import Manifest, locked_text_hash
-from ipt_excel.model import EXCEL_CELL_LIMIT, Agency, Area, Plan, Round, slugify
-from ipt_excel.problems import Problem
-from ipt_excel.rounds import IssuedReturn, locked_values
-from ipt_excel.validate import review_cell_text, with_issued
-from ipt_excel.workspace import DEFAULT_FEEDBACK_DIR, Workspace, atomic_write
 
 _FIELD_BY_HEADER = {c.header: c.field for c in UPDATE_COLUMNS}
 _PROGRESS = "progress"
@@ -48,25 +44,6 @@ _REPAIRED = {
     "row-duplicated": "This area appeared more than once. The copy has been removed: check "
     "the white cells hold the update you want to send.",
 }
-
-
-def feedback_path(out_dir: Path, agency: Agency, round_name: str) -> Path:
-    return out_dir / f"{agency.slug}-{slugify(round_name)}-feedback.xlsx"
-
-
-def check_feedback_dir(out_dir: Path, workspace: Workspace | Path) -> None:
-    """Refuse a feedback folder inside the workspace: the workspace holds only its own files.
-
-    Call it before doing anything else, so a bad --feedback stops a command at once.
-    """
-    ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
-    try:
-        ws.guard_output(out_dir, what="feedback folder", folder=True)
-    except WorkspaceError as exc:
-        raise UsageError(
-            f"The feedback folder {out_dir} is inside the workspace {ws.root}. Choose a "
-            f"folder outside it, for example --feedback {DEFAULT_FEEDBACK_DIR}."
-        ) from exc
 
 
 def _rows_by_id(data: ReturnData, manifest: Manifest) -> dict[str, ReturnRow]:
@@ -146,28 +123,19 @@ def _key(field: str) -> str:
     return next(c.key for c in UPDATE_COLUMNS if c.field == field)
 
 
-def write_feedback(
-    result: CheckResult,
+def feedback_workbook(
+    data: ReturnData,
+    problems: tuple[Problem, ...],
     plan: Plan,
-    out_dir: Path,
     *,
     created: datetime,
     password: str | None = None,
-    workspace: Workspace | None = None,
-) -> Path | None:
-    """Write the feedback workbook for one checked file; None when there is none to write.
-
-    `plan` is the workspace's current master. `password`, if the returns were issued with
-    one, protects the feedback the same way. The file is
-    out_dir/<agency>-<round>-feedback.xlsx, written atomically. An `out_dir` inside the
-    workspace (`workspace`, or else the one the result was checked against) raises
-    UsageError.
-    """
-    root = workspace.root if workspace is not None else result.workspace_root
-    if root is not None:
-        check_feedback_dir(out_dir, root)
-    data = result.data
-    if result.valid or not result.trusted or data is None or data.manifest is None:
+) -> tuple[Agency, bytes] | None:
+    """The feedback workbook's bytes for a return read as `data` with `problems`, and the
+    agency it goes back to; None when it cannot be re-issued as it was sent (see the module
+    docstring). `plan` is the workspace's current master; `password`, if the returns were
+    issued with one, protects the feedback the same way."""
+    if data.manifest is None:
         return None
     m = data.manifest
     agency = next((a for a in plan.agencies if a.key == m.agency), None)
@@ -195,8 +163,6 @@ def write_feedback(
         created=created,
         password=password,
         values=values,
-        marks=_marks(result.problems, rows, m.row_ids),
+        marks=_marks(problems, rows, m.row_ids),
     )
-    path = feedback_path(out_dir, agency, m.round_name)
-    atomic_write(path, content)
-    return path
+    return agency, content

@@ -17,7 +17,19 @@ import pandas as pd
 from defusedxml import ElementTree
 from python_calamine import CalamineError, CalamineWorkbook
 
-from ipt_excel.columns import Kind, header_index, parse_actions
+from ipt_excel.core.columns import Kind, header_index, parse_actions
+from ipt_excel.core.model import (
+    DEFAULT_RAG_SCALE,
+    Agency,
+    AgencyUpdate,
+    Area,
+    GlossaryEntry,
+    Plan,
+    Round,
+    Theme,
+)
+from ipt_excel.core.problems import Problem
+from ipt_excel.core.schemas import FrameContext, master_rules, validate
 from ipt_excel.errors import PlanFileError, PlanInvalidError
 from ipt_excel.excel.master_writer import (
     AGENCIES_SHEET,
@@ -29,18 +41,6 @@ from ipt_excel.excel.master_writer import (
     UPDATES_SHEET,
 )
 from ipt_excel.excel.sheets import UPDATES_HEADERS
-from ipt_excel.model import (
-    DEFAULT_RAG_SCALE,
-    Agency,
-    AgencyUpdate,
-    Area,
-    GlossaryEntry,
-    Plan,
-    Round,
-    Theme,
-)
-from ipt_excel.problems import Problem
-from ipt_excel.schemas import FrameContext, master_rules, validate
 
 _FIELD_BY_HEADER = {c.header: c.field for c in MASTER_COLUMNS if c.is_update}
 _HEADER_OF = {f: h for h, f in _FIELD_BY_HEADER.items()}

@@ -14,7 +14,9 @@ from datetime import date, datetime
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from ipt_excel.columns import OVERDUE, PLAN_COLUMNS, Column, Kind, cell_text
+from ipt_excel.core.columns import OVERDUE, PLAN_COLUMNS, Column, Kind, cell_text
+from ipt_excel.core.model import Change, Conflict, Plan
+from ipt_excel.core.summary import RagCounts, disagreements, overdue_areas
 from ipt_excel.excel.sheets import (
     AGENCIES_SHEET,
     CHANGES_SHEET,
@@ -37,8 +39,6 @@ from ipt_excel.excel.sheets import (
 )
 from ipt_excel.excel.styles import Formats, fits_in_cell, print_setup, row_height
 from ipt_excel.excel.summary_sheet import summary_sheet
-from ipt_excel.model import Change, Conflict, Plan
-from ipt_excel.summary import RagCounts, disagreements, overdue_areas
 
 __all__ = [
     "AGENCIES_SHEET",

@@ -12,10 +12,10 @@ import re
 from datetime import date
 from pathlib import Path
 
-from ipt_excel.columns import PLAN_COLUMNS, Column, Kind, header_index, parse_actions
+from ipt_excel.core.columns import PLAN_COLUMNS, Column, Kind, header_index, parse_actions
+from ipt_excel.core.model import DEFAULT_RAG_SCALE, Agency, Area, Plan, Round, Theme, slugify
 from ipt_excel.errors import PlanFileError
 from ipt_excel.excel.master_reader import cell_str
-from ipt_excel.model import DEFAULT_RAG_SCALE, Agency, Area, Plan, Round, Theme, slugify
 
 IMPORT_COLUMNS: tuple[Column, ...] = tuple(
     c for c in PLAN_COLUMNS if c.in_master and c.kind is not Kind.DERIVED

@@ -13,14 +13,12 @@ import warnings
 import zipfile
 from collections.abc import Mapping
 from datetime import date, datetime
-from pathlib import Path
 
 import openpyxl
 from openpyxl.cell.cell import Cell
 
-from ipt_excel.columns import COLUMNS_BY_KEY
+from ipt_excel.core.columns import COLUMNS_BY_KEY
 from ipt_excel.excel.return_reader import read_return
-from ipt_excel.workspace import atomic_write
 
 CellInput = str | date | datetime | int | float | None
 
@@ -32,24 +30,23 @@ def _set(cell: Cell, value: CellInput) -> None:
         cell.data_type = "s"
 
 
-def fill_return(
-    src: Path,
-    dst: Path,
+def fill_return_bytes(
+    data: bytes,
+    name: str,
     updates: Mapping[str, Mapping[str, CellInput]],
     *,
     locked_edits: Mapping[str, Mapping[str, str]] | None = None,
     formulas: Mapping[str, Mapping[str, str]] | None = None,
     saved_at: datetime | None = None,
-) -> Path:
-    """Copy `src` to `dst` with the given cells filled in.
+) -> bytes:
+    """The return `data` (file `name`, for messages) with the given cells filled in.
 
     `updates`: area ID -> {field: value} for the open update cells.
     `locked_edits`: area ID -> {column key: text} for plan text (protection removed first).
     `formulas`: area ID -> {field: formula} typed as real formulas.
     `saved_at`: a fixed save time, for byte-for-byte reproducible files (the demo).
     """
-    data = src.read_bytes()
-    found = read_return(data, src.name)
+    found = read_return(data, name)
     rows = {row.text("id"): row.excel_row for row in found.rows}
     by_field = {c.field: c.key for c in COLUMNS_BY_KEY.values() if c.is_update}
     with warnings.catch_warnings():
@@ -59,7 +56,7 @@ def fill_return(
 
     def cell(area_id: str, key: str) -> Cell:
         if area_id not in rows:
-            raise KeyError(f"{src.name} has no row for area {area_id}")
+            raise KeyError(f"{name} has no row for area {area_id}")
         c = ws.cell(row=rows[area_id], column=found.columns[key] + 1)
         assert isinstance(c, Cell)
         return c
@@ -77,9 +74,7 @@ def fill_return(
                 _set(cell(area_id, key), text)
     buf = io.BytesIO()
     wb.save(buf)
-    data = buf.getvalue() if saved_at is None else _stamped(buf.getvalue(), saved_at)
-    atomic_write(dst, data)
-    return dst
+    return buf.getvalue() if saved_at is None else _stamped(buf.getvalue(), saved_at)
 
 
 def _stamped(data: bytes, saved_at: datetime) -> bytes:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import warnings
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import openpyxl
@@ -22,11 +21,11 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ipt_excel.columns import RETURN_COLUMNS, header_index
+from ipt_excel.core.columns import RETURN_COLUMNS, header_index
+from ipt_excel.core.manifest import Manifest, ManifestError, from_json
+from ipt_excel.core.returned import CellValue, OutsideCell, ReturnData, ReturnRow
+from ipt_excel.core.rounds import MANIFEST_MARKER, MANIFEST_SHEET, RETURN_SHEET
 from ipt_excel.errors import IptError
-from ipt_excel.excel.return_writer import MANIFEST_MARKER, MANIFEST_SHEET
-from ipt_excel.manifest import Manifest, ManifestError, from_json
-from ipt_excel.rounds import RETURN_SHEET
 
 HEADER_SEARCH_ROWS = 30
 _SEND_BACK = "Send back the return workbook you were sent, with only the white cells filled in."
@@ -34,55 +33,6 @@ _SEND_BACK = "Send back the return workbook you were sent, with only the white c
 
 class ReturnReadError(IptError):
     """The file cannot be read as a return at all (no Return sheet, no header row)."""
-
-
-@dataclass(frozen=True)
-class CellValue:
-    address: str  # "N12"
-    raw: object  # as openpyxl gives it: str, datetime, int, float, bool, None, or a formula
-    is_formula: bool
-    text: str  # what a person would read: "" for empty, dates as 26/06/2012
-    is_error: bool = False  # an Excel error value such as #N/A, not text
-
-
-@dataclass(frozen=True)
-class OutsideCell:
-    """A cell with something in it outside the places a return holds values: off the table
-    of the Return sheet, on the hidden sheets, or on a sheet that was added."""
-
-    sheet: str
-    address: str
-    text: str
-    is_formula: bool
-
-
-@dataclass(frozen=True)
-class ReturnRow:
-    excel_row: int  # 1-based
-    cells: dict[str, CellValue]  # column key -> cell, for each column found in the header
-
-    def text(self, key: str) -> str:
-        cell = self.cells.get(key)
-        return cell.text if cell else ""
-
-
-@dataclass(frozen=True)
-class ReturnData:
-    file_name: str
-    manifest: Manifest | None  # None: no manifest sheet, or one that could not be read
-    signature: str
-    has_manifest_sheet: bool
-    manifest_problem: str  # why a manifest sheet could not be read; "" otherwise
-    sheet: str
-    header_row: int  # 1-based
-    headers: tuple[str, ...]  # the header row's texts, as found
-    columns: dict[str, int]  # column key -> 0-based position in `headers`
-    rows: tuple[ReturnRow, ...]  # from below the header to the first empty row
-    ignored_rows: tuple[int, ...]  # rows with something in them below that empty row
-    sheet_names: tuple[str, ...]
-    sheet_states: dict[str, str]  # name -> "visible" / "hidden" / "veryHidden"
-    epoch: int  # 1900, or 1904 for a workbook using the Mac date system
-    outside: tuple[OutsideCell, ...] = ()  # every other cell with content, on every sheet
 
 
 def display_text(value: object) -> str:

@@ -25,8 +25,20 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from ipt_excel.columns import RETURN_COLUMNS, UPDATE_COLUMNS, Kind, cell_text
-from ipt_excel.dates import Month
+from ipt_excel.core.columns import RETURN_COLUMNS, UPDATE_COLUMNS, Kind, cell_text
+from ipt_excel.core.dates import Month
+from ipt_excel.core.manifest import to_json
+from ipt_excel.core.model import EXCEL_CELL_LIMIT, Area, Plan, excel_length
+from ipt_excel.core.rounds import (
+    LISTS_SHEET,
+    MANIFEST_MARKER,
+    MANIFEST_SHEET,
+    RETURN_SHEET,
+    IssuedReturn,
+    lists_values,
+    locked_values,
+    review_choices,
+)
 from ipt_excel.errors import IptError
 from ipt_excel.excel.styles import (
     FONT,
@@ -38,18 +50,6 @@ from ipt_excel.excel.styles import (
     Formats,
     print_setup,
     row_height,
-)
-from ipt_excel.manifest import to_json
-from ipt_excel.model import EXCEL_CELL_LIMIT, Area, Plan, excel_length
-from ipt_excel.rounds import (
-    LISTS_SHEET,
-    MANIFEST_MARKER,
-    MANIFEST_SHEET,
-    RETURN_SHEET,
-    IssuedReturn,
-    lists_values,
-    locked_values,
-    review_choices,
 )
 
 __all__ = [

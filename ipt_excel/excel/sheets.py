@@ -12,9 +12,9 @@ from datetime import datetime
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from ipt_excel.columns import COLUMNS_BY_KEY, PLAN_COLUMNS, UPDATE_COLUMNS
+from ipt_excel.core.columns import COLUMNS_BY_KEY, PLAN_COLUMNS, UPDATE_COLUMNS
+from ipt_excel.core.model import Change, Conflict, Plan
 from ipt_excel.excel.styles import Formats, fits_in_cell, row_height
-from ipt_excel.model import Change, Conflict, Plan
 
 PLAN_SHEET = "Plan"
 SUMMARY_SHEET = "Summary"

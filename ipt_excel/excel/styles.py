@@ -92,8 +92,8 @@ class Formats:
 
 def fits_in_cell(text: str, where: str) -> str:
     """Refuse text Excel would cut: xlsxwriter silently truncates at 32,767 characters."""
+    from ipt_excel.core.model import EXCEL_CELL_LIMIT, excel_length
     from ipt_excel.errors import CellTooLongError
-    from ipt_excel.model import EXCEL_CELL_LIMIT, excel_length
 
     if excel_length(text) > EXCEL_CELL_LIMIT:
         raise CellTooLongError(

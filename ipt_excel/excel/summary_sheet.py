@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from ipt_excel.core.model import Plan
+from ipt_excel.core.summary import RagCounts, counts_by_agency, counts_by_theme, overdue_areas
 from ipt_excel.excel.sheets import SUMMARY_SHEET, add_table
 from ipt_excel.excel.styles import RAG_COLOURS, Formats, print_setup, row_height
-from ipt_excel.model import Plan
-from ipt_excel.summary import RagCounts, counts_by_agency, counts_by_theme, overdue_areas
 
 if TYPE_CHECKING:
     from ipt_excel.excel.master_writer import MasterExtras

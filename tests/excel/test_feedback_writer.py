@@ -12,17 +12,17 @@ import pytest
 from broken_files import make_good_xlsx
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ipt_excel.check import CheckResult, check_files
+from ipt_excel.core.model import Plan
+from ipt_excel.core.problems import Problem
 from ipt_excel.errors import UsageError
-from ipt_excel.excel.feedback_writer import check_feedback_dir, write_feedback
 from ipt_excel.excel.master_reader import read_master
 from ipt_excel.excel.return_writer import MANIFEST_SHEET
 from ipt_excel.excel.styles import PROBLEM, WARNING
-from ipt_excel.issue import issue_round
-from ipt_excel.master import init_workspace
-from ipt_excel.model import Plan
-from ipt_excel.plan_file import EXAMPLE_PLAN, load_plan
-from ipt_excel.problems import Problem
+from ipt_excel.services.check import CheckResult, check_files
+from ipt_excel.services.feedback import check_feedback_dir, write_feedback
+from ipt_excel.services.issue import issue_round
+from ipt_excel.services.master import init_workspace
+from ipt_excel.services.plan_source import EXAMPLE_PLAN, load_plan
 from ipt_excel.workspace import Workspace
 
 ROUND = "Third review of progress"

@@ -14,8 +14,8 @@ from libreoffice import (
     pdf_page_count,
 )
 
-from ipt_excel.master import init_workspace
-from ipt_excel.plan_file import example_plan_path, load_plan
+from ipt_excel.services.master import init_workspace
+from ipt_excel.services.plan_source import example_plan_path, load_plan
 
 pytestmark = LIBREOFFICE_MARKS
 

@@ -13,10 +13,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ipt_excel.errors import PlanFileError, PlanInvalidError
-from ipt_excel.excel.master_reader import cell_str, read_master, read_master_bytes
-from ipt_excel.excel.master_writer import MASTER_COLUMNS, write_master
-from ipt_excel.model import (
+from ipt_excel.core.model import (
     EXCEL_CELL_LIMIT,
     UPDATE_FIELDS,
     Agency,
@@ -27,8 +24,11 @@ from ipt_excel.model import (
     Round,
     Theme,
 )
-from ipt_excel.plan_file import example_plan_path, load_plan
-from ipt_excel.problems import Problem
+from ipt_excel.core.problems import Problem
+from ipt_excel.errors import PlanFileError, PlanInvalidError
+from ipt_excel.excel.master_reader import cell_str, read_master, read_master_bytes
+from ipt_excel.excel.master_writer import MASTER_COLUMNS, write_master
+from ipt_excel.services.plan_source import example_plan_path, load_plan
 
 CREATED = datetime(2012, 7, 2, 9, 0)
 HEADERS = [c.header for c in MASTER_COLUMNS]

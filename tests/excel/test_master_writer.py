@@ -16,13 +16,13 @@ from golden.compare import compare_xlsx
 from golden.regenerate_master import CREATED, GOLDEN_MASTER, golden_master_bytes
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ipt_excel.columns import PLAN_COLUMNS, cell_text
+from ipt_excel.core.columns import PLAN_COLUMNS, cell_text
+from ipt_excel.core.model import EXCEL_CELL_LIMIT, AgencyUpdate, Area, Change, Conflict, Plan
 from ipt_excel.errors import IptError
 from ipt_excel.excel.master_writer import MASTER_COLUMNS, MasterExtras, write_master
 from ipt_excel.excel.styles import CHANGED, CONFLICT, RAG_COLOURS
-from ipt_excel.master import init_workspace
-from ipt_excel.model import EXCEL_CELL_LIMIT, AgencyUpdate, Area, Change, Conflict, Plan
-from ipt_excel.plan_file import example_plan_path, load_plan
+from ipt_excel.services.master import init_workspace
+from ipt_excel.services.plan_source import example_plan_path, load_plan
 
 ISSUE_HEADERS = (
     "ID",

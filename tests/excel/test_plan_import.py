@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from ipt_excel.columns import actions_text
+from ipt_excel.core.columns import actions_text
+from ipt_excel.core.model import Plan
 from ipt_excel.errors import PlanFileError
 from ipt_excel.excel.plan_import import import_table
-from ipt_excel.model import Plan
-from ipt_excel.plan_file import example_plan_path, load_plan
+from ipt_excel.services.plan_source import example_plan_path, load_plan
 
 # The seed's own headings (the Word table's header row), in its order, plus its Agency text.
 SEED_HEADERS = [

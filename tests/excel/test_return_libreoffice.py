@@ -21,12 +21,13 @@ from libreoffice import (
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ipt_excel.columns import RETURN_COLUMNS, UPDATE_COLUMNS
-from ipt_excel.excel.return_reader import ReturnData, read_return
+from ipt_excel.core.columns import RETURN_COLUMNS, UPDATE_COLUMNS
+from ipt_excel.core.manifest import locked_text_hash, sign, verify
+from ipt_excel.core.returned import ReturnData
+from ipt_excel.core.rounds import HEADER_ROW, LOCKED_COLUMNS, RETURN_SHEET, plan_round
+from ipt_excel.excel.return_reader import read_return
 from ipt_excel.excel.return_writer import LISTS_SHEET, MANIFEST_SHEET, write_return
-from ipt_excel.manifest import locked_text_hash, sign, verify
-from ipt_excel.plan_file import EXAMPLE_PLAN, load_plan
-from ipt_excel.rounds import HEADER_ROW, LOCKED_COLUMNS, RETURN_SHEET, plan_round
+from ipt_excel.services.plan_source import EXAMPLE_PLAN, load_plan
 
 pytestmark = LIBREOFFICE_MARKS
 

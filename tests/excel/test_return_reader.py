@@ -14,12 +14,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from openpyxl.workbook.workbook import Workbook
 
-from ipt_excel.columns import RETURN_COLUMNS, UPDATE_COLUMNS
+from ipt_excel.core.columns import RETURN_COLUMNS, UPDATE_COLUMNS
+from ipt_excel.core.manifest import locked_text_hash, sign, verify
+from ipt_excel.core.rounds import HEADER_ROW, LOCKED_COLUMNS, RETURN_SHEET, locked_values
 from ipt_excel.errors import IptError
 from ipt_excel.excel.return_reader import ReturnReadError, display_text, read_return
 from ipt_excel.excel.return_writer import MANIFEST_SHEET, write_return
-from ipt_excel.manifest import locked_text_hash, sign, verify
-from ipt_excel.rounds import HEADER_ROW, LOCKED_COLUMNS, RETURN_SHEET, locked_values
 
 FIRST = HEADER_ROW + 1
 

@@ -14,8 +14,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ipt_excel.columns import RETURN_COLUMNS, UPDATE_COLUMNS, Kind
-from ipt_excel.dates import first_review_month, month_choices
+from ipt_excel.core.columns import RETURN_COLUMNS, UPDATE_COLUMNS, Kind
+from ipt_excel.core.dates import first_review_month, month_choices
+from ipt_excel.core.manifest import from_json, sign, verify
+from ipt_excel.core.model import Plan
+from ipt_excel.core.rounds import HEADER_ROW, RETURN_SHEET, IssuedReturn
 from ipt_excel.excel.return_writer import (
     LISTS_SHEET,
     MANIFEST_MARKER,
@@ -26,9 +29,6 @@ from ipt_excel.excel.return_writer import (
     write_return,
 )
 from ipt_excel.excel.styles import LOCKED, OPEN, PROBLEM, WARNING
-from ipt_excel.manifest import from_json, sign, verify
-from ipt_excel.model import Plan
-from ipt_excel.rounds import HEADER_ROW, RETURN_SHEET, IssuedReturn
 
 FIRST = HEADER_ROW + 1  # the first data row
 UPDATE_HEADERS = {c.header for c in UPDATE_COLUMNS}

@@ -16,10 +16,10 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
+from ipt_excel.core.manifest import sign
+from ipt_excel.core.model import Agency, Area, Plan, Round, Theme
+from ipt_excel.core.rounds import IssuedReturn, plan_round
 from ipt_excel.excel.return_writer import write_return
-from ipt_excel.manifest import sign
-from ipt_excel.model import Agency, Area, Plan, Round, Theme
-from ipt_excel.rounds import IssuedReturn, plan_round
 
 GOLDEN = Path(__file__).with_name("return_small.xlsx")
 CREATED = datetime(2012, 7, 2, 9, 30, 0)

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ipt_excel.excel.master_writer import MasterExtras, write_master
-from ipt_excel.plan_file import example_plan_path, load_plan
+from ipt_excel.services.plan_source import example_plan_path, load_plan
 
 GOLDEN_MASTER = Path(__file__).with_name("master_example.xlsx")
 CREATED = datetime(2012, 7, 2, 9, 0, 0)

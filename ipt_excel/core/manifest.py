@@ -1,0 +1,198 @@
+"""The manifest of an issued return: what was sent to whom, signed with the workspace key.
+
+It travels inside the return (on a very hidden sheet) so a returned file can be matched to
+what was issued: the plan, round and agency, the row IDs in order, a hash of each row's
+locked plan text, and the update values as issued. The HMAC-SHA256 signature is over the
+canonical JSON bytes, so any change to any of that makes verification fail. The key itself
+lives only in the workspace and is never written into a workbook. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ipt_excel.core.model import UPDATE_FIELDS
+from ipt_excel.errors import IptError
+
+MANIFEST_VERSION = 1
+MAX_HEADER_ROW = 1000  # a return's title block is a few rows: anything far below is forged
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+_FIELDS: dict[str, type] = {
+    "version": int,
+    "plan_title": str,
+    "round_name": str,
+    "round_date": str,
+    "agency": str,
+    "agency_name": str,
+    "issued_at": str,
+    "sheet": str,
+    "header_row": int,
+    "rows": list,
+}
+_SEND_BACK = "Ask the agency to send back the return workbook they were sent."
+
+
+class ManifestError(IptError):
+    """A manifest that cannot be read: damaged, edited by hand, or from another tool."""
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    id: str
+    locked_sha256: str  # locked_text_hash of the row's locked cells, as issued
+    issued: dict[str, str]  # the update fields (progress, rag, evidence, next_review) as issued
+
+
+@dataclass(frozen=True)
+class Manifest:
+    version: int
+    plan_title: str
+    round_name: str
+    round_date: str  # ISO date
+    agency: str  # Agency key
+    agency_name: str
+    issued_at: str  # ISO date-time
+    sheet: str  # the sheet that holds the rows ("Return")
+    header_row: int  # 1-based Excel row of the header
+    rows: tuple[ManifestRow, ...]
+
+    @property
+    def row_ids(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.rows)
+
+
+def locked_text_hash(values: list[str]) -> str:
+    """SHA-256 of a row's locked cell texts, in return column order.
+
+    A JSON list is unambiguous: no choice of cell texts can make two different rows encode
+    the same, as joining with a separator could.
+    """
+    encoded = json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def _as_dict(m: Manifest) -> dict[str, Any]:
+    return {
+        "version": m.version,
+        "plan_title": m.plan_title,
+        "round_name": m.round_name,
+        "round_date": m.round_date,
+        "agency": m.agency,
+        "agency_name": m.agency_name,
+        "issued_at": m.issued_at,
+        "sheet": m.sheet,
+        "header_row": m.header_row,
+        "rows": [
+            {"id": r.id, "locked_sha256": r.locked_sha256, "issued": dict(r.issued)} for r in m.rows
+        ],
+    }
+
+
+def canonical_bytes(m: Manifest) -> bytes:
+    """The bytes that are signed: sorted keys, no spaces, UTF-8."""
+    text = json.dumps(_as_dict(m), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8")
+
+
+def to_json(m: Manifest) -> str:
+    return canonical_bytes(m).decode("utf-8")
+
+
+def _damaged(detail: str) -> ManifestError:
+    # `detail` is for the coordinator's report; the first sentence is what an agency reads.
+    return ManifestError(
+        f"A hidden part of the return has been changed, so it cannot be checked ({detail}). "
+        f"{_SEND_BACK}"
+    )
+
+
+def _row_from(raw: object, n: int) -> ManifestRow:
+    if not isinstance(raw, dict) or set(raw) != {"id", "locked_sha256", "issued"}:
+        raise _damaged(f"row {n} is not a manifest row")
+    rid, digest, issued = raw["id"], raw["locked_sha256"], raw["issued"]
+    if not isinstance(rid, str) or not rid:
+        raise _damaged(f"row {n} has no ID")
+    if not isinstance(digest, str) or not _SHA256_HEX.fullmatch(digest):
+        raise _damaged(f"row {rid} has no valid hash")
+    if (
+        not isinstance(issued, dict)
+        or set(issued) != set(UPDATE_FIELDS)
+        or not all(isinstance(v, str) for v in issued.values())
+    ):
+        raise _damaged(f"row {rid} does not hold the values as issued")
+    return ManifestRow(rid, digest, {f: issued[f] for f in UPDATE_FIELDS})
+
+
+def from_json(text: str | bytes) -> Manifest:
+    """Read a manifest; raise ManifestError with a plain message on anything else."""
+    try:
+        raw = json.loads(text, parse_constant=_no_constant)
+    except (ValueError, TypeError, RecursionError):
+        # RecursionError: JSON nested thousands deep, which no manifest ever is.
+        raise _damaged("it is not valid JSON") from None
+    if not isinstance(raw, dict):
+        raise _damaged("it is not a manifest")
+    version = raw.get("version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > MANIFEST_VERSION:
+        raise ManifestError(
+            f"The return was made by a newer version of ipt_excel (manifest version {version}). "
+            "Update ipt_excel, then try again."
+        )
+    if set(raw) != set(_FIELDS):
+        missing = sorted(set(_FIELDS) - set(raw))
+        extra = sorted(set(raw) - set(_FIELDS))
+        detail = f"missing {', '.join(missing)}" if missing else f"unexpected {', '.join(extra)}"
+        raise _damaged(detail)
+    for name, kind in _FIELDS.items():
+        value = raw[name]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise _damaged(f"'{name}' has the wrong type")
+    if version != MANIFEST_VERSION:
+        raise _damaged(f"unknown manifest version {version}")
+    if not 1 <= raw["header_row"] <= MAX_HEADER_ROW:
+        raise _damaged(f"the header row {raw['header_row']} is not a row of a return")
+    rows = tuple(_row_from(r, n) for n, r in enumerate(raw["rows"], start=1))
+    ids = [r.id for r in rows]
+    if len(set(ids)) != len(ids):
+        raise _damaged("a row ID is listed twice")
+    manifest = Manifest(
+        version=version,
+        plan_title=raw["plan_title"],
+        round_name=raw["round_name"],
+        round_date=raw["round_date"],
+        agency=raw["agency"],
+        agency_name=raw["agency_name"],
+        issued_at=raw["issued_at"],
+        sheet=raw["sheet"],
+        header_row=raw["header_row"],
+        rows=rows,
+    )
+    try:
+        canonical_bytes(manifest)
+    except UnicodeEncodeError:
+        # A JSON escape such as \ud800 decodes to half a character, which cannot be signed.
+        raise _damaged("it holds text that is not valid Unicode") from None
+    return manifest
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not allowed in a manifest")
+
+
+def sign(m: Manifest, key: bytes) -> str:
+    """HMAC-SHA256 of the canonical bytes, as lower-case hex."""
+    return hmac.new(key, canonical_bytes(m), hashlib.sha256).hexdigest()
+
+
+def verify(m: Manifest, signature: str, key: bytes) -> bool:
+    """True only if `signature` was made with `key` over exactly this manifest."""
+    if not isinstance(signature, str):
+        return False
+    # Bytes, not str: compare_digest refuses non-ASCII text, and a tampered cell may hold some.
+    return hmac.compare_digest(sign(m, key).encode("ascii"), signature.strip().encode("utf-8"))

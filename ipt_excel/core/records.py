@@ -1,0 +1,41 @@
+"""What the ledger records about a round, as plain data: the core reasons over these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class IssuedRecord:
+    round: str
+    agency: str
+    path: str
+    issued_at: datetime
+    manifest: str  # canonical JSON, exactly as signed
+    signature: str
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    name: str
+    slug: str
+    date: dt.date
+    due: dt.date | None
+    issued_at: datetime
+    seq: int
+
+
+@dataclass(frozen=True)
+class Receipt:
+    id: int
+    received_at: datetime
+    file_name: str
+    sha256: str
+    round: str | None
+    agency: str | None
+    outcome: str  # "merged", "rejected", "unchanged", "superseded"
+    detail: str
+    changes: int
+    conflicts: int

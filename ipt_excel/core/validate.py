@@ -1,0 +1,690 @@
+"""Validate one returned workbook, as read, against what was issued. Pure: no I/O, no Excel.
+
+The caller (check.py) reads the file, the workspace key, the ledger and the master, and passes
+plain data in. The checks run in this order; a problem in step 1 or 2 ends the check there,
+because nothing after it could be trusted:
+
+1. identity: a manifest sheet ("no-manifest"), a readable manifest ("manifest-damaged"), a
+   signature made with this workspace's key ("signature"), the current round ("stale-round"),
+   an agency in the plan ("agency-mismatch"), and the latest return issued to that agency for
+   the round ("not-issued", "superseded");
+2. headings exactly as sent ("header-changed"); if they are not, no cell can be read safely;
+3. rows against the manifest's row IDs ("row-added", "row-missing", "row-duplicated",
+   "row-order", and "agency-mismatch" for another agency's area); formulas anywhere in the
+   table ("formula"); the locked plan text of every row ("locked-text-changed");
+4. the update cells, with pandera (schemas.return_rules), every problem collected; and two
+   warnings that do not block a return: "no-update" and "review-date-stale".
+
+Values the agency did not change are not its errors: a value is "entered" when, normalised,
+it differs from the value as issued. Only entered values are checked (except for the stale
+review date warning).
+
+Dates. The reader gives raw values but not number formats, so a review date that arrives as
+a real date (or an Excel serial number) on the 1st of a month is read as that month: Excel
+turns a typed or picked "September 2012" into 1 September 2012. Any other day is a day.
+
+Normalisation for the merge: RAG stripped and upper-cased; review dates as
+dates.format_review gives them; text with "\\r\\n" made "\\n" and trailing whitespace removed;
+an empty cell and an empty string are both "". A value left as issued is passed on as the
+issued text, byte for byte, so the merge sees it unchanged.
+"""
+
+from __future__ import annotations
+
+import bisect
+import numbers
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ipt_excel.core.columns import RETURN_COLUMNS, UPDATE_COLUMNS
+from ipt_excel.core.dates import Month, format_review, parse_review_date
+from ipt_excel.core.manifest import Manifest, locked_text_hash, to_json, verify
+from ipt_excel.core.merge import AcceptedReturn, ReturnedRow
+from ipt_excel.core.model import Agency, Area, Plan
+from ipt_excel.core.problems import Problem, Severity, cell_ref, column_letter
+from ipt_excel.core.rounds import (
+    LISTS_SHEET,
+    LOCKED_COLUMNS,
+    MANIFEST_SHEET,
+    lists_values,
+    locked_values,
+)
+from ipt_excel.core.schemas import (
+    FrameContext,
+    normalise_rag,
+    normalise_text,
+    return_rules,
+    validate,
+)
+
+if TYPE_CHECKING:  # types only: this module imports no Excel library and does no I/O
+    from ipt_excel.core.records import IssuedRecord
+    from ipt_excel.core.returned import CellValue, ReturnData, ReturnRow
+
+# Every rule code validate_return can give, for reports and tests.
+IDENTITY_RULES = (
+    "no-manifest",
+    "manifest-damaged",
+    "signature",
+    "stale-round",
+    "agency-mismatch",
+    "not-issued",
+    "superseded",
+)
+STRUCTURE_RULES = (
+    "header-changed",
+    "row-added",
+    "row-missing",
+    "row-duplicated",
+    "row-order",
+    "formula",
+    "locked-text-changed",
+    "content-outside-table",
+    "lists-changed",
+    "sheet-added",
+    "excel-error",
+)
+VALUE_RULES = (
+    "rag-in-scale",
+    "progress-required",
+    "evidence-required",
+    "review-date-format",
+    "review-date-past",
+    "review-date-too-far",
+    "too-long",
+)
+WARNING_RULES = ("no-update", "review-date-stale")
+
+_SEND_BACK = "send back the return you were sent"
+_HEADERS = {c.key: c.header for c in RETURN_COLUMNS}
+_UPDATE_KEYS = tuple(c.key for c in UPDATE_COLUMNS)
+_FIELD_OF = {c.key: c.field for c in UPDATE_COLUMNS}
+
+
+class _Stop(Exception):
+    """Raised inside the validator when nothing further can be checked."""
+
+
+def review_cell_text(cell: CellValue, epoch: int = 1900) -> str:
+    """The text of a "Date of next review" cell: typed text as typed; a real date or serial
+    number as "September 2012" when it falls on the 1st of a month, else as 26/09/2012."""
+    raw = cell.raw
+    if isinstance(raw, str) or raw is None:
+        return cell.text
+    if isinstance(raw, datetime | date) or (
+        isinstance(raw, numbers.Real) and not isinstance(raw, bool)
+    ):
+        reading = parse_review_date(raw, epoch_1904=epoch == 1904)
+        if reading is None or reading.day is None:
+            return cell.text
+        if reading.day.day == 1:
+            return str(Month.of(reading.day))
+        return format_review(reading)
+    return cell.text
+
+
+def _canonical_review(text: str) -> str:
+    reading = parse_review_date(text)
+    return format_review(reading) if reading is not None else normalise_text(text)
+
+
+def normalise(field_name: str, text: str) -> str:
+    """One update value as merged (see the module docstring)."""
+    if field_name == "rag":
+        return normalise_rag(text)
+    if field_name == "next_review":
+        return _canonical_review(text)
+    return normalise_text(text)
+
+
+def no_manifest_message(file_name: str) -> str:
+    return (
+        f"{file_name} is not a return from this plan: it may be a blank template, another "
+        f"spreadsheet, or a return whose hidden sheet was deleted. Find the return you were "
+        f"sent, fill it in and send it back."
+    )
+
+
+def file_problem(file_name: str, rule: str, message: str, agency: str = "") -> Problem:
+    """A problem with a whole file: no sheet, no cell."""
+    return Problem(
+        file=file_name,
+        sheet="",
+        cell="",
+        column="",
+        rule=rule,
+        value="",
+        message=message,
+        agency=agency,
+    )
+
+
+def with_issued(area: Area, issued: Mapping[str, str]) -> Area:
+    """The area with its update fields as issued (shown locked as "... at last review")."""
+    return replace(
+        area,
+        progress=issued.get("progress", ""),
+        rag=issued.get("rag", ""),
+        evidence=issued.get("evidence", ""),
+        next_review=issued.get("next_review", ""),
+    )
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+
+
+def _moved(sequence: list[int]) -> set[int]:
+    """Positions in `sequence` outside one longest increasing run: the rows that were moved."""
+    tails: list[int] = []  # smallest tail value of an increasing run of each length
+    tail_at: list[int] = []  # the position of that tail
+    back: list[int] = [-1] * len(sequence)
+    for i, value in enumerate(sequence):
+        k = bisect.bisect_left(tails, value)
+        if k == len(tails):
+            tails.append(value)
+            tail_at.append(i)
+        else:
+            tails[k] = value
+            tail_at[k] = i
+        back[i] = tail_at[k - 1] if k else -1
+    keep: set[int] = set()
+    i = tail_at[-1] if tail_at else -1
+    while i >= 0:
+        keep.add(i)
+        i = back[i]
+    return set(range(len(sequence))) - keep
+
+
+@dataclass
+class _Validator:
+    data: ReturnData
+    plan: Plan
+    key: bytes
+    current_round: str
+    issued: IssuedRecord | None
+    today: date
+    problems: list[Problem] = field(default_factory=list)
+    agency_name: str = ""
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def whole(self, rule: str, message: str) -> _Stop:
+        self.problems.append(file_problem(self.data.file_name, rule, message, self.agency_name))
+        return _Stop()
+
+    def at(
+        self,
+        rule: str,
+        message: str,
+        *,
+        cell: str = "",
+        column: str = "",
+        value: str = "",
+        area_id: str = "",
+        severity: Severity = Severity.ERROR,
+        sheet: str = "",
+    ) -> None:
+        self.problems.append(
+            Problem(
+                file=self.data.file_name,
+                sheet=sheet or self.data.sheet,
+                cell=cell,
+                column=column,
+                rule=rule,
+                value=value,
+                message=message,
+                severity=severity,
+                agency=self.agency_name,
+                area_id=area_id,
+            )
+        )
+
+    # -- 1. identity -----------------------------------------------------------------------------
+    def identify(self) -> tuple[Manifest, Agency]:
+        data, name = self.data, self.data.file_name
+        if not data.has_manifest_sheet:
+            raise self.whole("no-manifest", no_manifest_message(name))
+        m = data.manifest
+        if m is None:
+            raise self.whole(
+                "manifest-damaged",
+                data.manifest_problem
+                or f"{name}: a hidden part of the return has been changed, so it cannot be "
+                f"checked. {_SEND_BACK.capitalize()}.",
+            )
+        if not verify(m, data.signature, self.key):
+            raise self.whole(
+                "signature",
+                f"{name} was not issued by this workspace or has been altered. Fill in the "
+                f"return you were sent, changing only the white cells, and send that back.",
+            )
+        agency = next((a for a in self.plan.agencies if a.key == m.agency), None)
+        self.agency_name = agency.name if agency else m.agency_name
+        if m.round_name != self.current_round:
+            raise self.whole(
+                "stale-round",
+                f"{name} is the return for an earlier round, '{m.round_name}' "
+                f"({m.round_date}). Fill in the return for the current round, "
+                f"'{self.current_round}', and send that instead.",
+            )
+        if agency is None:
+            raise self.whole(
+                "agency-mismatch",
+                f"{name} was issued to '{m.agency_name}' ({m.agency}), which is no longer an "
+                f"agency in the plan. Check the Agencies sheet of the master, then issue the "
+                f"return again.",
+            )
+        issued = self.issued
+        if issued is None or (issued.round, issued.agency) != (m.round_name, m.agency):
+            raise self.whole(
+                "not-issued",
+                f"{name} has no record in this workspace of being issued to {agency.name} for "
+                f"'{m.round_name}'. Issue the return again and send the new one to the agency.",
+            )
+        if issued.manifest != to_json(m) or issued.signature.strip() != data.signature.strip():
+            raise self.whole(
+                "superseded",
+                f"{name} is not the latest return issued to {agency.name} for '{m.round_name}': "
+                f"a newer one was issued on {issued.issued_at:%d/%m/%Y at %H:%M}. Fill in the "
+                f"latest return and send that instead.",
+            )
+        return m, agency
+
+    # -- 2. headings -----------------------------------------------------------------------------
+    def headings(self, m: Manifest) -> None:
+        data = self.data
+        row = data.header_row
+        if row != m.header_row:
+            self.at(
+                "header-changed",
+                f"The table's heading row is row {row}, but it was sent in row "
+                f"{m.header_row}. Delete the rows added above the table, or {_SEND_BACK}.",
+                cell=f"A{row}",
+                value=str(row),
+            )
+        expected = [c.header for c in RETURN_COLUMNS]
+        found = list(data.headers)
+        norm = [" ".join(h.split()).casefold() for h in found]
+        want = [" ".join(h.split()).casefold() for h in expected]
+        missing = [i for i, w in enumerate(want) if w not in norm]
+        seen: set[str] = set()
+        extra: list[int] = []
+        for i, n in enumerate(norm):
+            if n not in want or n in seen:
+                extra.append(i)
+            seen.add(n)
+        before = len(self.problems)
+        if missing or extra:
+            for i in missing:
+                cell = cell_ref(row, i)
+                if i in extra:
+                    extra.remove(i)
+                    msg = (
+                        f"The heading in {cell} should be '{expected[i]}', not '{found[i]}'. "
+                        f"Put back the heading that was sent, or {_SEND_BACK}."
+                    )
+                    value = found[i]
+                else:
+                    msg = (
+                        f"The column '{expected[i]}' has been removed (it was sent as column "
+                        f"{column_letter(i)}). Put it back, or {_SEND_BACK}."
+                    )
+                    value = ""
+                self.at("header-changed", msg, cell=cell, column=expected[i], value=value)
+            for i in extra:
+                what = f"'{found[i]}'" if found[i] else "a column with no heading"
+                self.at(
+                    "header-changed",
+                    f"Column {column_letter(i)} is {what}, which was not in the return as "
+                    f"sent. Delete the column, or {_SEND_BACK}.",
+                    cell=cell_ref(row, i),
+                    column=found[i],
+                    value=found[i],
+                )
+        else:
+            for i, (n, w) in enumerate(zip(norm, want, strict=True)):
+                if n != w:
+                    self.at(
+                        "header-changed",
+                        f"The column '{found[i]}' has been moved: column {column_letter(i)} "
+                        f"should be '{expected[i]}'. Put the columns back in the order they "
+                        f"were sent, or {_SEND_BACK}.",
+                        cell=cell_ref(row, i),
+                        column=expected[i],
+                        value=found[i],
+                    )
+        if len(self.problems) > before:
+            raise _Stop()
+
+    # -- 3. rows, formulas, locked text ------------------------------------------------------------
+    def rows(self, m: Manifest, agency: Agency) -> dict[str, ReturnRow]:
+        position = {rid: i for i, rid in enumerate(m.row_ids)}
+        first: dict[str, ReturnRow] = {}
+        areas = {a.id: a for a in self.plan.areas}
+        for row in self.data.rows:
+            text = row.text("id")
+            rid = text.strip()
+            cell = row.cells["id"].address
+            if rid in position and rid not in first:
+                first[rid] = row
+            elif rid in position:
+                self.at(
+                    "row-duplicated",
+                    f"Area {rid} appears more than once (rows {first[rid].excel_row} and "
+                    f"{row.excel_row}). Delete the copy in row {row.excel_row}.",
+                    cell=cell,
+                    column=_HEADERS["id"],
+                    value=text,
+                    area_id=rid,
+                )
+            elif rid in areas and agency.key not in areas[rid].agencies:
+                self.at(
+                    "agency-mismatch",
+                    f"Row {row.excel_row} is area {rid}, which is not one of "
+                    f"{agency.name}'s areas. Delete the row: only the areas you were sent can "
+                    f"be updated in this return.",
+                    cell=cell,
+                    column=_HEADERS["id"],
+                    value=text,
+                    area_id=rid,
+                )
+            else:
+                label = f"area {rid}" if rid else "a row with no ID"
+                self.at(
+                    "row-added",
+                    f"Row {row.excel_row} ({label}) was not in the return as sent. Delete the "
+                    f"row: only the areas you were sent can be updated in this return.",
+                    cell=cell,
+                    column=_HEADERS["id"],
+                    value=text,
+                    area_id=rid,
+                )
+        for r in self.data.ignored_rows:
+            self.at(
+                "row-added",
+                f"Row {r} is below an empty row, outside the table as sent. Delete it, and "
+                f"any empty row added inside the table.",
+                cell=f"A{r}",
+            )
+        for rid in m.row_ids:
+            if rid not in first:
+                self.at(
+                    "row-missing",
+                    f"Area {rid} is missing from the return. Put its row back, or {_SEND_BACK}.",
+                    column=_HEADERS["id"],
+                    area_id=rid,
+                )
+        found = list(first)
+        for i in sorted(_moved([position[rid] for rid in found])):
+            rid, row = found[i], first[found[i]]
+            self.at(
+                "row-order",
+                f"Area {rid} has been moved to row {row.excel_row}; it was sent in row "
+                f"{m.header_row + 1 + position[rid]}. Put the rows back in the order they "
+                f"were sent.",
+                cell=row.cells["id"].address,
+                column=_HEADERS["id"],
+                value=rid,
+                area_id=rid,
+            )
+        return first
+
+    def formulas(self) -> None:
+        for row in self.data.rows:
+            rid = row.text("id").strip()
+            for key, cell in row.cells.items():
+                if cell.is_formula:
+                    self.at(
+                        "formula",
+                        f"{cell.address} holds a formula ({_shorten(cell.text)}). Type the "
+                        f"value instead of a formula.",
+                        cell=cell.address,
+                        column=_HEADERS[key],
+                        value=cell.text,
+                        area_id=rid,
+                    )
+
+    def outside(self, m: Manifest) -> None:
+        """Every cell the return never had content in: formulas anywhere, anything typed off
+        the table, a changed Lists sheet, a sheet added."""
+        expected_lists = lists_values(self.plan, date.fromisoformat(m.round_date))
+        lists_found: dict[str, str] = {}
+        lists_sheet = ""
+        ignored = set(self.data.ignored_rows)
+        for c in self.data.outside:
+            where = f"{c.address} on the sheet '{c.sheet}'"
+            if c.is_formula:
+                self.at(
+                    "formula",
+                    f"{where} holds a formula ({_shorten(c.text)}). Delete it: a return holds "
+                    f"only typed values.",
+                    cell=c.address,
+                    value=c.text,
+                    sheet=c.sheet,
+                )
+            elif c.sheet == self.data.sheet:
+                if int("".join(ch for ch in c.address if ch.isdigit())) in ignored:
+                    continue  # reported already as a row added below the table
+                self.at(
+                    "content-outside-table",
+                    f"{c.address} has something typed in it ({_shorten(c.text, 40)}), outside "
+                    f"the table as sent. Delete it: only the white cells of the table are read.",
+                    cell=c.address,
+                    value=c.text,
+                )
+            elif c.sheet.casefold() == LISTS_SHEET.casefold():
+                lists_sheet = c.sheet
+                lists_found[c.address] = c.text
+            elif c.sheet.casefold() == MANIFEST_SHEET.casefold():
+                self.at(
+                    "manifest-damaged",
+                    f"{where} has something added to it. It is a hidden part of the return: "
+                    f"{_SEND_BACK}.",
+                    cell=c.address,
+                    value=c.text,
+                    sheet=c.sheet,
+                )
+            else:
+                self.at(
+                    "sheet-added",
+                    f"The sheet '{c.sheet}' was added to the return ({c.address} holds "
+                    f"{_shorten(c.text, 40)}). Delete the sheet: only the white cells of the "
+                    f"Return sheet are read.",
+                    cell=c.address,
+                    value=c.text,
+                    sheet=c.sheet,
+                )
+        # A cleared cell only breaks a dropdown (values are checked here anyway); new or
+        # different content is something the return never had.
+        changed = sorted(
+            (ref for ref, text in lists_found.items() if expected_lists.get(ref) != text),
+            key=_cell_order,
+        )
+        if changed:
+            self.at(
+                "lists-changed",
+                f"The hidden Lists sheet, which holds the choices for the dropdowns, has been "
+                f"changed (at {', '.join(changed[:5])}{' and more' if len(changed) > 5 else ''})."
+                f" {_SEND_BACK.capitalize()}.",
+                cell=changed[0],
+                value=lists_found.get(changed[0], ""),
+                sheet=lists_sheet or LISTS_SHEET,
+            )
+
+    def locked_text(self, m: Manifest, agency: Agency, rows: dict[str, ReturnRow]) -> None:
+        by_id = {r.id: r for r in m.rows}
+        areas = {a.id: a for a in self.plan.areas}
+        for rid, row in rows.items():
+            found = [row.text(c.key) for c in LOCKED_COLUMNS]
+            if locked_text_hash(found) == by_id[rid].locked_sha256:
+                continue
+            expected: list[str] | None = None
+            area = areas.get(rid)
+            if area is not None:
+                as_issued = with_issued(area, by_id[rid].issued)
+                candidate = locked_values(self.plan, as_issued, agency.key)
+                # Only a master unchanged since issue says exactly which cell was changed.
+                if locked_text_hash(candidate) == by_id[rid].locked_sha256:
+                    expected = candidate
+            reported = False
+            for col, text, want in zip(LOCKED_COLUMNS, found, expected or found, strict=True):
+                cell = row.cells[col.key]
+                if cell.is_formula:
+                    reported = True  # already reported as a formula
+                elif text != want:
+                    reported = True
+                    self.at(
+                        "locked-text-changed",
+                        f"The {col.header} text for area {rid} has been changed. It is plan "
+                        f"text, for reference only: put back the text that was sent, or "
+                        f"{_SEND_BACK}.",
+                        cell=cell.address,
+                        column=col.header,
+                        value=text,
+                        area_id=rid,
+                    )
+            if not reported:
+                self.at(
+                    "locked-text-changed",
+                    f"The plan text of area {rid} (row {row.excel_row}) has been changed. It "
+                    f"is shown for reference only: put back the text that was sent, or "
+                    f"{_SEND_BACK}.",
+                    cell=row.cells["id"].address,
+                    column=_HEADERS["id"],
+                    value=rid,
+                    area_id=rid,
+                )
+
+    # -- 4. values -------------------------------------------------------------------------------
+    def values(self, m: Manifest, rows: dict[str, ReturnRow]) -> dict[str, dict[str, str]]:
+        """Validate the update cells; return each area's values as they would be merged."""
+        issued = {r.id: r.issued for r in m.rows}
+        texts: dict[int, dict[str, str]] = {}
+        entered: dict[int, dict[str, bool]] = {}
+        out: dict[str, dict[str, str]] = {}
+        for rid, row in rows.items():
+            was = issued[rid]
+            texts[row.excel_row], entered[row.excel_row], out[rid] = {}, {}, {}
+            for key in _UPDATE_KEYS:
+                name = _FIELD_OF[key]
+                cell = row.cells[key]
+                if cell.is_formula:  # reported already; checked as if left as issued
+                    text, changed = was[name], False
+                elif cell.is_error:  # the cell shows #N/A or the like: not a value
+                    self.at(
+                        "excel-error",
+                        f"{cell.address} shows an Excel error ({cell.text}), not a value. Type "
+                        f"the value in the cell instead.",
+                        cell=cell.address,
+                        column=_HEADERS[key],
+                        value=cell.text,
+                        area_id=rid,
+                    )
+                    text, changed = was[name], False
+                else:
+                    text = (
+                        review_cell_text(cell, self.data.epoch)
+                        if key == "next_review"
+                        else cell.text
+                    )
+                    changed = text != was[name] and normalise(name, text) != normalise(
+                        name, was[name]
+                    )
+                texts[row.excel_row][key] = text
+                entered[row.excel_row][key] = changed
+                out[rid][name] = normalise(name, text) if changed else was[name]
+        if not texts:
+            return out
+        frame = pd.DataFrame.from_dict(texts, orient="index", columns=list(_UPDATE_KEYS))
+        flags = pd.DataFrame.from_dict(entered, orient="index", columns=list(_UPDATE_KEYS))
+        ctx = FrameContext(
+            file=self.data.file_name,
+            sheet=self.data.sheet,
+            positions=dict(self.data.columns),
+            headers=_HEADERS,
+            agency=self.agency_name,
+            ids={row.excel_row: rid for rid, row in rows.items()},
+        )
+        round_date = date.fromisoformat(m.round_date)
+        rules = return_rules(self.plan, round_date, frame=frame, entered=flags, today=self.today)
+        self.problems.extend(validate(frame, rules, UPDATE_COLUMNS, ctx))
+        for rid, row in rows.items():
+            if not any(entered[row.excel_row].values()) and not any(
+                row.cells[k].is_formula or row.cells[k].is_error for k in _UPDATE_KEYS
+            ):
+                self.at(
+                    "no-update",
+                    f"No update given for {rid}. Fill in the white cells for this area, or "
+                    f"leave them as they are if nothing has changed since the last review.",
+                    cell=row.cells["progress"].address,
+                    column=_HEADERS["progress"],
+                    area_id=rid,
+                    severity=Severity.WARNING,
+                )
+        return out
+
+    # -- all -------------------------------------------------------------------------------------
+    def run(self, sha256: str) -> AcceptedReturn | None:
+        try:
+            m, agency = self.identify()
+            self.headings(m)
+        except _Stop:
+            return None
+        rows = self.rows(m, agency)
+        self.formulas()
+        self.outside(m)
+        self.locked_text(m, agency, rows)
+        values = self.values(m, rows)
+        self.problems.sort(key=_sheet_order)
+        if any(p.is_error for p in self.problems):
+            return None
+        return AcceptedReturn(
+            agency=agency.key,
+            round=m.round_name,
+            file_name=self.data.file_name,
+            sha256=sha256,
+            rows=tuple(
+                ReturnedRow(area_id=r.id, issued=dict(r.issued), values=values[r.id])
+                for r in m.rows
+            ),
+        )
+
+
+def _sheet_order(p: Problem) -> tuple[int, int]:
+    """Problems with no cell first, then by row, then by column."""
+    return _cell_order(p.cell)
+
+
+def _cell_order(cell: str) -> tuple[int, int]:
+    letters = "".join(ch for ch in cell if ch.isalpha())
+    digits = "".join(ch for ch in cell if ch.isdigit())
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch.upper()) - 64
+    return (int(digits) if digits else 0, col)
+
+
+def validate_return(
+    data: ReturnData,
+    *,
+    plan: Plan,
+    key: bytes,
+    current_round: str,
+    issued: IssuedRecord | None,
+    today: date,
+    sha256: str = "",
+) -> tuple[list[Problem], AcceptedReturn | None]:
+    """Every problem with one return, and what the merge needs when it has no errors.
+
+    `plan` is the current master; `key` the workspace's signing key; `current_round` the
+    ledger's current round; `issued` the ledger's record for the manifest's (round, agency),
+    or None; `today` for the stale review date warning; `sha256` of the file's bytes.
+    """
+    validator = _Validator(data, plan, key, current_round, issued, today)
+    accepted = validator.run(sha256)
+    return validator.problems, accepted

@@ -1,0 +1,40 @@
+"""The circulation copy: the master as boards and partners should receive it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ipt_excel.excel.master_writer import write_master
+from ipt_excel.services.master import current_plan, extras_from_ledger
+from ipt_excel.services.render import RenderError, render_pdf
+from ipt_excel.workspace import Workspace, atomic_write
+from ipt_excel.workspace.ledger import Ledger
+
+
+@dataclass(frozen=True)
+class CirculateResult:
+    path: Path
+    pdf: Path | None
+    pdf_note: str  # why there is no PDF, when one was asked for and not made
+
+
+def circulate(
+    ws: Workspace, *, out: Path | None = None, pdf: bool = False, now: datetime
+) -> CirculateResult:
+    """Write the read-only, accessible copy of the current master (and a PDF if asked)."""
+    ws.require()
+    plan = current_plan(ws, repair=True)
+    with Ledger(ws.ledger_path) as ledger:
+        extras = extras_from_ledger(ledger, plan)
+    data = write_master(plan, extras, created=now, circulation=True)
+    path = out or ws.circulation_path(plan.round.slug)
+    ws.guard_output(path, what="circulation copy", allowed=ws.root / "circulation")
+    atomic_write(path, data)
+    if not pdf:
+        return CirculateResult(path, None, "")
+    try:
+        return CirculateResult(path, render_pdf(path, path.with_suffix(".pdf")), "")
+    except RenderError as exc:
+        return CirculateResult(path, None, str(exc))

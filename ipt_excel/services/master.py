@@ -1,0 +1,176 @@
+"""Saving the master: history copy, ledger snapshot, atomic replace. And creating a workspace.
+
+Every write of master.xlsx goes through `save_master`, so the previous master is always kept
+and any past master can be rebuilt from the ledger's snapshots.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+
+from ipt_excel.core.model import Plan
+from ipt_excel.core.plan_data import plan_from_dict, plan_to_dict
+from ipt_excel.core.summary import counts_by_agency, counts_by_theme, overall_counts, unsettled
+from ipt_excel.errors import WorkspaceError
+from ipt_excel.excel.master_reader import master_snapshot, read_master_bytes
+from ipt_excel.excel.master_writer import MasterExtras, write_master
+from ipt_excel.workspace import Workspace, atomic_write
+from ipt_excel.workspace.ledger import Ledger
+
+
+def plan_json(plan: Plan) -> str:
+    return json.dumps(plan_to_dict(plan), ensure_ascii=False, sort_keys=True)
+
+
+def previous_plan(ledger: Ledger, plan: Plan) -> Plan | None:
+    """The plan as last written in an earlier round (None when there is none)."""
+    for snap_id, _, _, rnd in reversed(ledger.snapshots()):
+        if rnd != plan.round.name:
+            return plan_from_dict(ledger.snapshot(snap_id))
+    return None
+
+
+def previous_counts(ledger: Ledger, plan: Plan) -> dict[str, int]:
+    """RAG counts of the last master written in an earlier round ({} when there is none)."""
+    previous = previous_plan(ledger, plan)
+    return overall_counts(previous) if previous else {}
+
+
+def extras_from_ledger(ledger: Ledger, plan: Plan, today: date | None = None) -> MasterExtras:
+    """What the master shows beside the plan: changes, conflicts, returns, last round's counts."""
+    from ipt_excel.services.status import agency_states
+
+    conflicts = unsettled(plan, ledger.open_conflicts(plan.round.name))
+    states = agency_states(
+        plan, ledger.issued(plan.round.name), ledger.receipts(plan.round.name), conflicts
+    )
+    previous = previous_plan(ledger, plan)
+    return MasterExtras(
+        changes=tuple(ledger.changes()),
+        conflicts=tuple(conflicts),
+        today=today,
+        previous_counts=overall_counts(previous) if previous else {},
+        previous_by_theme=counts_by_theme(previous) if previous else None,
+        previous_by_agency=counts_by_agency(previous) if previous else None,
+        returns=tuple((s.name, s.state, s.detail) for s in states),
+    )
+
+
+def save_master(
+    ws: Workspace,
+    plan: Plan,
+    ledger: Ledger,
+    *,
+    reason: str,
+    now: datetime,
+    today: date | None = None,
+) -> Path:
+    """Keep the old master in history/, snapshot the plan in the ledger, write atomically.
+
+    The bytes are read back (and validated) before anything is written: a master that could
+    not be read again is refused here, with its problems, rather than found later.
+    """
+    extras = extras_from_ledger(ledger, plan, today)
+    snapshot = ledger.latest_snapshot() + 1
+    data = write_master(plan, extras, created=now, snapshot=snapshot)
+    read_master_bytes(data, ws.master.name)
+    if ws.master.exists():
+        ws.history.mkdir(parents=True, exist_ok=True)
+        stamp = now.strftime("%Y%m%dT%H%M%S")
+        target = ws.history / f"master-{stamp}-before-{reason}.xlsx"
+        n = 1
+        while target.exists():
+            n += 1
+            target = ws.history / f"master-{stamp}-before-{reason}-{n}.xlsx"
+        shutil.copy2(ws.master, target)
+    written = ledger.add_snapshot(
+        at=now, reason=reason, round_name=plan.round.name, plan_json=plan_json(plan)
+    )
+    assert written == snapshot, "snapshots are numbered in order under the workspace lock"
+    ledger.after_commit(lambda: atomic_write(ws.master, data))
+    return ws.master
+
+
+def catch_up_master(ws: Workspace, ledger: Ledger) -> bool:
+    """Rebuild the master from the ledger when a crash left it behind; True if it did.
+
+    The ledger commits before the master is replaced, so after a crash in between, the
+    master's snapshot number is below the ledger's latest. Call under the workspace lock.
+    """
+    latest = ledger.latest_snapshot()
+    have = master_snapshot(ws.master)
+    if have is None or have >= latest:
+        return False
+    plan = plan_from_dict(ledger.snapshot(latest))
+    written_at = next(at for sid, at, _, _ in ledger.snapshots() if sid == latest)
+    data = write_master(plan, extras_from_ledger(ledger, plan), created=written_at, snapshot=latest)
+    atomic_write(ws.master, data)
+    return True
+
+
+def current_plan(ws: Workspace, *, repair: bool) -> Plan:
+    """The master's plan, never behind the ledger.
+
+    A crash between the ledger's commit and the master's replacement leaves a master that
+    does not show what the ledger says was merged; every command that reads the master
+    comes through here. With `repair` the master is rebuilt from the ledger first (under
+    the workspace lock); without it (ipt check, which changes nothing) the ledger's latest
+    snapshot is used in its place and no file is written.
+    """
+    from ipt_excel.excel.master_reader import read_master
+
+    if ws.ledger_path.is_file():
+        have = master_snapshot(ws.master)
+        with Ledger(ws.ledger_path) as ledger:
+            latest = ledger.latest_snapshot()
+            if have is not None and have < latest:
+                if not repair:
+                    return plan_from_dict(ledger.snapshot(latest))
+                with ws.locked():
+                    catch_up_master(ws, ledger)
+    return read_master(ws.master)
+
+
+def rebuild_master(ws: Workspace, snapshot_id: int, *, created: datetime) -> bytes:
+    """The master as it was at a snapshot, rebuilt from the ledger alone."""
+    with Ledger(ws.ledger_path) as ledger:
+        plan = plan_from_dict(ledger.snapshot(snapshot_id))
+        extras = extras_from_ledger(ledger, plan)
+        at = next((when for sid, when, _, _ in ledger.snapshots() if sid == snapshot_id), None)
+    if at is not None:  # only what the ledger held when that master was written
+        extras = replace(
+            extras,
+            changes=tuple(c for c in extras.changes if c.merged_at <= at),
+            conflicts=tuple(c for c in extras.conflicts if c.found_at <= at),
+        )
+    return write_master(plan, extras, created=created, snapshot=snapshot_id)
+
+
+@dataclass(frozen=True)
+class InitResult:
+    workspace: Workspace
+    plan: Plan
+
+
+def init_workspace(
+    root: Path, plan: Plan, *, force: bool, now: datetime, key: bytes | None = None
+) -> InitResult:
+    """Create the workspace folder, its signing key, its ledger and the first master."""
+    ws = Workspace(root)
+    if ws.master.exists() and not force:
+        raise WorkspaceError(
+            f"{ws.master} already exists. Use --force to replace it with a new plan "
+            f"(the old master is kept in {ws.history})."
+        )
+    root.mkdir(parents=True, exist_ok=True)
+    with ws.locked():
+        if not ws.key_path.exists():
+            ws.create_key(key)
+        with Ledger(ws.ledger_path) as ledger:
+            ledger.add_round(plan.round.name, plan.round.slug, plan.round.date, plan.round.due, now)
+            save_master(ws, plan, ledger, reason="init", now=now)
+    return InitResult(ws, plan)

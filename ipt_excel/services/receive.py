@@ -1,0 +1,228 @@
+"""Receiving returns: check each file, archive it, merge the valid ones, record everything,
+write the new master. The I/O edge around the pure merge (merge.py).
+
+Order of work, all under the workspace lock:
+1. check every file exactly as `ipt check` does;
+2. archive every file received, unchanged, as received/<sha256>.xlsx;
+3. merge each valid return in turn into the plan read from the current master;
+4. in one ledger transaction: a receipt per file, every change and conflict, a snapshot;
+   the new master is written (atomically) before that transaction commits, so a crash
+   leaves the previous master intact and the ledger as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from ipt_excel.core.merge import merge_return
+from ipt_excel.core.model import Plan
+from ipt_excel.core.problems import Problem
+from ipt_excel.core.validate import file_problem
+from ipt_excel.excel.master_reader import read_master
+from ipt_excel.services.check import UNEXPECTED_RULE, CheckResult, check_files, unexpected_message
+from ipt_excel.services.feedback import check_feedback_dir, write_feedback
+from ipt_excel.services.master import catch_up_master, save_master
+from ipt_excel.workspace import Workspace, atomic_write
+from ipt_excel.workspace.ledger import Ledger
+
+MERGED = "merged"
+UNCHANGED = "unchanged"
+REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    file_name: str
+    agency: str  # the agency's name, or "" when the file could not be identified
+    outcome: str  # merged / unchanged / rejected
+    changes: int
+    conflicts: int
+    detail: str  # one plain-English line
+    problems: tuple[Problem, ...] = ()
+    feedback: Path | None = None
+    superseded: bool = False
+
+
+@dataclass(frozen=True)
+class ReceiveResult:
+    outcomes: tuple[FileOutcome, ...]
+    master: Path | None  # the master written, or None when nothing changed
+    problems: tuple[Problem, ...] = field(default=())
+
+    @property
+    def all_merged(self) -> bool:
+        return all(o.outcome != REJECTED and o.conflicts == 0 for o in self.outcomes)
+
+
+def archive(ws: Workspace, result: CheckResult) -> Path | None:
+    """Keep the file exactly as received, named by its hash; nothing received is ever lost."""
+    if not result.sha256 or not result.path.is_file():
+        return None
+    target = ws.received / f"{result.sha256}{result.path.suffix.lower() or '.xlsx'}"
+    if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == result.sha256:
+        return target
+    # Atomic, and a copy left damaged by a crash is replaced.
+    atomic_write(target, result.path.read_bytes())
+    return target
+
+
+def receive_returns(
+    ws: Workspace,
+    paths: list[Path],
+    *,
+    now: datetime,
+    feedback_dir: Path,
+    today: date | None = None,
+    progress: Callable[[str], None] | None = None,
+    password: str | None = None,
+) -> ReceiveResult:
+    ws.require()
+    check_feedback_dir(feedback_dir, ws)  # before any work: a bad folder stops at once
+    with ws.locked():
+        with Ledger(ws.ledger_path) as ledger:
+            catch_up_master(ws, ledger)  # a crash may have left the master behind the ledger
+        plan = read_master(ws.master)
+        results = check_files(ws, paths, today=today, plan=plan)
+        outcomes: list[FileOutcome] = []
+        with Ledger(ws.ledger_path) as ledger, ledger.transaction():
+            for result in results:
+                if progress:
+                    progress(result.file_name)
+                archive(ws, result)
+                try:
+                    with ledger.savepoint():
+                        outcome, plan = _receive_one(
+                            ws, ledger, plan, result, now, feedback_dir, password
+                        )
+                except Exception as exc:  # one agency's file must never stop the others
+                    outcome = _unexpected(ledger, result, exc, now)
+                outcomes.append(outcome)
+            written = None
+            if any(o.outcome == MERGED for o in outcomes):
+                _resolve_by_hand(ledger, plan)
+                written = save_master(ws, plan, ledger, reason="merge", now=now, today=today)
+    return ReceiveResult(tuple(outcomes), written)
+
+
+def _receive_one(
+    ws: Workspace,
+    ledger: Ledger,
+    plan: Plan,
+    result: CheckResult,
+    now: datetime,
+    feedback_dir: Path,
+    password: str | None,
+) -> tuple[FileOutcome, Plan]:
+    agency_name = result.agency_name or result.agency
+    if result.accepted is None:
+        feedback = write_feedback(result, plan, feedback_dir, created=now, password=password)
+        errors = [p for p in result.problems if p.is_error]
+        detail = errors[0].message if errors else "Rejected."
+        if len(errors) > 1:
+            detail += f" (and {len(errors) - 1} more problem(s))"
+        ledger.add_receipt(
+            at=now,
+            file_name=result.file_name,
+            sha256=result.sha256,
+            round_name=result.round or None,
+            agency=result.agency or None,
+            outcome=REJECTED,
+            detail=detail,
+        )
+        return (
+            FileOutcome(
+                result.file_name, agency_name, REJECTED, 0, 0, detail, result.problems, feedback
+            ),
+            plan,
+        )
+    if ledger.merged_sha(result.sha256):
+        detail = "This exact file was merged before. Nothing changed."
+        ledger.add_receipt(
+            at=now,
+            file_name=result.file_name,
+            sha256=result.sha256,
+            round_name=result.round,
+            agency=result.agency,
+            outcome=UNCHANGED,
+            detail=detail,
+        )
+        return FileOutcome(result.file_name, agency_name, UNCHANGED, 0, 0, detail), plan
+
+    # A return holds all of the agency's rows, so it re-decides any conflict an earlier
+    # return from it left open: those are closed here and found again if they still stand.
+    ledger.resolve_conflicts(result.round, result.agency)
+    merged = merge_return(plan, result.accepted, now=now)
+    if merged.superseded:
+        ledger.supersede(
+            result.round, result.agency, {(c.area_id, c.field) for c in merged.changes}
+        )
+    n_changes, n_conflicts = len(merged.changes), len(merged.conflicts)
+    outcome = MERGED if (merged.changes or merged.plan != plan) else UNCHANGED
+    detail = _detail(n_changes, n_conflicts, merged.superseded)
+    receipt = ledger.add_receipt(
+        at=now,
+        file_name=result.file_name,
+        sha256=result.sha256,
+        round_name=result.round,
+        agency=result.agency,
+        outcome=outcome,
+        detail=detail,
+        changes=n_changes,
+        conflicts=n_conflicts,
+    )
+    ledger.add_changes(receipt, list(merged.changes))
+    ledger.add_conflicts(receipt, list(merged.conflicts))
+    warnings = tuple(p for p in result.problems if not p.is_error)
+    return (
+        FileOutcome(
+            result.file_name,
+            agency_name,
+            outcome,
+            n_changes,
+            n_conflicts,
+            detail,
+            warnings,
+            superseded=merged.superseded,
+        ),
+        merged.plan,
+    )
+
+
+def _unexpected(ledger: Ledger, result: CheckResult, exc: Exception, now: datetime) -> FileOutcome:
+    """A file whose merge failed on a fault of ours: rejected on record, the batch goes on."""
+    detail = unexpected_message(result.file_name, exc)
+    ledger.add_receipt(
+        at=now,
+        file_name=result.file_name,
+        sha256=result.sha256,
+        round_name=result.round or None,
+        agency=result.agency or None,
+        outcome=REJECTED,
+        detail=detail,
+    )
+    problem = file_problem(result.file_name, UNEXPECTED_RULE, detail, result.agency_name)
+    return FileOutcome(
+        result.file_name, result.agency_name or result.agency, REJECTED, 0, 0, detail, (problem,)
+    )
+
+
+def _detail(changes: int, conflicts: int, superseded: bool) -> str:
+    parts = [f"{changes} change(s) merged" if changes else "No changes to merge"]
+    if conflicts:
+        parts.append(f"{conflicts} conflict(s) not applied: see the Conflicts sheet")
+    if superseded:
+        parts.append("replaces this agency's earlier return for this round")
+    return "; ".join(parts) + "."
+
+
+def _resolve_by_hand(ledger: Ledger, plan: Plan) -> None:
+    """A conflict is settled once the master holds the agency's value (copied in by hand)."""
+    areas = {a.id: a for a in plan.areas}
+    for c in ledger.open_conflicts(plan.round.name):
+        area = areas.get(c.area_id)
+        if area is not None and getattr(area, c.field) == c.theirs:
+            ledger.resolve_conflict(c)

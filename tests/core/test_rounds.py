@@ -1,0 +1,119 @@
+"""Planning a round: which agencies get a return, which areas, and what the manifest says."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+import pytest
+from golden.regenerate import CREATED, ROUND, small_plan
+
+from ipt_excel.core.columns import RETURN_COLUMNS, SHARED_WITH, cell_text
+from ipt_excel.core.manifest import locked_text_hash
+from ipt_excel.core.model import UPDATE_FIELDS, Round
+from ipt_excel.core.rounds import (
+    HEADER_ROW,
+    LOCKED_COLUMNS,
+    RETURN_SHEET,
+    locked_values,
+    plan_round,
+    shared_with_text,
+)
+from ipt_excel.errors import UsageError
+
+
+def test_one_return_per_agency_with_areas() -> None:
+    planned = plan_round(small_plan(), ROUND, agencies=None, issued_at=CREATED)
+    assert [r.agency.key for r in planned.returns] == ["A", "B"]
+    areas = [[a.id for a in r.areas] for r in planned.returns]
+    assert areas == [["1.2", "1.10", "2.1"], ["1.2", "2.2"]]
+
+
+def test_agency_with_no_areas_is_skipped_and_reported() -> None:
+    planned = plan_round(small_plan(), ROUND, agencies=None, issued_at=CREATED)
+    assert planned.skipped == ("Police",)
+    named = plan_round(small_plan(), ROUND, agencies=["police", "B"], issued_at=CREATED)
+    assert [r.agency.key for r in named.returns] == ["B"]
+    assert named.skipped == ("Police",)
+
+
+@pytest.mark.parametrize(
+    "name", ["A", "a", "Children's Social Care", "children’s social  care", "csc"]
+)
+def test_agency_named_by_key_name_or_alias_in_any_case(name: str) -> None:
+    planned = plan_round(small_plan(), ROUND, agencies=[name], issued_at=CREATED)
+    assert [r.agency.key for r in planned.returns] == ["A"]
+
+
+def test_named_agencies_keep_their_order_without_repeats() -> None:
+    planned = plan_round(small_plan(), ROUND, agencies=["Health", "A", "b"], issued_at=CREATED)
+    assert [r.agency.key for r in planned.returns] == ["B", "A"]
+
+
+def test_unknown_agency_suggests_a_close_match() -> None:
+    with pytest.raises(UsageError) as err:
+        plan_round(small_plan(), ROUND, agencies=["Helth"], issued_at=CREATED)
+    message = str(err.value)
+    assert message.startswith("There is no agency called 'Helth'. Did you mean 'Health'?")
+    assert "Known agencies: Children's Social Care (A), Health Services (B), Police (C)." in message
+
+
+def test_unknown_agency_without_a_close_match() -> None:
+    with pytest.raises(UsageError) as err:
+        plan_round(small_plan(), ROUND, agencies=["Probation"], issued_at=CREATED)
+    assert "Did you mean" not in str(err.value)
+    assert "Known agencies:" in str(err.value)
+
+
+def test_shared_with_names_the_other_agencies() -> None:
+    plan = small_plan()
+    shared = plan.area("1.2")
+    assert shared_with_text(plan, shared, "A") == "Health Services"
+    assert shared_with_text(plan, shared, "B") == "Children's Social Care"
+    assert shared_with_text(plan, plan.area("2.1"), "A") == ""
+    three = replace(shared, agencies=("A", "B", "C"))
+    assert shared_with_text(plan, three, "B") == "Children's Social Care\nPolice"
+
+
+def test_locked_values_follow_the_return_columns() -> None:
+    plan = small_plan()
+    area = plan.area("1.2")
+    values = locked_values(plan, area, "A")
+    assert len(values) == len(LOCKED_COLUMNS)
+    assert [c.key for c in LOCKED_COLUMNS] == [c.key for c in RETURN_COLUMNS if not c.is_update]
+    for col, value in zip(LOCKED_COLUMNS, values, strict=True):
+        expected = "Health Services" if col is SHARED_WITH else cell_text(plan, area, col)
+        assert value == expected
+    assert values[0] == "1.2"
+    actions = values[[c.key for c in LOCKED_COLUMNS].index("actions")]
+    assert "Underpinned by:\n• Audit tool" in actions
+
+
+def test_manifest_identifies_plan_round_agency_and_layout() -> None:
+    issued_at = datetime(2012, 7, 2, 9, 30)
+    rnd = Round("Third review", ROUND.date.replace(month=9), None)
+    m = plan_round(small_plan(), rnd, agencies=["A"], issued_at=issued_at).returns[0].manifest
+    assert m.version == 1
+    assert m.plan_title == small_plan().title
+    assert (m.round_name, m.round_date) == ("Third review", "2012-09-26")
+    assert (m.agency, m.agency_name) == ("A", "Children's Social Care")
+    assert m.issued_at == "2012-07-02T09:30:00"
+    assert (m.sheet, m.header_row) == (RETURN_SHEET, HEADER_ROW)
+
+
+def test_manifest_rows_hash_the_locked_text_and_keep_the_issued_values() -> None:
+    plan = small_plan()
+    issued = plan_round(plan, ROUND, agencies=["A"], issued_at=CREATED).returns[0]
+    assert issued.manifest.row_ids == ("1.2", "1.10", "2.1")
+    for row, area in zip(issued.manifest.rows, issued.areas, strict=True):
+        assert row.locked_sha256 == locked_text_hash(locked_values(plan, area, "A"))
+        assert row.issued == {f: getattr(area, f) for f in UPDATE_FIELDS}
+
+
+def test_the_same_area_hashes_differently_per_agency() -> None:
+    # The Shared with text differs, so a row cannot be moved between agencies' returns.
+    planned = plan_round(small_plan(), ROUND, agencies=None, issued_at=CREATED)
+    a_row = planned.returns[0].manifest.rows[0]
+    b_row = planned.returns[1].manifest.rows[0]
+    assert a_row.id == b_row.id == "1.2"
+    assert a_row.locked_sha256 != b_row.locked_sha256

@@ -1,0 +1,247 @@
+"""The ledger: rounds, issued returns, receipts, changes, conflicts, snapshots, transactions."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from ipt_excel.core.model import Change, Conflict
+from ipt_excel.core.plan_data import plan_from_dict
+from ipt_excel.core.records import IssuedRecord, Receipt, RoundRecord
+from ipt_excel.services.master import plan_json
+from ipt_excel.services.plan_source import example_plan_path, load_plan
+from ipt_excel.workspace.ledger import Ledger
+
+AT = datetime(2012, 7, 2, 9, 30)
+R2 = "Second review of progress"
+R3 = "Third review of progress"
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
+    with Ledger(tmp_path / ".ipt" / "ledger.sqlite") as led:
+        yield led
+
+
+def change(agency: str = "CSC", field: str = "progress", new: str = "Done", **kw: object) -> Change:
+    base: dict[str, object] = {
+        "round": R2,
+        "agency": agency,
+        "area_id": "1.10",
+        "field": field,
+        "old": "",
+        "new": new,
+        "merged_at": AT,
+        "source_file": "csc.xlsx",
+        "source_sha256": "ab" * 32,
+    }
+    base.update(kw)
+    return Change(**base)  # type: ignore[arg-type]
+
+
+def receipt(ledger: Ledger, **kw: object) -> int:
+    base: dict[str, object] = {
+        "at": AT,
+        "file_name": "csc.xlsx",
+        "sha256": "ab" * 32,
+        "round_name": R2,
+        "agency": "CSC",
+        "outcome": "merged",
+        "detail": "3 changes",
+    }
+    base.update(kw)
+    return ledger.add_receipt(**base)  # type: ignore[arg-type]
+
+
+# -- rounds --------------------------------------------------------------------------------------
+def test_no_rounds_at_first(ledger: Ledger) -> None:
+    assert ledger.rounds() == []
+    assert ledger.current_round() is None
+
+
+def test_rounds_in_order_and_current(ledger: Ledger) -> None:
+    ledger.add_round(R2, "second", date(2012, 6, 26), None, AT)
+    ledger.add_round(R3, "third", date(2012, 9, 26), date(2012, 10, 5), AT)
+    assert ledger.rounds() == [
+        RoundRecord(R2, "second", date(2012, 6, 26), None, AT, 1),
+        RoundRecord(R3, "third", date(2012, 9, 26), date(2012, 10, 5), AT, 2),
+    ]
+    current = ledger.current_round()
+    assert current is not None and current.name == R3
+
+
+def test_adding_a_round_again_updates_it_and_makes_it_current(ledger: Ledger) -> None:
+    ledger.add_round(R2, "second", date(2012, 6, 26), None, AT)
+    ledger.add_round(R3, "third", date(2012, 9, 26), None, AT)
+    ledger.add_round(R2, "second", date(2012, 6, 27), date(2012, 7, 13), datetime(2013, 1, 1))
+    rounds = ledger.rounds()
+    assert [r.name for r in rounds] == [R3, R2]
+    assert rounds[-1].date == date(2012, 6, 27) and rounds[-1].due == date(2012, 7, 13)
+    assert rounds[-1].issued_at == AT  # first issue time is kept
+
+
+def test_rounds_persist_across_connections(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    with Ledger(path) as led:
+        led.add_round(R2, "second", date(2012, 6, 26), None, AT)
+    with Ledger(path) as led:
+        assert [r.name for r in led.rounds()] == [R2]
+
+
+# -- issued returns ------------------------------------------------------------------------------
+def test_issued_records(ledger: Ledger) -> None:
+    a = IssuedRecord(R2, "HEALTH", "returns/second/health.xlsx", AT, '{"a":1}', "sig-h")
+    b = IssuedRecord(R2, "CSC", "returns/second/csc.xlsx", AT, '{"b":2}', "sig-c")
+    c = IssuedRecord(R3, "CSC", "returns/third/csc.xlsx", AT, '{"c":3}', "sig-c3")
+    for rec in (a, b, c):
+        ledger.record_issued(rec)
+    assert ledger.issued(R2) == [b, a]  # ordered by agency
+    assert ledger.issued_for(R2, "HEALTH") == a
+    assert ledger.issued_for(R2, "POLICE") is None
+    assert ledger.issued("Nope") == []
+    # Issuing again for the same round and agency replaces the record.
+    again = IssuedRecord(R2, "CSC", "returns/second/csc.xlsx", AT, '{"b":3}', "sig-c2")
+    ledger.record_issued(again)
+    assert ledger.issued_for(R2, "CSC") == again
+    assert len(ledger.issued(R2)) == 2
+
+
+def test_manifest_text_is_kept_exactly(ledger: Ledger) -> None:
+    manifest = '{"round":"Second review – 26th June","ids":["1.10","2.2.1"]}'
+    ledger.record_issued(IssuedRecord(R2, "CSC", "p", AT, manifest, "s"))
+    found = ledger.issued_for(R2, "CSC")
+    assert found is not None and found.manifest == manifest
+
+
+# -- receipts ------------------------------------------------------------------------------------
+def test_receipts(ledger: Ledger) -> None:
+    first = receipt(ledger, changes=3, conflicts=1)
+    second = receipt(
+        ledger, sha256="cd" * 32, round_name=None, agency=None, outcome="rejected", detail="bad"
+    )
+    assert (first, second) == (1, 2)
+    assert ledger.receipts() == [
+        Receipt(1, AT, "csc.xlsx", "ab" * 32, R2, "CSC", "merged", "3 changes", 3, 1),
+        Receipt(2, AT, "csc.xlsx", "cd" * 32, None, None, "rejected", "bad", 0, 0),
+    ]
+    assert [r.id for r in ledger.receipts(R2)] == [1]
+
+
+def test_merged_sha_counts_only_merged_or_unchanged(ledger: Ledger) -> None:
+    receipt(ledger, sha256="aa", outcome="rejected")
+    receipt(ledger, sha256="bb", outcome="merged")
+    receipt(ledger, sha256="cc", outcome="unchanged")
+    assert not ledger.merged_sha("aa")
+    assert ledger.merged_sha("bb")
+    assert ledger.merged_sha("cc")
+    assert not ledger.merged_sha("dd")
+
+
+# -- changes -------------------------------------------------------------------------------------
+def test_changes_round_trip(ledger: Ledger) -> None:
+    rid = receipt(ledger)
+    changes = [
+        change(),
+        change(field="rag", new="GREEN", old="AMBER"),
+        change(agency="HEALTH", area_id="2.2.1", new="=not a formula\nline 2", round=R3),
+    ]
+    ledger.add_changes(rid, changes)
+    assert ledger.changes() == changes
+    assert ledger.changes(R2) == changes[:2]
+    assert ledger.changes(R3) == changes[2:]
+
+
+def test_supersede_marks_one_agencys_changes_in_one_round(ledger: Ledger) -> None:
+    rid = receipt(ledger)
+    ledger.add_changes(
+        rid, [change(), change(agency="HEALTH"), change(round=R3), change(field="rag", new="RED")]
+    )
+    assert ledger.supersede(R2, "CSC") == 2
+    assert [c.superseded for c in ledger.changes()] == [True, False, False, True]
+    assert ledger.supersede(R2, "CSC") == 0  # already superseded
+    # A later return's changes are added un-superseded.
+    ledger.add_changes(rid, [change(new="Done again")])
+    assert ledger.changes()[-1].superseded is False
+
+
+# -- conflicts -----------------------------------------------------------------------------------
+def conflict(agency: str = "CSC", round_name: str = R2) -> Conflict:
+    return Conflict(
+        round_name,
+        agency,
+        "1.10",
+        "progress",
+        issued="Started",
+        master="Started, by coordinator",
+        theirs="Finished",
+        found_at=AT,
+        source_file="csc.xlsx",
+        source_sha256="ef" * 32,
+    )
+
+
+def test_conflicts_open_and_resolved(ledger: Ledger) -> None:
+    rid = receipt(ledger)
+    ledger.add_conflicts(rid, [conflict(), conflict("HEALTH"), conflict(round_name=R3)])
+    assert ledger.open_conflicts() == [conflict(), conflict("HEALTH"), conflict(round_name=R3)]
+    assert ledger.open_conflicts(R2) == [conflict(), conflict("HEALTH")]
+    ledger.resolve_conflicts(R2, "CSC")
+    assert ledger.open_conflicts(R2) == [conflict("HEALTH")]
+    assert ledger.open_conflicts(R3) == [conflict(round_name=R3)]
+
+
+# -- snapshots -----------------------------------------------------------------------------------
+def test_snapshot_round_trips_the_example_plan(ledger: Ledger) -> None:
+    plan = load_plan(example_plan_path())
+    sid = ledger.add_snapshot(at=AT, reason="init", round_name=R2, plan_json=plan_json(plan))
+    assert ledger.snapshots() == [(sid, AT, "init", R2)]
+    assert plan_from_dict(ledger.snapshot(sid)) == plan
+
+
+def test_snapshots_in_order_and_unknown_id(ledger: Ledger) -> None:
+    a = ledger.add_snapshot(at=AT, reason="init", round_name=R2, plan_json='{"x": 1}')
+    b = ledger.add_snapshot(at=AT, reason="merge", round_name=R2, plan_json='{"x": 2}')
+    assert [s[0] for s in ledger.snapshots()] == [a, b]
+    assert ledger.snapshot(b) == {"x": 2}
+    with pytest.raises(KeyError):
+        ledger.snapshot(b + 100)
+
+
+# -- transactions --------------------------------------------------------------------------------
+def test_transaction_commits(ledger: Ledger, tmp_path: Path) -> None:
+    with ledger.transaction():
+        rid = receipt(ledger)
+        ledger.add_changes(rid, [change()])
+    with Ledger(ledger.path) as other:
+        assert len(other.receipts()) == 1 and len(other.changes()) == 1
+
+
+def test_transaction_rolls_back_everything_on_error(ledger: Ledger) -> None:
+    receipt(ledger, detail="before")
+    with pytest.raises(RuntimeError, match="crash"), ledger.transaction():
+        rid = receipt(ledger, detail="inside")
+        ledger.add_changes(rid, [change()])
+        ledger.add_conflicts(rid, [conflict()])
+        ledger.add_snapshot(at=AT, reason="merge", round_name=R2, plan_json="{}")
+        raise RuntimeError("crash")
+    assert [r.detail for r in ledger.receipts()] == ["before"]
+    assert ledger.changes() == []
+    assert ledger.open_conflicts() == []
+    assert ledger.snapshots() == []
+    # The ledger is usable afterwards.
+    with ledger.transaction():
+        receipt(ledger, detail="after")
+    assert [r.detail for r in ledger.receipts()] == ["before", "after"]
+
+
+def test_ledger_file_is_sqlite_with_the_tables(ledger: Ledger) -> None:
+    db = sqlite3.connect(ledger.path)
+    try:
+        names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    finally:
+        db.close()
+    assert {"rounds", "issued", "receipts", "changes", "conflicts", "snapshots"} <= names
