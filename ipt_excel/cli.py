@@ -225,7 +225,7 @@ def init(
                 round_date=_parse_date(round_date, "--date"),
             )
         result = init_workspace(workspace, plan, force=force, now=_now())
-    rated = sum(1 for a in plan.areas if a.rag)
+    rated = sum(1 for a in plan.areas if a.value("rag"))
     _console().print(
         f"Created the workspace {workspace} for “{_shorten(plan.title, 80)}”.\n"
         f"Master: {result.workspace.master}\n"

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from filling import CellInput, fill_return
+from plans import with_values
 from typer.testing import CliRunner, Result
 
 from ipt_excel.cli import app
@@ -90,7 +91,7 @@ def hand_edit(ws: Workspace, area_id: str, evidence: str) -> None:
 
     plan = read_master(ws.master)
     areas: tuple[Area, ...] = tuple(
-        replace(a, evidence=evidence) if a.id == area_id else a for a in plan.areas
+        with_values(a, evidence=evidence) if a.id == area_id else a for a in plan.areas
     )
     with ws.locked(), Ledger(ws.ledger_path) as ledger:
         save_master(ws, replace(plan, areas=areas), ledger, reason="hand-edit", now=ISSUED_AT)
@@ -118,7 +119,7 @@ def test_merge_all_good_exits_0_and_prints_a_row_per_file(ws: Workspace) -> None
         "0",
     ]
     assert f"Master updated: {ws.master}" in result.stdout
-    assert read_master(ws.master).area("1.4").rag == "GREEN"
+    assert read_master(ws.master).area("1.4").value("rag") == "GREEN"
 
 
 def test_merge_with_a_rejected_file_exits_1_and_points_to_its_feedback(ws: Workspace) -> None:
@@ -139,7 +140,7 @@ def test_merge_with_a_conflict_exits_1_and_says_so(ws: Workspace) -> None:
     row = table_row(result.stdout, "lscb-return.xlsx")
     assert row[2:5] == ["merged", "0", "1"]
     assert "Conflicts sheet" in result.stdout
-    assert read_master(ws.master).area("2.10").evidence == "Corrected by hand."
+    assert read_master(ws.master).area("2.10").value("evidence") == "Corrected by hand."
 
 
 def test_merging_the_same_file_again_exits_0_and_says_nothing_changed(ws: Workspace) -> None:
@@ -272,10 +273,10 @@ def test_two_merge_processes_at_once(ws: Workspace) -> None:
         ), err.decode()
     assert 0 in codes
     plan = read_master(ws.master)
-    assert plan.area("1.4").progress == CSC["1.4"]["progress"]
-    assert plan.area("1.11").evidence == HEALTH["1.11"]["evidence"]
+    assert plan.area("1.4").value("progress") == CSC["1.4"]["progress"]
+    assert plan.area("1.11").value("evidence") == HEALTH["1.11"]["evidence"]
     with Ledger(ws.ledger_path) as ledger:
         merged = sorted(r.file_name for r in ledger.receipts() if r.outcome == "merged")
         changes = ledger.changes()
     assert merged == ["csc-return.xlsx", "health-return.xlsx"]
-    assert len(changes) == len({(c.agency, c.area_id, c.field) for c in changes}) == 5
+    assert len(changes) == len({(c.agency, c.area_id, c.column) for c in changes}) == 5

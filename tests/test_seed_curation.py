@@ -385,9 +385,9 @@ def test_loads_through_the_project_loader() -> None:
 
     plan = load_plan(PLAN_YAML)
     assert [a.id for a in plan.areas] == EXPECTED_IDS
-    assert Counter(a.rag for a in plan.areas) == {"GREEN": 5, "AMBER": 20, "": 7}
+    assert Counter(a.value("rag") for a in plan.areas) == {"GREEN": 5, "AMBER": 20, "": 7}
     assert len(plan.glossary) == 23
-    assert plan.area("1.10").title == area("1.10")["title"]
+    assert plan.area("1.10").value("title") == area("1.10")["title"]
     for a in plan.areas:
         for key in a.agencies:
             plan.agency(key)  # raises KeyError for a key missing from the registry

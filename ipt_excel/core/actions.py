@@ -21,12 +21,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ipt_excel.core.columns import BULLET
 from ipt_excel.core.dates import CompletionDate, DateKind, normalise_cell, split_completion_phrases
 from ipt_excel.core.model import Area
 
 __all__ = [
+    "BULLET",
+    "SUPPLEMENTED",
+    "UNDERPINNED",
+    "ActionList",
     "ScheduledAction",
+    "actions_text",
+    "parse_actions",
     "action_schedule",
     "actions_of",
     "describe_completion",
@@ -43,9 +48,55 @@ class ScheduledAction:
     lead: str = ""
 
 
+UNDERPINNED = "Underpinned by:"
+SUPPLEMENTED = "Supplemented by:"
+BULLET = "• "
+
+
+@dataclass(frozen=True)
+class ActionList:
+    """An Actions cell as the bundled plan writes it: the main action, then two lists."""
+
+    action: str
+    underpinned_by: tuple[str, ...] = ()
+    supplemented_by: tuple[str, ...] = ()
+
+    def all(self) -> list[str]:
+        return [t for t in (self.action, *self.underpinned_by, *self.supplemented_by) if t.strip()]
+
+
+def actions_text(
+    action: str, underpinned_by: tuple[str, ...] = (), supplemented_by: tuple[str, ...] = ()
+) -> str:
+    """The Actions cell: the main action, then the underpinning and supplementing lists."""
+    parts = [action]
+    for heading, items in ((UNDERPINNED, underpinned_by), (SUPPLEMENTED, supplemented_by)):
+        if items:
+            parts.append(heading)
+            parts.extend(BULLET + item for item in items)
+    return "\n".join(parts)
+
+
+def parse_actions(text: str) -> ActionList:
+    """Invert `actions_text`. Lines that are exactly a heading start a list; bullets are items."""
+    main: list[str] = []
+    lists: dict[str, list[str]] = {UNDERPINNED: [], SUPPLEMENTED: []}
+    current: list[str] | None = None
+    for line in text.split("\n"):
+        if line in lists:
+            current = lists[line]
+        elif current is not None and line.startswith(BULLET):
+            current.append(line[len(BULLET) :])
+        elif current is not None and current:
+            current[-1] += "\n" + line  # a hand-typed continuation of the last item
+        else:
+            main.append(line)
+    return ActionList("\n".join(main), tuple(lists[UNDERPINNED]), tuple(lists[SUPPLEMENTED]))
+
+
 def actions_of(area: Area) -> list[str]:
     """The area's actions in order: main action, underpinning items, supplementing items."""
-    return [t for t in (area.action, *area.underpinned_by, *area.supplemented_by) if t.strip()]
+    return parse_actions(area.value("actions")).all()
 
 
 def _lead_lines(leads: str) -> list[str]:
@@ -55,10 +106,10 @@ def _lead_lines(leads: str) -> list[str]:
 def action_schedule(area: Area) -> list[ScheduledAction] | None:
     """The actions paired with their completion dates, or None when they do not pair up."""
     actions = actions_of(area)
-    phrases = split_completion_phrases(area.completion)
+    phrases = split_completion_phrases(area.value("completion"))
     if not actions or len(phrases) != len(actions):
         return None
-    leads = _lead_lines(area.leads)
+    leads = _lead_lines(area.value("leads"))
     if len(leads) != len(actions):
         leads = [""] * len(actions)
     return [

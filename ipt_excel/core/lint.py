@@ -42,7 +42,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ipt_excel.core.columns import COLUMNS_BY_KEY, actions_text
+from ipt_excel.core.actions import parse_actions
+from ipt_excel.core.columns import Kind
 from ipt_excel.core.dates import (
     REVIEW_HORIZON_YEARS,
     DateKind,
@@ -124,9 +125,9 @@ def lint_plan(plan: Plan) -> list[LintFinding]:
     for area in plan.areas:
         findings.extend(_rag(plan, area))
         findings.extend(_review(plan, area))
-        findings.extend(_completion(area))
+        findings.extend(_completion(plan, area))
         findings.extend(_agencies(plan, area))
-        findings.extend(_empty(area))
+        findings.extend(_empty(plan, area))
         findings.extend(_cross_references(plan, area))
     findings.extend(_lead_spelling(plan))
     findings.extend(_duplicates(plan))
@@ -155,8 +156,8 @@ def lint_frame(findings: list[LintFinding]) -> pd.DataFrame:
 # Helpers
 
 
-def _header(key: str) -> str:
-    return COLUMNS_BY_KEY[key].header
+def _header(plan: Plan, key: str) -> str:
+    return plan.columns.header(key)
 
 
 def _quote(text: str, limit: int = 80) -> str:
@@ -184,15 +185,19 @@ def _in_plan_order(plan: Plan, ids: set[str]) -> list[str]:
     return sorted(ids, key=lambda i: (position.get(i, len(position)), id_sort_key(i)))
 
 
-def _text_fields(area: Area) -> Iterator[tuple[str, str]]:
+_TEXT_KINDS = (Kind.TEXT, Kind.ACTIONS, Kind.REVIEW, Kind.CHOICE)
+
+
+def _text_fields(plan: Plan, area: Area) -> Iterator[tuple[str, str]]:
     """(column key, text) for every piece of text in an area; list items one by one."""
-    for key in ("title", "timescale", "practice_standards", "action"):
-        yield ("actions" if key == "action" else key), getattr(area, key)
-    for item in (*area.underpinned_by, *area.supplemented_by):
-        yield "actions", item
-    for key in ("leads", "completion", "assurance", "outcome", "progress", "evidence"):
-        yield key, getattr(area, key)
-    yield "next_review", area.next_review
+    for column in plan.columns:
+        if column.kind not in _TEXT_KINDS:
+            continue
+        if column.kind is Kind.ACTIONS:
+            for item in parse_actions(area.value(column.key)).all():
+                yield column.key, item
+        else:
+            yield column.key, area.value(column.key)
 
 
 # --------------------------------------------------------------------------------------------
@@ -201,19 +206,20 @@ def _text_fields(area: Area) -> Iterator[tuple[str, str]]:
 
 def _rag(plan: Plan, area: Area) -> Iterator[LintFinding]:
     scale = _or_list(plan.rag_scale)
-    if area.rag == NOT_RATED:
+    rag = area.value("rag")
+    if rag == NOT_RATED:
         yield LintFinding(
             area.id,
-            _header("rag"),
+            _header(plan, "rag"),
             "This area has no RAG rating.",
             f"Give it a rating: {scale}.",
             "rag-missing",
         )
-    elif area.rag not in plan.rag_scale:
+    elif rag not in plan.rag_scale:
         yield LintFinding(
             area.id,
-            _header("rag"),
-            f"The RAG rating {_quote(area.rag)} is not one of this plan's ratings.",
+            _header(plan, "rag"),
+            f"The RAG rating {_quote(rag)} is not one of this plan's ratings.",
             f"Use {scale}.",
             "rag-unknown",
         )
@@ -224,10 +230,16 @@ def _long(d: date) -> str:
 
 
 def _review(plan: Plan, area: Area) -> Iterator[LintFinding]:
-    field = _header("next_review")
+    for column in plan.columns.updates:
+        if column.kind is Kind.REVIEW:
+            yield from _review_column(plan, area, column.key)
+
+
+def _review_column(plan: Plan, area: Area, key: str) -> Iterator[LintFinding]:
+    field = _header(plan, key)
     round_day = plan.round.date
     round_text = _long(round_day)
-    text = area.next_review
+    text = area.value(key)
     review = parse_review_date(text)
     if review is None:
         yield LintFinding(
@@ -283,12 +295,14 @@ def _review(plan: Plan, area: Area) -> Iterator[LintFinding]:
         )
 
 
-def _completion(area: Area) -> Iterator[LintFinding]:
-    for phrase in split_completion_phrases(area.completion):
+def _completion(plan: Plan, area: Area) -> Iterator[LintFinding]:
+    if "completion" not in plan.columns:
+        return
+    for phrase in split_completion_phrases(area.value("completion")):
         if phrase.kind is DateKind.UNKNOWN:
             yield LintFinding(
                 area.id,
-                _header("completion"),
+                _header(plan, "completion"),
                 f"{_quote(phrase.text)} cannot be read as a completion date.",
                 "Write a month and year for each action, such as April 2012, From June 2012 "
                 "or Ongoing.",
@@ -302,26 +316,26 @@ def _agencies(plan: Plan, area: Area) -> Iterator[LintFinding]:
         if key not in known:
             yield LintFinding(
                 area.id,
-                _header("agencies"),
+                _header(plan, "agencies"),
                 f"The agency {_quote(key)} is not in the plan's list of agencies.",
                 f"Add {key} to the list of agencies, or change it to an agency on the list.",
                 "agency-unknown",
             )
 
 
-def _empty(area: Area) -> Iterator[LintFinding]:
-    if not area.assurance.strip():
+def _empty(plan: Plan, area: Area) -> Iterator[LintFinding]:
+    if "assurance" in plan.columns and not area.value("assurance").strip():
         yield LintFinding(
             area.id,
-            _header("assurance"),
+            _header(plan, "assurance"),
             "There are no assurance measures.",
             "Say how you will check that the actions are working, and who will check.",
             "assurance-empty",
         )
-    if not area.outcome.strip():
+    if "outcome" in plan.columns and not area.value("outcome").strip():
         yield LintFinding(
             area.id,
-            _header("outcome"),
+            _header(plan, "outcome"),
             "There is no desired outcome.",
             "Say what will be different for children and families when this area is done.",
             "outcome-empty",
@@ -368,9 +382,9 @@ def _cross_references(plan: Plan, area: Area) -> Iterator[LintFinding]:
     ids = {a.id for a in plan.areas}
     seen: set[tuple[str, str]] = set()
     mentions: list[tuple[str, str]] = []
-    for key, text in _text_fields(area):
+    for key, text in _text_fields(plan, area):
         mentions.extend((key, ref) for ref in references(text))
-    for phrase in split_completion_phrases(area.completion):
+    for phrase in split_completion_phrases(area.value("completion")):
         mentions.extend(("completion", ref) for ref in phrase.refs)
     for key, ref in mentions:
         if (key, ref) in seen or _reference_exists(ref, ids):
@@ -378,7 +392,7 @@ def _cross_references(plan: Plan, area: Area) -> Iterator[LintFinding]:
         seen.add((key, ref))
         yield LintFinding(
             area.id,
-            _header(key),
+            _header(plan, key),
             f"The text refers to {ref}, but the plan has no area {ref}.",
             "Correct the number, or remove the reference.",
             "cross-reference-unknown",
@@ -406,7 +420,7 @@ def _lead_spelling(plan: Plan) -> Iterator[LintFinding]:
     counts: Counter[tuple[str, str]] = Counter()
     where: dict[tuple[str, str], set[str]] = defaultdict(set)
     for area in plan.areas:
-        for pair in name_pairs(area.leads):
+        for pair in name_pairs(area.value("leads")):
             counts[pair] += 1
             where[pair].add(area.id)
     by_first: dict[str, list[str]] = defaultdict(list)
@@ -423,7 +437,7 @@ def _lead_spelling(plan: Plan) -> Iterator[LintFinding]:
             for area_id in _in_plan_order(plan, where[(first, rare)]):
                 yield LintFinding(
                     area_id,
-                    _header("leads"),
+                    _header(plan, "leads"),
                     f"“{first} {rare}” looks like a different spelling of “{right}”, "
                     f"which is used in {used_in}.",
                     f"If they are the same person, write {right}.",
@@ -475,7 +489,7 @@ def _glossary(plan: Plan) -> Iterator[LintFinding]:
     known = glossary_terms(plan)
     where: dict[str, set[str]] = {}
     for area in plan.areas:
-        for _key, text in _text_fields(area):
+        for _key, text in _text_fields(plan, area):
             for word in abbreviations(text):
                 if word.upper() not in known:
                     where.setdefault(word, set()).add(area.id)
@@ -528,13 +542,11 @@ def _shared_passage(a: _Doc, b: _Doc) -> str:
     return a.text[a.spans[m.a][0] : a.spans[m.a + m.size - 1][1]]
 
 
-def _field_text(area: Area, key: str) -> str:
-    return actions_text(area) if key == "actions" else str(getattr(area, key))
-
-
 def _duplicates(plan: Plan) -> Iterator[LintFinding]:
     for key in _DUPLICATE_FIELDS:
-        docs = [_doc(a.id, _field_text(a, key)) for a in plan.areas]
+        if key not in plan.columns:
+            continue
+        docs = [_doc(a.id, a.value(key)) for a in plan.areas]
         # Only areas sharing a run of words can share a passage; find them without comparing
         # every pair.
         by_shingle: dict[tuple[str, ...], set[int]] = defaultdict(set)
@@ -548,7 +560,7 @@ def _duplicates(plan: Plan) -> Iterator[LintFinding]:
         for members in _components(len(docs), [(i, j) for i, j, _ in edges]):
             passage = max((p for i, _, p in edges if i in members), key=len)
             ids = _in_plan_order(plan, {docs[m].area_id for m in members})
-            field = _header(key)
+            field = _header(plan, key)
             yield LintFinding(
                 ids[0],
                 field,

@@ -16,13 +16,22 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ipt_excel.core.model import UPDATE_FIELDS
+from ipt_excel.core.columns import (
+    DEFAULT_COLUMNS,
+    ColumnSet,
+    ColumnSetError,
+    column_set_from_dict,
+)
 from ipt_excel.errors import IptError
 
-MANIFEST_VERSION = 1
+# Version 2 carries the column set the return was issued with, and the RAG scale; a version 1
+# return (issued before plans had their own columns) has the default set.
+MANIFEST_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 MAX_HEADER_ROW = 1000  # a return's title block is a few rows: anything far below is forged
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+_V1_UPDATE_KEYS = ("progress", "rag", "evidence", "next_review")
 _FIELDS: dict[str, type] = {
     "version": int,
     "plan_title": str,
@@ -35,6 +44,7 @@ _FIELDS: dict[str, type] = {
     "header_row": int,
     "rows": list,
 }
+_V2_FIELDS: dict[str, type] = {**_FIELDS, "columns": dict, "rag_scale": list}
 _SEND_BACK = "Ask the agency to send back the return workbook they were sent."
 
 
@@ -46,7 +56,7 @@ class ManifestError(IptError):
 class ManifestRow:
     id: str
     locked_sha256: str  # locked_text_hash of the row's locked cells, as issued
-    issued: dict[str, str]  # the update fields (progress, rag, evidence, next_review) as issued
+    issued: dict[str, str]  # the update values as issued, by column key
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,8 @@ class Manifest:
     sheet: str  # the sheet that holds the rows ("Return")
     header_row: int  # 1-based Excel row of the header
     rows: tuple[ManifestRow, ...]
+    columns: ColumnSet = DEFAULT_COLUMNS  # the plan's columns when the return was issued
+    rag_scale: tuple[str, ...] = ()  # () for a version 1 return: the plan's scale applies
 
     @property
     def row_ids(self) -> tuple[str, ...]:
@@ -78,7 +90,11 @@ def locked_text_hash(values: list[str]) -> str:
 
 
 def _as_dict(m: Manifest) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if m.version >= 2:
+        extra = {"columns": m.columns.to_dict(), "rag_scale": list(m.rag_scale)}
     return {
+        **extra,
         "version": m.version,
         "plan_title": m.plan_title,
         "round_name": m.round_name,
@@ -112,7 +128,7 @@ def _damaged(detail: str) -> ManifestError:
     )
 
 
-def _row_from(raw: object, n: int) -> ManifestRow:
+def _row_from(raw: object, n: int, keys: tuple[str, ...]) -> ManifestRow:
     if not isinstance(raw, dict) or set(raw) != {"id", "locked_sha256", "issued"}:
         raise _damaged(f"row {n} is not a manifest row")
     rid, digest, issued = raw["id"], raw["locked_sha256"], raw["issued"]
@@ -122,11 +138,11 @@ def _row_from(raw: object, n: int) -> ManifestRow:
         raise _damaged(f"row {rid} has no valid hash")
     if (
         not isinstance(issued, dict)
-        or set(issued) != set(UPDATE_FIELDS)
+        or set(issued) != set(keys)
         or not all(isinstance(v, str) for v in issued.values())
     ):
         raise _damaged(f"row {rid} does not hold the values as issued")
-    return ManifestRow(rid, digest, {f: issued[f] for f in UPDATE_FIELDS})
+    return ManifestRow(rid, digest, {k: issued[k] for k in keys})
 
 
 def from_json(text: str | bytes) -> Manifest:
@@ -144,20 +160,31 @@ def from_json(text: str | bytes) -> Manifest:
             f"The return was made by a newer version of ipt_excel (manifest version {version}). "
             "Update ipt_excel, then try again."
         )
-    if set(raw) != set(_FIELDS):
-        missing = sorted(set(_FIELDS) - set(raw))
-        extra = sorted(set(raw) - set(_FIELDS))
+    expected = _V2_FIELDS if version == 2 else _FIELDS
+    if set(raw) != set(expected):
+        missing = sorted(set(expected) - set(raw))
+        extra = sorted(set(raw) - set(expected))
         detail = f"missing {', '.join(missing)}" if missing else f"unexpected {', '.join(extra)}"
         raise _damaged(detail)
-    for name, kind in _FIELDS.items():
+    for name, kind in expected.items():
         value = raw[name]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise _damaged(f"'{name}' has the wrong type")
-    if version != MANIFEST_VERSION:
+    if version not in READABLE_VERSIONS:
         raise _damaged(f"unknown manifest version {version}")
     if not 1 <= raw["header_row"] <= MAX_HEADER_ROW:
         raise _damaged(f"the header row {raw['header_row']} is not a row of a return")
-    rows = tuple(_row_from(r, n) for n, r in enumerate(raw["rows"], start=1))
+    columns, scale = DEFAULT_COLUMNS, ()
+    if version == 2:
+        try:
+            columns = column_set_from_dict(raw["columns"])
+        except (ColumnSetError, TypeError, ValueError, AttributeError):
+            raise _damaged("its list of columns cannot be read") from None
+        if not all(isinstance(w, str) and w for w in raw["rag_scale"]):
+            raise _damaged("its RAG scale cannot be read")
+        scale = tuple(raw["rag_scale"])
+    keys = tuple(c.key for c in columns.updates) if version == 2 else _V1_UPDATE_KEYS
+    rows = tuple(_row_from(r, n, keys) for n, r in enumerate(raw["rows"], start=1))
     ids = [r.id for r in rows]
     if len(set(ids)) != len(ids):
         raise _damaged("a row ID is listed twice")
@@ -172,6 +199,8 @@ def from_json(text: str | bytes) -> Manifest:
         sheet=raw["sheet"],
         header_row=raw["header_row"],
         rows=rows,
+        columns=columns,
+        rag_scale=scale,
     )
     try:
         canonical_bytes(manifest)

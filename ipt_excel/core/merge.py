@@ -1,15 +1,17 @@
 """Pure three-way merge of one accepted return into the master plan.
 
-For each update field of each returned row there are three values: the value as issued to the
+For each update value of each returned row there are three values: the value as issued to the
 agency (from its signed manifest), the agency's value, and the master's value now. Every
 agency's own update is kept as an AgencyUpdate, and the master's cell is *derived* from this
 round's updates:
 
-- no agency changed the field: the value as issued;
+- no agency changed the value: the value as issued;
 - one agency changed it: that agency's value;
-- several agencies changed it (a shared area): text fields list each agency's words, labelled,
-  in registry order; the review date is the soonest;
-- RAG, once any agency changed it: the worst rating of every agency that updated the area.
+- several agencies changed it (a shared area): combined as the column says (core/kinds.py):
+  text keeps each agency's words, labelled, in registry order; a review date is the soonest;
+  a number the mean;
+- RAG (any "worst" column), once any agency changed it: the worst rating of every agency that
+  updated the area.
 
 Because the derivation depends only on the set of updates, not the order they arrived in,
 independent returns merge to the same master in any order, and merging a return twice changes
@@ -21,30 +23,29 @@ and a differing agency value is a conflict: not applied, recorded, shown.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from ipt_excel.core.dates import parse_review_date
+from ipt_excel.core.columns import Column
+from ipt_excel.core.kinds import Contribution, combine
 from ipt_excel.core.model import (
     EXCEL_CELL_LIMIT,
-    UPDATE_FIELDS,
     AgencyUpdate,
     Change,
     Conflict,
     Plan,
     excel_length,
 )
-from ipt_excel.core.summary import worst_rag
 
 
 @dataclass(frozen=True)
 class ReturnedRow:
     area_id: str
-    issued: Mapping[str, str]  # field -> value as issued (from the manifest)
-    values: Mapping[str, str]  # field -> the agency's value, normalised by validation
+    issued: Mapping[str, str]  # column key -> value as issued (from the manifest)
+    values: Mapping[str, str]  # column key -> the agency's value, normalised by validation
 
-    def changed_fields(self) -> tuple[str, ...]:
-        return tuple(f for f in UPDATE_FIELDS if self.values.get(f, "") != self.issued.get(f, ""))
+    def changed_keys(self) -> tuple[str, ...]:
+        return tuple(k for k in self.issued if self.values.get(k, "") != self.issued[k])
 
 
 @dataclass(frozen=True)
@@ -64,37 +65,47 @@ class MergeResult:
     changes: tuple[Change, ...]
     conflicts: tuple[Conflict, ...]
     superseded: bool  # the agency had already returned this round; this return replaces it
+    # Columns the return has that the master no longer has: their values were not merged.
+    ignored: tuple[str, ...] = field(default=())
 
 
 def merge_return(plan: Plan, ret: AcceptedReturn, *, now: datetime) -> MergeResult:
     """Merge one accepted return into `plan`. Pure: returns a new plan and what happened."""
+    columns = plan.columns.updates
+    known = {c.key for c in columns}
     order = {ag.key: i for i, ag in enumerate(plan.agencies)}
-    names = {ag.key: ag.name for ag in plan.agencies}
+    position = {a.id: i for i, a in enumerate(plan.areas)}
     areas = {a.id: a for a in plan.areas}
-    updates = list(plan.agency_updates)
+    # Every agency update, by (area, round): one look-up per row, not a scan of them all.
+    slots: dict[tuple[str, str], list[AgencyUpdate]] = {}
+    for u in plan.agency_updates:
+        slots.setdefault((u.area_id, u.round), []).append(u)
     changes: list[Change] = []
     conflicts: list[Conflict] = []
-    superseded = any(u.agency == ret.agency and u.round == ret.round for u in updates)
+    ignored: set[str] = set()
+    superseded = any(u.agency == ret.agency and u.round == ret.round for u in plan.agency_updates)
+
+    def derive(column: Column, base: str, updates: list[AgencyUpdate]) -> str:
+        return _derive(plan, column, base, updates, order)
 
     for row in ret.rows:
         area = areas.get(row.area_id)
+        changed = tuple(k for k in row.changed_keys() if k in known)
+        ignored.update(k for k in row.issued if k not in known)
         if area is None:
             # The area left the master after issue; keep the agency's words as a conflict.
             conflicts.extend(
-                _conflict(ret, row, f, master="(area no longer in the master)", at=now)
-                for f in row.changed_fields()
+                _conflict(ret, row, k, master="(area no longer in the master)", at=now)
+                for k in changed
             )
             continue
-        prior = [u for u in updates if u.area_id == area.id and u.round == ret.round]
-        changed = row.changed_fields()
+        slot = slots.setdefault((area.id, ret.round), [])
+        prior = list(slot)
         mine = AgencyUpdate(
             area_id=area.id,
             agency=ret.agency,
             round=ret.round,
-            progress=row.values.get("progress", ""),
-            rag=row.values.get("rag", ""),
-            evidence=row.values.get("evidence", ""),
-            next_review=row.values.get("next_review", ""),
+            values={k: row.values.get(k, "") for k in row.issued if k in known},
             updated_at=now,
             source_sha256=ret.sha256,
             changed=changed,
@@ -102,29 +113,32 @@ def merge_return(plan: Plan, ret: AcceptedReturn, *, now: datetime) -> MergeResu
         others = [u for u in prior if u.agency != ret.agency]
         new_values: dict[str, str] = {}
         held: list[str] = []
-        for f in UPDATE_FIELDS:
-            base = row.issued.get(f, "")
-            before = _derive(plan, f, base, prior, order, names)
-            after = _derive(plan, f, base, [*others, mine], order, names)
-            current = getattr(area, f)
+        for column in columns:
+            key = column.key
+            if key not in row.issued:
+                continue  # issued before this column was added: the agency could not change it
+            base = row.issued[key]
+            before = derive(column, base, prior)
+            after = derive(column, base, [*others, mine])
+            current = area.value(key)
             if current != before:
                 # Changed in the master since issue: never overwritten. This agency's value is
                 # held back, so it can never later be taken for the coordinator's edit; if it
                 # differs from the edit, it is a conflict.
-                if f in changed:
-                    held.append(f)
+                if key in changed:
+                    held.append(key)
                     if current != after:
-                        conflicts.append(_conflict(ret, row, f, master=current, at=now))
+                        conflicts.append(_conflict(ret, row, key, master=current, at=now))
                 continue
             if after == current:
                 continue
-            new_values[f] = after
+            new_values[key] = after
             changes.append(
                 Change(
                     round=ret.round,
                     agency=ret.agency,
                     area_id=area.id,
-                    field=f,
+                    column=key,
                     old=current,
                     new=after,
                     merged_at=now,
@@ -134,13 +148,17 @@ def merge_return(plan: Plan, ret: AcceptedReturn, *, now: datetime) -> MergeResu
             )
         mine = replace(mine, held=tuple(held))
         if new_values:
-            areas[area.id] = replace(area, **new_values)  # type: ignore[arg-type]
+            areas[area.id] = area.with_updates(new_values)
         # Keep the agency's own words; a later return from it replaces its earlier one.
-        updates = [u for u in updates if not _same_slot(u, mine)]
+        slot[:] = [u for u in slot if u.agency != ret.agency]
         if mine.changed or any(u.agency == ret.agency for u in prior):
-            updates.append(mine)
+            slot.append(mine)
 
-    updates.sort(key=lambda u: (u.round, _id_pos(plan, u.area_id), order.get(u.agency, 1 << 30)))
+    far = 1 << 30
+    updates = sorted(
+        (u for slot in slots.values() for u in slot),
+        key=lambda u: (u.round, position.get(u.area_id, far), order.get(u.agency, far)),
+    )
     new_plan = replace(
         plan,
         areas=tuple(areas[a.id] for a in plan.areas),
@@ -151,31 +169,21 @@ def merge_return(plan: Plan, ret: AcceptedReturn, *, now: datetime) -> MergeResu
         changes=tuple(changes),
         conflicts=tuple(conflicts),
         superseded=superseded,
+        ignored=tuple(sorted(ignored)),
     )
 
 
-def _same_slot(a: AgencyUpdate, b: AgencyUpdate) -> bool:
-    return (a.area_id, a.round, a.agency) == (b.area_id, b.round, b.agency)
-
-
-def _id_pos(plan: Plan, area_id: str) -> int:
-    for i, a in enumerate(plan.areas):
-        if a.id == area_id:
-            return i
-    return 1 << 30
-
-
 def _conflict(
-    ret: AcceptedReturn, row: ReturnedRow, f: str, *, master: str, at: datetime
+    ret: AcceptedReturn, row: ReturnedRow, key: str, *, master: str, at: datetime
 ) -> Conflict:
     return Conflict(
         round=ret.round,
         agency=ret.agency,
         area_id=row.area_id,
-        field=f,
-        issued=row.issued.get(f, ""),
+        column=key,
+        issued=row.issued.get(key, ""),
         master=master,
-        theirs=row.values.get(f, ""),
+        theirs=row.values.get(key, ""),
         found_at=at,
         source_file=ret.file_name,
         source_sha256=ret.sha256,
@@ -184,32 +192,31 @@ def _conflict(
 
 def _derive(
     plan: Plan,
-    f: str,
+    column: Column,
     base: str,
     updates: list[AgencyUpdate],
     order: Mapping[str, int],
-    names: Mapping[str, str],
 ) -> str:
-    """The master's value for field `f` given this round's updates (see the module docstring)."""
-    contributors = sorted(
-        (u for u in updates if f in u.applied),
+    """The master's value for `column` given this round's updates (see the module docstring).
+
+    Every agency that updated the area (and was not held back on this column) stands by its
+    value; those that changed this column are its contributors.
+    """
+    key = column.key
+    standing = sorted(
+        (u for u in updates if u.changed and key not in u.held),
         key=lambda u: (order.get(u.agency, 1 << 30), u.agency),
     )
-    if not contributors:
-        return base
-    if f == "rag":
-        # Every agency that updated the area this round still stands by its rating, changed
-        # or not (unless its rating was held back): the overall RAG is the worst of them all.
-        standing = [u.rag for u in updates if u.changed and f not in u.held]
-        return worst_rag(plan, standing) or contributors[0].rag
-    values = [getattr(u, f) for u in contributors]
-    if len(contributors) == 1:
-        return str(values[0])
-    if f == "next_review":
-        return min(values, key=_review_key)
-    return labelled(
-        [(names.get(u.agency, u.agency), str(v)) for u, v in zip(contributors, values, strict=True)]
+    combined = combine(
+        column,
+        [
+            Contribution(plan.agency_name(u.agency), u.value(key), key in u.applied)
+            for u in standing
+        ],
+        rag_scale=plan.rag_scale,
+        labelled=labelled,
     )
+    return base if combined is None else combined
 
 
 CUT_NOTE = " … (shortened to fit the cell: the full text is on the Agency updates sheet)"
@@ -251,24 +258,17 @@ def _cut(text: str, units: int) -> str:
     return text
 
 
-def _review_key(text: str) -> tuple[int, str]:
-    """Soonest first; 'Not required' and unreadable values last, then by text for stability."""
-    parsed = parse_review_date(text)
-    if parsed is None or parsed.month is None:
-        return (1 << 30, text)
-    m = parsed.month
-    return (m.year * 12 + m.month, text)
-
-
 def merge_all(plan: Plan, returns: list[AcceptedReturn], *, now: datetime) -> MergeResult:
     """Merge several returns in turn (used by tests and by `ipt merge` with many files)."""
     changes: list[Change] = []
     conflicts: list[Conflict] = []
+    ignored: set[str] = set()
     superseded = False
     for ret in returns:
         result = merge_return(plan, ret, now=now)
         plan = result.plan
         changes.extend(result.changes)
         conflicts.extend(result.conflicts)
+        ignored.update(result.ignored)
         superseded = superseded or result.superseded
-    return MergeResult(plan, tuple(changes), tuple(conflicts), superseded)
+    return MergeResult(plan, tuple(changes), tuple(conflicts), superseded, tuple(sorted(ignored)))

@@ -2,41 +2,53 @@
 
 Everything else (readers, writers, validation, merge) takes and returns these. Text is kept
 verbatim: the tool never "tidies" what a council wrote, because the plan is a public record.
+
+An area's values are records keyed by column (core/columns.py): `text` for plan text,
+`updates` for the update fields. Nothing here names a column but the structure every plan
+has: an ID, a theme and the agencies an area belongs to.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+from ipt_excel.core.text import (
+    EXCEL_CELL_LIMIT,
+    excel_length,
+    id_sort_key,
+    norm_name,
+    slugify,
+)
+
+if TYPE_CHECKING:
+    from ipt_excel.core.columns import ColumnSet
+
+__all__ = [
+    "BLUE",
+    "DEFAULT_RAG_SCALE",
+    "EXCEL_CELL_LIMIT",
+    "NOT_RATED",
+    "Agency",
+    "AgencyUpdate",
+    "Area",
+    "Change",
+    "Conflict",
+    "GlossaryEntry",
+    "Plan",
+    "Round",
+    "Theme",
+    "excel_length",
+    "id_sort_key",
+    "slugify",
+]
 
 DEFAULT_RAG_SCALE: tuple[str, ...] = ("RED", "AMBER", "GREEN")
 BLUE = "BLUE"  # an optional "complete" level a plan may declare after GREEN
 NOT_RATED = ""
-
-# Excel's hard limit for the text in one cell, in UTF-16 code units (see excel_length).
-EXCEL_CELL_LIMIT = 32_767
-
-
-def excel_length(text: str) -> int:
-    """Length as Excel counts it: UTF-16 code units, so an emoji counts 2."""
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
-def slugify(text: str) -> str:
-    """A file-name-safe slug: 'Children's Social Care' -> 'childrens-social-care'."""
-    norm = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    norm = norm.replace("'", "").replace("’", "")
-    slug = re.sub(r"[^a-zA-Z0-9]+", "-", norm).strip("-").lower()
-    return slug or "x"
-
-
-def id_sort_key(area_id: str) -> tuple[tuple[int, str], ...]:
-    """Sort '1.2' before '1.10' and '2.2.1' after '2.2'."""
-    parts = re.split(r"[.\s]+", area_id.strip())
-    return tuple((int(p), "") if p.isdigit() else (1 << 30, p) for p in parts)
 
 
 @dataclass(frozen=True)
@@ -87,29 +99,29 @@ class Round:
 
 @dataclass(frozen=True)
 class Area:
-    """One area for improvement: the plan text (locked in returns) and the update fields."""
+    """One area for improvement (or one action row): its plan text and its update values,
+    each keyed by column. A key missing from a record is an empty value."""
 
     id: str
-    theme: str
-    title: str
-    timescale: str = ""
-    practice_standards: str = ""
+    theme: str = ""
     agencies: tuple[str, ...] = ()  # Agency keys
-    action: str = ""
-    underpinned_by: tuple[str, ...] = ()
-    supplemented_by: tuple[str, ...] = ()
-    leads: str = ""
-    completion: str = ""
-    assurance: str = ""
-    outcome: str = ""
-    # The update fields: what agencies change each round.
-    progress: str = ""
-    rag: str = NOT_RATED
-    evidence: str = ""
-    next_review: str = ""
+    text: Mapping[str, str] = field(default_factory=dict)  # plan text, by column key
+    updates: Mapping[str, str] = field(default_factory=dict)  # update values, by column key
 
+    def __post_init__(self) -> None:
+        # An empty value and a missing one are the same: keep one form, so areas compare
+        # equal however they were read.
+        object.__setattr__(self, "text", {k: v for k, v in self.text.items() if v})
+        object.__setattr__(self, "updates", {k: v for k, v in self.updates.items() if v})
 
-UPDATE_FIELDS: tuple[str, ...] = ("progress", "rag", "evidence", "next_review")
+    def value(self, key: str) -> str:
+        """The area's value in any column (update or plan text), "" when it has none."""
+        if key in self.updates:
+            return self.updates[key]
+        return self.text.get(key, "")
+
+    def with_updates(self, values: Mapping[str, str]) -> Area:
+        return replace(self, updates={**self.updates, **values})
 
 
 @dataclass(frozen=True)
@@ -119,20 +131,29 @@ class AgencyUpdate:
     area_id: str
     agency: str  # Agency key
     round: str  # round name
-    progress: str = ""
-    rag: str = NOT_RATED
-    evidence: str = ""
-    next_review: str = ""
+    values: Mapping[str, str] = field(default_factory=dict)  # update values, by column key
     updated_at: datetime | None = None
     source_sha256: str = ""
-    changed: tuple[str, ...] = ()  # the fields this agency changed from the values issued
+    changed: tuple[str, ...] = ()  # the columns this agency changed from the values issued
     # Of those, the ones not applied because the master had been changed by hand since issue:
     # the coordinator's edit stands, and this agency's value is not part of the cell.
     held: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", {k: v for k, v in self.values.items() if v})
+
     @property
     def applied(self) -> tuple[str, ...]:
-        return tuple(f for f in self.changed if f not in self.held)
+        return tuple(c for c in self.changed if c not in self.held)
+
+    def value(self, key: str) -> str:
+        return self.values.get(key, "")
+
+
+def _default_columns() -> ColumnSet:
+    from ipt_excel.core.columns import DEFAULT_COLUMNS
+
+    return DEFAULT_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -148,25 +169,42 @@ class Plan:
     coordinator_email: str = ""
     notes: tuple[str, ...] = ()
     rag_scale: tuple[str, ...] = DEFAULT_RAG_SCALE
-    evidence_required_for_green: bool = True
     themes: tuple[Theme, ...] = ()
     agencies: tuple[Agency, ...] = ()
     areas: tuple[Area, ...] = ()
     glossary: tuple[GlossaryEntry, ...] = ()
     agency_updates: tuple[AgencyUpdate, ...] = field(default=())
+    columns: ColumnSet = field(default_factory=_default_columns)
+    # Indexes, built once per plan: areas by ID, agencies by every name they go by.
+    _areas: dict[str, Area] = field(init=False, compare=False, repr=False)
+    _names: dict[str, Agency] = field(init=False, compare=False, repr=False)
+    _keys: dict[str, Agency] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_areas", {a.id: a for a in reversed(self.areas)})
+        object.__setattr__(self, "_keys", {a.key: a for a in reversed(self.agencies)})
+        names: dict[str, Agency] = {}
+        for ag in reversed(self.agencies):  # the first agency to use a name keeps it
+            for n in ag.names():
+                names[norm_name(n)] = ag
+        object.__setattr__(self, "_names", names)
 
     # -- look-ups -------------------------------------------------------------------------
     def area(self, area_id: str) -> Area:
-        for a in self.areas:
-            if a.id == area_id:
-                return a
-        raise KeyError(area_id)
+        return self._areas[area_id]
+
+    def find_area(self, area_id: str) -> Area | None:
+        return self._areas.get(area_id)
 
     def agency(self, key: str) -> Agency:
-        for ag in self.agencies:
-            if ag.key == key:
-                return ag
-        raise KeyError(key)
+        return self._keys[key]
+
+    def agency_name(self, key: str) -> str:
+        """An agency's name, or the key itself when the agency has left the plan."""
+        try:
+            return self.agency(key).name
+        except KeyError:
+            return key
 
     def theme(self, theme_id: str) -> Theme | None:
         return next((t for t in self.themes if t.id == theme_id), None)
@@ -176,32 +214,27 @@ class Plan:
 
     def resolve_agency(self, text: str) -> Agency | None:
         """Find an agency by key, name or alias, ignoring case and spacing."""
-        wanted = _norm(text)
-        for ag in self.agencies:
-            if any(_norm(n) == wanted for n in ag.names()):
-                return ag
-        return None
+        return self._names.get(norm_name(text))
 
     def rag_rank(self, rag: str) -> int:
         """Position on the scale (0 = worst); unrated sorts before everything."""
         return self.rag_scale.index(rag) if rag in self.rag_scale else -1
 
+    def rag_of(self, area: Area) -> str:
+        return area.value("rag")
+
     def with_areas(self, areas: tuple[Area, ...]) -> Plan:
         return replace(self, areas=areas)
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("’", "'")).strip().casefold()
-
-
 @dataclass(frozen=True)
 class Change:
-    """One field of one area changed by a merged return (or by a hand edit, agency '')."""
+    """One value of one area changed by a merged return (or by a hand edit, agency '')."""
 
     round: str
     agency: str  # Agency key
     area_id: str
-    field: str  # an Area attribute, one of UPDATE_FIELDS
+    column: str  # the column's key
     old: str
     new: str
     merged_at: datetime
@@ -212,12 +245,12 @@ class Change:
 
 @dataclass(frozen=True)
 class Conflict:
-    """The master changed since issue and the agency changed the same field differently."""
+    """The master changed since issue and the agency changed the same value differently."""
 
     round: str
     agency: str
     area_id: str
-    field: str
+    column: str  # the column's key
     issued: str  # the value as issued to the agency
     master: str  # the master's value now
     theirs: str  # what the agency sent

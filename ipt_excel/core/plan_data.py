@@ -1,15 +1,32 @@
 """Plans as plain data: the dictionaries behind YAML plan files and ledger snapshots.
 
 Pure: dictionaries in, Plans out, and back. Reading a file is services/plan_source.py's job.
+
+An area is a mapping of column keys to values (`id`, `theme`, `agencies` and any column of
+the plan's set). The bundled plan writes its Actions cell as three keys, `action`,
+`underpinned_by` and `supplemented_by`; they are joined into the `actions` column. A plan
+file's top-level `columns:` list changes the default column set (core/columns.py,
+`apply_overrides`) and `rules:` replaces its rules; a snapshot keeps the whole set, exactly,
+under `column_set`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 import yaml
 
+from ipt_excel.core.actions import actions_text
+from ipt_excel.core.columns import (
+    DEFAULT_COLUMNS,
+    EVIDENCE_RULE,
+    ColumnSet,
+    Kind,
+    apply_overrides,
+    column_set_from_dict,
+)
 from ipt_excel.core.model import (
     DEFAULT_RAG_SCALE,
     Agency,
@@ -21,23 +38,10 @@ from ipt_excel.core.model import (
     Theme,
 )
 
-_AREA_LISTS = ("agencies", "underpinned_by", "supplemented_by")
-_AREA_TEXT = (
-    "id",
-    "theme",
-    "title",
-    "timescale",
-    "practice_standards",
-    "action",
-    "leads",
-    "completion",
-    "assurance",
-    "outcome",
-    "progress",
-    "rag",
-    "evidence",
-    "next_review",
-)
+_STRUCTURE = ("id", "theme", "agencies")
+_ACTION_PARTS = ("action", "underpinned_by", "supplemented_by")
+# Keys an area may have besides its columns: kept in the curated file for the record.
+_AREA_RECORD_ONLY = frozenset({"agencies_text"})
 
 
 def _text(value: Any) -> str:
@@ -48,8 +52,76 @@ def _date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-# Keys an area may have besides the model's fields: kept in the curated file for the record.
-_AREA_RECORD_ONLY = frozenset({"agencies_text"})
+def columns_from_dict(raw: Mapping[str, Any]) -> ColumnSet:
+    """The plan's column set: a snapshot's exact set, a plan file's changes to the default
+    set, or the default set."""
+    if raw.get("column_set"):
+        return column_set_from_dict(raw["column_set"])
+    base = DEFAULT_COLUMNS
+    plan = raw.get("plan") or {}
+    if plan.get("evidence_required_for_green") is False:  # the older switch for one rule
+        base = ColumnSet(base.columns, tuple(r for r in base.rules if r != EVIDENCE_RULE))
+    entries = raw.get("columns") or ()
+    rules = raw.get("rules")
+    if not entries and rules is None:
+        return base
+    if not isinstance(entries, list):
+        raise ValueError("'columns' must be a list of columns, each starting with '- header:'")
+    return apply_overrides(base, entries, rules)
+
+
+def _area(raw: Mapping[str, Any], columns: ColumnSet, n: int, strip: bool) -> Area:
+    where = f"area {raw.get('id', n)}"
+    known = {*_STRUCTURE, *_ACTION_PARTS, *_AREA_RECORD_ONLY, *(c.key for c in columns)}
+    unknown = set(raw) - known
+    if unknown:
+        raise ValueError(
+            f"{where} has unknown field(s) {', '.join(sorted(map(str, unknown)))}; check the "
+            f"spelling, or add the column to the plan's 'columns:' list"
+        )
+
+    def text(value: Any) -> str:
+        return _text(value).strip() if strip else _text(value)
+
+    area_id = text(raw.get("id"))
+    if not area_id:
+        raise ValueError(f"area number {n} has no id")
+    values: dict[str, str] = {}
+    for column in columns:
+        if column.key in raw and column.kind not in (Kind.ID, Kind.THEME, Kind.AGENCIES):
+            values[column.key] = text(raw[column.key])
+    if "actions" in columns and "actions" not in raw and any(k in raw for k in _ACTION_PARTS):
+        values["actions"] = actions_text(
+            text(raw.get("action")),
+            tuple(_text(x) for x in raw.get("underpinned_by") or ()),
+            tuple(_text(x) for x in raw.get("supplemented_by") or ()),
+        )
+    updates = {c.key: values.pop(c.key, "") for c in columns.updates}
+    plan_text = {c.key: values[c.key] for c in columns.plan_text if c.key in values}
+    return Area(
+        id=area_id,
+        theme=text(raw.get("theme")),
+        agencies=tuple(_text(x) for x in raw.get("agencies") or ()),
+        text=plan_text,
+        updates=updates,
+    )
+
+
+def _update(raw: Mapping[str, Any], columns: ColumnSet) -> AgencyUpdate:
+    if "values" in raw:
+        values = {str(k): _text(v) for k, v in (raw.get("values") or {}).items()}
+    else:  # a snapshot written before updates were keyed by column
+        values = {c.key: _text(raw.get(c.key)) for c in columns.updates if c.key in raw}
+    return AgencyUpdate(
+        area_id=_text(raw["area_id"]),
+        agency=_text(raw["agency"]),
+        round=_text(raw["round"]),
+        values=values,
+        updated_at=datetime.fromisoformat(raw["updated_at"]) if raw.get("updated_at") else None,
+        source_sha256=_text(raw.get("source_sha256")),
+        changed=tuple(_text(f) for f in raw.get("changed") or ()),
+        held=tuple(_text(f) for f in raw.get("held") or ()),
+    )
 
 
 def plan_from_dict(raw: dict[str, Any], *, strip: bool = False) -> Plan:
@@ -57,22 +129,8 @@ def plan_from_dict(raw: dict[str, Any], *, strip: bool = False) -> Plan:
     p = raw["plan"]
     rnd = p["round"]
     sign_off = p.get("sign_off") or {}
-    areas: list[Area] = []
-    for a in raw["areas"]:
-        unknown = set(a) - set(_AREA_TEXT) - set(_AREA_LISTS) - _AREA_RECORD_ONLY
-        if unknown:
-            where = f"area {a.get('id', len(areas) + 1)}"
-            raise ValueError(
-                f"{where} has unknown field(s) {', '.join(sorted(map(str, unknown)))}; "
-                f"check the spelling"
-            )
-        kwargs: dict[str, Any] = {
-            k: _text(a.get(k)).strip() if strip else _text(a.get(k)) for k in _AREA_TEXT if k in a
-        }
-        kwargs.update({k: tuple(_text(x) for x in a.get(k) or ()) for k in _AREA_LISTS})
-        if "id" not in kwargs or not kwargs["id"]:
-            raise ValueError(f"area number {len(areas) + 1} has no id")
-        areas.append(Area(**kwargs))
+    columns = columns_from_dict(raw)
+    areas = [_area(a, columns, n, strip) for n, a in enumerate(raw["areas"], start=1)]
     return Plan(
         title=_text(p["title"]),
         organisation=_text(p.get("organisation")),
@@ -89,7 +147,6 @@ def plan_from_dict(raw: dict[str, Any], *, strip: bool = False) -> Plan:
         coordinator_email=_text(p.get("coordinator_email")),
         notes=tuple(_text(n) for n in p.get("notes") or ()),
         rag_scale=tuple(p.get("rag_scale") or DEFAULT_RAG_SCALE),
-        evidence_required_for_green=bool(p.get("evidence_required_for_green", True)),
         themes=tuple(Theme(_text(t["id"]), _text(t["title"])) for t in raw.get("themes") or ()),
         agencies=tuple(
             Agency(
@@ -104,26 +161,13 @@ def plan_from_dict(raw: dict[str, Any], *, strip: bool = False) -> Plan:
         glossary=tuple(
             GlossaryEntry(_text(g["term"]), _text(g["meaning"])) for g in raw.get("glossary") or ()
         ),
-        agency_updates=tuple(
-            AgencyUpdate(
-                area_id=_text(u["area_id"]),
-                agency=_text(u["agency"]),
-                round=_text(u["round"]),
-                progress=_text(u.get("progress")),
-                rag=_text(u.get("rag")),
-                evidence=_text(u.get("evidence")),
-                next_review=_text(u.get("next_review")),
-                updated_at=datetime.fromisoformat(u["updated_at"]) if u.get("updated_at") else None,
-                source_sha256=_text(u.get("source_sha256")),
-                changed=tuple(_text(f) for f in u.get("changed") or ()),
-                held=tuple(_text(f) for f in u.get("held") or ()),
-            )
-            for u in raw.get("agency_updates") or ()
-        ),
+        agency_updates=tuple(_update(u, columns) for u in raw.get("agency_updates") or ()),
+        columns=columns,
     )
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """Everything in a plan, exactly: a snapshot, or a plan file with its whole column set."""
     return {
         "plan": {
             "title": plan.title,
@@ -139,9 +183,9 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             "protective_marking": plan.protective_marking,
             "coordinator_email": plan.coordinator_email,
             "rag_scale": list(plan.rag_scale),
-            "evidence_required_for_green": plan.evidence_required_for_green,
             "notes": list(plan.notes),
         },
+        "column_set": plan.columns.to_dict(),
         "themes": [{"id": t.id, "title": t.title} for t in plan.themes],
         "agencies": [
             {"key": a.key, "name": a.name, "aliases": list(a.aliases), "email": a.email}
@@ -149,8 +193,11 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         ],
         "areas": [
             {
-                **{k: getattr(a, k) for k in _AREA_TEXT},
-                **{k: list(getattr(a, k)) for k in _AREA_LISTS},
+                "id": a.id,
+                "theme": a.theme,
+                "agencies": list(a.agencies),
+                **{k: v for k, v in a.text.items() if k in plan.columns},
+                **{k: v for k, v in a.updates.items() if k in plan.columns},
             }
             for a in plan.areas
         ],
@@ -160,10 +207,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "area_id": u.area_id,
                 "agency": u.agency,
                 "round": u.round,
-                "progress": u.progress,
-                "rag": u.rag,
-                "evidence": u.evidence,
-                "next_review": u.next_review,
+                "values": dict(u.values),
                 "updated_at": u.updated_at.isoformat() if u.updated_at else "",
                 "source_sha256": u.source_sha256,
                 "changed": list(u.changed),

@@ -15,6 +15,7 @@ class IssuedRecord:
     issued_at: datetime
     manifest: str  # canonical JSON, exactly as signed
     signature: str
+    column_set: str = ""  # the fingerprint of the columns it was issued with
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class RoundRecord:
     due: dt.date | None
     issued_at: datetime
     seq: int
+    column_set: str = ""  # the fingerprint of the columns the round was issued with
 
 
 @dataclass(frozen=True)

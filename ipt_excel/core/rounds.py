@@ -10,23 +10,66 @@ import difflib
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ipt_excel.core.columns import RETURN_COLUMNS, SHARED_WITH, Column, agencies_text, cell_text
-from ipt_excel.core.dates import NOT_REQUIRED, first_review_month, month_choices
+from ipt_excel.core.columns import Column, ColumnSet, Kind
+from ipt_excel.core.kinds import KindContext, cell_spec
 from ipt_excel.core.manifest import MANIFEST_VERSION, Manifest, ManifestRow, locked_text_hash
-from ipt_excel.core.model import UPDATE_FIELDS, Agency, Area, Plan, Round
+from ipt_excel.core.model import Agency, Area, Plan, Round
+from ipt_excel.core.rows import agencies_text, cell_text
 from ipt_excel.errors import UsageError
 
 RETURN_SHEET = "Return"
 LISTS_SHEET = "Lists"  # hidden: the dropdown values, referenced by range
 MANIFEST_SHEET = "_manifest"  # very hidden: marker, signature, manifest JSON in chunks
 MANIFEST_MARKER = "ipt_excel manifest"
-REVIEW_MONTHS = 18
 # The 1-based Excel row of a return's header. Rows above it hold the title block; the writer
 # puts the header where the manifest says, and the reader looks there first.
 HEADER_ROW = 9
 
-# The return's columns that hold plan text for reference: everything but the update cells.
-LOCKED_COLUMNS: tuple[Column, ...] = tuple(c for c in RETURN_COLUMNS if not c.is_update)
+# Columns that exist only in a return: the other agencies an area is shared with, and each
+# update value as issued, locked, for reference beside the open cell (so an agency can see
+# what it said last time after overwriting it).
+SHARED_WITH = Column("shared_with", "Shared with", Kind.DERIVED, width=18)
+ISSUED_PREFIX = "issued_"
+
+
+def issued_column(column: Column) -> Column:
+    return Column(
+        ISSUED_PREFIX + column.key,
+        f"{column.header} at last review",
+        Kind.RAG if column.kind is Kind.RAG else Kind.TEXT,
+        width=40 if column.kind is Kind.TEXT else column.width + 1,
+    )
+
+
+@dataclass(frozen=True)
+class ReturnLayout:
+    """A return's table, in order: the ID, who else has the area, the plan text (locked),
+    each update value as last reviewed (locked), then the open update cells, so the agency's
+    work is in one block on the right."""
+
+    columns: tuple[Column, ...]
+
+    @property
+    def locked(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if not c.update)
+
+    @property
+    def open(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.update)
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return tuple(c.header for c in self.columns)
+
+
+def return_layout(columns: ColumnSet) -> ReturnLayout:
+    locked = [
+        c
+        for c in columns
+        if not c.update and c.in_return and c.kind not in (Kind.ID, Kind.AGENCIES)
+    ]
+    issued = [issued_column(c) for c in columns.updates if c.last_review]
+    return ReturnLayout((columns["id"], SHARED_WITH, *locked, *issued, *columns.updates))
 
 
 @dataclass(frozen=True)
@@ -35,6 +78,10 @@ class IssuedReturn:
     areas: tuple[Area, ...]
     manifest: Manifest
 
+    @property
+    def layout(self) -> ReturnLayout:
+        return return_layout(self.manifest.columns)
+
 
 @dataclass(frozen=True)
 class RoundPlan:
@@ -42,17 +89,39 @@ class RoundPlan:
     skipped: tuple[str, ...]  # names of agencies with no areas: no return is written for them
 
 
-def review_choices(round_date: date) -> list[str]:
-    """The 'Date of next review' dropdown: 18 months from the month after the round (the
-    earliest a next review can be), then Not required."""
-    first = first_review_month(round_date).first_day
-    return [*month_choices(first, REVIEW_MONTHS), NOT_REQUIRED]
+def scale_of(manifest: Manifest, plan: Plan) -> tuple[str, ...]:
+    """The RAG scale a return was issued with (a version 1 return: the plan's)."""
+    return manifest.rag_scale or plan.rag_scale
 
 
-def lists_values(plan: Plan, round_date: date) -> dict[str, str]:
-    """What a return's hidden Lists sheet holds, cell by cell: RAG scale in A, months in B."""
-    cells = {f"A{r}": word for r, word in enumerate(plan.rag_scale, start=1)}
-    cells |= {f"B{r}": text for r, text in enumerate(review_choices(round_date), start=1)}
+def lists_layout(
+    columns: ColumnSet, rag_scale: tuple[str, ...], round_date: date
+) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Each dropdown column's list on the hidden Lists sheet: key -> (column letter, values).
+
+    One column of the sheet per list, in the order of the return's columns; review-date
+    columns share one list of months.
+    """
+    ctx = KindContext(rag_scale=rag_scale, round_date=round_date)
+    out: dict[str, tuple[str, tuple[str, ...]]] = {}
+    by_values: dict[tuple[str, ...], str] = {}
+    for column in columns.updates:
+        values = cell_spec(column, ctx).list_values
+        if not values:
+            continue
+        if values not in by_values:
+            by_values[values] = chr(ord("A") + len(by_values))
+        out[column.key] = (by_values[values], values)
+    return out
+
+
+def lists_values(
+    columns: ColumnSet, rag_scale: tuple[str, ...], round_date: date
+) -> dict[str, str]:
+    """What a return's hidden Lists sheet holds, cell by cell ("A1" -> "RED")."""
+    cells: dict[str, str] = {}
+    for letter, values in lists_layout(columns, rag_scale, round_date).values():
+        cells |= {f"{letter}{r}": text for r, text in enumerate(values, start=1)}
     return cells
 
 
@@ -61,18 +130,21 @@ def shared_with_text(plan: Plan, area: Area, agency_key: str) -> str:
     return agencies_text(plan, tuple(k for k in area.agencies if k != agency_key))
 
 
-def locked_values(plan: Plan, area: Area, agency_key: str) -> list[str]:
-    """The texts of a return row's locked cells, in LOCKED_COLUMNS order."""
-    return [
-        shared_with_text(plan, area, agency_key)
-        if col.key == SHARED_WITH.key
-        else cell_text(plan, area, col)
-        for col in LOCKED_COLUMNS
-    ]
+def locked_values(plan: Plan, area: Area, agency_key: str, layout: ReturnLayout) -> list[str]:
+    """The texts of a return row's locked cells, in `layout.locked` order."""
+    out: list[str] = []
+    for col in layout.locked:
+        if col.key == SHARED_WITH.key:
+            out.append(shared_with_text(plan, area, agency_key))
+        elif col.key.startswith(ISSUED_PREFIX) and col.key not in plan.columns:
+            out.append(area.value(col.key.removeprefix(ISSUED_PREFIX)))
+        else:
+            out.append(cell_text(plan, area, col))
+    return out
 
 
-def issued_values(area: Area) -> dict[str, str]:
-    return {f: str(getattr(area, f)) for f in UPDATE_FIELDS}
+def issued_values(area: Area, columns: ColumnSet) -> dict[str, str]:
+    return {c.key: area.value(c.key) for c in columns.updates}
 
 
 def _resolve(plan: Plan, names: list[str]) -> list[Agency]:
@@ -103,6 +175,7 @@ def plan_round(
     Agencies with no areas are listed in `skipped`. An unknown name raises UsageError.
     """
     chosen = list(plan.agencies) if agencies is None else _resolve(plan, agencies)
+    layout = return_layout(plan.columns)
     returns: list[IssuedReturn] = []
     skipped: list[str] = []
     for agency in chosen:
@@ -113,8 +186,8 @@ def plan_round(
         rows = tuple(
             ManifestRow(
                 id=area.id,
-                locked_sha256=locked_text_hash(locked_values(plan, area, agency.key)),
-                issued=issued_values(area),
+                locked_sha256=locked_text_hash(locked_values(plan, area, agency.key, layout)),
+                issued=issued_values(area, plan.columns),
             )
             for area in areas
         )
@@ -129,6 +202,8 @@ def plan_round(
             sheet=RETURN_SHEET,
             header_row=HEADER_ROW,
             rows=rows,
+            columns=plan.columns,
+            rag_scale=plan.rag_scale,
         )
         returns.append(IssuedReturn(agency=agency, areas=areas, manifest=manifest))
     return RoundPlan(returns=tuple(returns), skipped=tuple(skipped))

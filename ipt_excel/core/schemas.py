@@ -9,23 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from ipt_excel.core.columns import Column, Kind
-from ipt_excel.core.dates import (
-    REVIEW_HORIZON_YEARS,
-    Month,
-    first_review_month,
-    parse_review_date,
-    review_horizon,
-    review_is_before,
-    review_is_too_far,
-)
-from ipt_excel.core.model import EXCEL_CELL_LIMIT, Plan, excel_length
+from ipt_excel.core.columns import Column, ColumnSet, Kind
+from ipt_excel.core.kinds import KindContext, ValueRule, is_filled, normalise, value_rules
 from ipt_excel.core.problems import Problem, Severity, cell_ref
 
 
@@ -166,149 +156,63 @@ def kinds(columns: Sequence[Column], kind: Kind) -> list[Column]:
 
 
 # -- a return's rules -----------------------------------------------------------------------------
-GREEN = "GREEN"
-
-
-def normalise_text(text: str) -> str:
-    """Update text as it is merged: line ends made "\n", trailing whitespace removed."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").rstrip()
-
-
-def normalise_rag(text: str) -> str:
-    """A RAG rating as typed in any case or with spaces around it: "  green " -> "GREEN"."""
-    return text.strip().upper()
-
-
-def review_too_far(text: str, round_date: date) -> bool:
-    """True when `text` is a next review further off than anyone plans (dates.review_is_too_far)."""
-    reading = parse_review_date(text)
-    return reading is not None and review_is_too_far(reading, round_date)
-
-
-def review_before(text: str, cutoff: date) -> bool:
-    """True when `text` is too early for a review held on `cutoff` (dates.review_is_before)."""
-    reading = parse_review_date(text)
-    return reading is not None and review_is_before(reading, cutoff)
-
-
-def _long_date(d: date) -> str:
-    return f"{d.day} {Month.of(d)}"
-
-
-def _example_date(round_date: date) -> str:
-    month = Month.of(round_date).plus(3)
-    return f"{min(round_date.day, month.last_day.day):02d}/{month.month:02d}/{month.year}"
-
-
 def return_rules(
-    plan: Plan,
-    round_date: date,
+    columns: ColumnSet,
+    ctx: KindContext,
     *,
     frame: pd.DataFrame,
     entered: pd.DataFrame | None = None,
-    today: date | None = None,
 ) -> dict[str, list[Rule]]:
-    """Rules for the update cells of a return.
+    """Rules for the update cells of a return, built from its columns' kinds and rules.
 
     `frame` is the frame being validated (cell texts by column key, indexed by Excel row): the
     rules that join two columns (a RAG needs progress; GREEN needs evidence) read it.
     `entered` has the same shape, True where the agency changed the cell from the value as
-    issued. Values the agency did not enter are not its errors: they are only checked for a
-    review date that has passed (a warning, against the later of `round_date` and `today`).
-    `entered=None` treats every cell as entered.
+    issued. Values the agency did not enter are not its errors: they are only checked by the
+    kinds' warnings for values left as issued (a review date that has passed). `entered=None`
+    treats every cell as entered.
     """
-    scale = list(plan.rag_scale)
-    allowed = {*scale, ""}
-    words = ", ".join(scale[:-1]) + f" or {scale[-1]}" if len(scale) > 1 else "".join(scale)
-    stale_cutoff = max(round_date, today) if today is not None else round_date
 
     def was_entered(*keys: str) -> pd.Series:
         if entered is None:
             return pd.Series(True, index=frame.index)
         out = pd.Series(False, index=frame.index)
         for key in keys:
-            out = out | entered[key].astype(bool)
+            if key in entered.columns:
+                out = out | entered[key].astype(bool)
         return out
 
-    rag = frame["rag"].map(normalise_rag)
+    def kind_rule(column: Column, rule: ValueRule) -> Rule:
+        check = rule.check
 
-    def filled(key: str) -> pd.Series:
-        return frame[key].map(lambda t: normalise_text(t) != "")
+        def series(s: pd.Series) -> pd.Series:
+            passes = s.map(check).astype(bool)
+            return passes | (~was_entered(column.key) if rule.entered else was_entered(column.key))
 
-    def fits(s: pd.Series) -> pd.Series:
-        return s.map(lambda t: excel_length(t) <= EXCEL_CELL_LIMIT) | ~was_entered(str(s.name))
+        return Rule(rule.code, series, rule.message, rule.severity)
 
-    too_long = Rule(
-        "too-long",
-        fits,
-        f"This text is longer than an Excel cell can hold. Shorten it to "
-        f"{EXCEL_CELL_LIMIT:,} characters or fewer.",
-    )
-    rules: dict[str, list[Rule]] = {
-        "rag": [
-            Rule(
-                "rag-in-scale",
-                lambda s: s.map(normalise_rag).isin(allowed) | ~was_entered("rag"),
-                f"'{{value}}' is not a RAG rating. Choose {words} from the list, "
-                "or leave the cell empty.",
-            )
-        ],
-        "progress": [
-            Rule(
-                "progress-required",
-                lambda s: (rag == "") | filled("progress") | ~was_entered("rag", "progress"),
-                "Enter the progress made since the last review. An area with a RAG rating "
-                "needs a progress update.",
-            ),
-            too_long,
-        ],
-        "evidence": [too_long],
-        "next_review": [
-            Rule(
-                "review-date-format",
-                lambda s: (
-                    s.map(lambda t: parse_review_date(t) is not None) | ~was_entered("next_review")
-                ),
-                "'{value}' is not a date of next review. Pick a month from the list, type a "
-                f"date like {_example_date(round_date)}, or pick Not required.",
-            ),
-            Rule(
-                "review-date-past",
-                lambda s: (
-                    ~s.map(lambda t: review_before(t, round_date)) | ~was_entered("next_review")
-                ),
-                f"{{value}} is not after this review ({_long_date(round_date)}). Pick "
-                f"{first_review_month(round_date)} or a later month, type a date on or after "
-                f"{round_date:%d/%m/%Y}, or pick Not required.",
-            ),
-            Rule(
-                "review-date-too-far",
-                lambda s: (
-                    ~s.map(lambda t: review_too_far(t, round_date)) | ~was_entered("next_review")
-                ),
-                f"{{value}} is more than {REVIEW_HORIZON_YEARS} years after this review. Pick a "
-                f"month from the list, or type a date on or before "
-                f"{review_horizon(round_date):%d/%m/%Y}.",
-            ),
-            Rule(
-                "review-date-stale",
-                lambda s: (
-                    ~s.map(lambda t: review_before(t, stale_cutoff)) | was_entered("next_review")
-                ),
-                "The date of next review, {value}, has passed. Pick the month of the next "
-                "review, type its date, or pick Not required.",
-                severity=Severity.WARNING,
-            ),
-        ],
-    }
-    if plan.evidence_required_for_green and GREEN in scale:
-        rules["evidence"].insert(
-            0,
-            Rule(
-                "evidence-required",
-                lambda s: (rag != GREEN) | filled("evidence") | ~was_entered("rag", "evidence"),
-                "Enter the evidence of impact. An area rated GREEN needs evidence of the "
-                "difference the work has made.",
-            ),
+    rules: dict[str, list[Rule]] = {}
+    for column in columns.updates:
+        if column.key in frame.columns:
+            rules[column.key] = [kind_rule(column, r) for r in value_rules(column, ctx)]
+    for cross in columns.rules:
+        if cross.needs not in frame.columns or cross.when not in frame.columns:
+            continue
+        needs, when = columns[cross.needs], columns[cross.when]
+        condition = frame[when.key].map(lambda t, c=when: normalise(c, t))
+        applies = (
+            (condition == normalise(when, cross.equals)) if cross.equals else (condition != "")
         )
+        filled = frame[needs.key].map(lambda t, c=needs: is_filled(c, t))
+
+        def check(
+            s: pd.Series,
+            applies: pd.Series = applies,
+            filled: pd.Series = filled,
+            keys: tuple[str, str] = (cross.needs, cross.when),
+        ) -> pd.Series:
+            return ~applies | filled | ~was_entered(*keys)
+
+        # The cross rule comes first on its column: it is the first thing to fix.
+        rules.setdefault(needs.key, []).insert(0, Rule(cross.code, check, cross.text_for(columns)))
     return rules

@@ -33,9 +33,9 @@ class RagCounts:
 def counts_by_theme(plan: Plan) -> RagCounts:
     rows = []
     for theme in plan.themes or ():
-        c = Counter(_label(a.rag) for a in plan.areas if a.theme == theme.id)
+        c = Counter(_label(a.value("rag")) for a in plan.areas if a.theme == theme.id)
         rows.append((theme.label, dict(c)))
-    orphans = Counter(_label(a.rag) for a in plan.areas if plan.theme(a.theme) is None)
+    orphans = Counter(_label(a.value("rag")) for a in plan.areas if plan.theme(a.theme) is None)
     if orphans:
         rows.append(("No theme", dict(orphans)))
     return RagCounts(rag_labels(plan), tuple(rows))
@@ -46,12 +46,12 @@ def counts_by_agency(plan: Plan) -> RagCounts:
     for agency in plan.agencies:
         areas = plan.areas_for(agency.key)
         if areas:
-            rows.append((agency.name, dict(Counter(_label(a.rag) for a in areas))))
+            rows.append((agency.name, dict(Counter(_label(a.value("rag")) for a in areas))))
     return RagCounts(rag_labels(plan), tuple(rows))
 
 
 def overall_counts(plan: Plan) -> dict[str, int]:
-    return dict(Counter(_label(a.rag) for a in plan.areas))
+    return dict(Counter(_label(a.value("rag")) for a in plan.areas))
 
 
 def worst_rag(plan: Plan, rags: list[str]) -> str:
@@ -65,8 +65,8 @@ def disagreements(plan: Plan) -> dict[str, str]:
     notes: dict[str, str] = {}
     by_area: dict[str, list[tuple[str, str]]] = {}
     for u in plan.agency_updates:
-        if u.round == plan.round.name and u.rag:
-            by_area.setdefault(u.area_id, []).append((u.agency, u.rag))
+        if u.round == plan.round.name and u.value("rag"):
+            by_area.setdefault(u.area_id, []).append((u.agency, u.value("rag")))
     for area_id, pairs in by_area.items():
         if len({rag for _, rag in pairs}) > 1:
             names = {ag.key: ag.name for ag in plan.agencies}
@@ -86,10 +86,10 @@ def overdue_areas(plan: Plan, on: date) -> dict[str, str]:
     done = {"GREEN", "BLUE"}
     out: dict[str, str] = {}
     for area in plan.areas:
-        if area.rag in done:
+        if area.value("rag") in done:
             continue
         late = []
-        for phrase in split_completion_phrases(area.completion):
+        for phrase in split_completion_phrases(area.value("completion")):
             due = phrase.due
             if due is not None and due.last_day < on:
                 late.append(phrase.text)
@@ -105,5 +105,5 @@ def unsettled(plan: Plan, conflicts: list[Conflict]) -> list[Conflict]:
     return [
         c
         for c in conflicts
-        if c.area_id not in areas or getattr(areas[c.area_id], c.field, None) != c.theirs
+        if c.area_id not in areas or areas[c.area_id].value(c.column) != c.theirs
     ]

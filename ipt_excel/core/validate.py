@@ -32,38 +32,33 @@ issued text, byte for byte, so the merge sees it unchanged.
 from __future__ import annotations
 
 import bisect
-import numbers
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ipt_excel.core.columns import RETURN_COLUMNS, UPDATE_COLUMNS
-from ipt_excel.core.dates import Month, format_review, parse_review_date
+from ipt_excel.core.columns import DEFAULT_COLUMNS
+from ipt_excel.core.kinds import KindContext, cell_text, normalise
 from ipt_excel.core.manifest import Manifest, locked_text_hash, to_json, verify
 from ipt_excel.core.merge import AcceptedReturn, ReturnedRow
 from ipt_excel.core.model import Agency, Area, Plan
 from ipt_excel.core.problems import Problem, Severity, cell_ref, column_letter
 from ipt_excel.core.rounds import (
     LISTS_SHEET,
-    LOCKED_COLUMNS,
     MANIFEST_SHEET,
+    ReturnLayout,
     lists_values,
     locked_values,
+    return_layout,
+    scale_of,
 )
-from ipt_excel.core.schemas import (
-    FrameContext,
-    normalise_rag,
-    normalise_text,
-    return_rules,
-    validate,
-)
+from ipt_excel.core.schemas import FrameContext, return_rules, validate
 
 if TYPE_CHECKING:  # types only: this module imports no Excel library and does no I/O
     from ipt_excel.core.records import IssuedRecord
-    from ipt_excel.core.returned import CellValue, ReturnData, ReturnRow
+    from ipt_excel.core.returned import ReturnData, ReturnRow
 
 # Every rule code validate_return can give, for reports and tests.
 IDENTITY_RULES = (
@@ -100,45 +95,10 @@ VALUE_RULES = (
 WARNING_RULES = ("no-update", "review-date-stale")
 
 _SEND_BACK = "send back the return you were sent"
-_HEADERS = {c.key: c.header for c in RETURN_COLUMNS}
-_UPDATE_KEYS = tuple(c.key for c in UPDATE_COLUMNS)
-_FIELD_OF = {c.key: c.field for c in UPDATE_COLUMNS}
 
 
 class _Stop(Exception):
     """Raised inside the validator when nothing further can be checked."""
-
-
-def review_cell_text(cell: CellValue, epoch: int = 1900) -> str:
-    """The text of a "Date of next review" cell: typed text as typed; a real date or serial
-    number as "September 2012" when it falls on the 1st of a month, else as 26/09/2012."""
-    raw = cell.raw
-    if isinstance(raw, str) or raw is None:
-        return cell.text
-    if isinstance(raw, datetime | date) or (
-        isinstance(raw, numbers.Real) and not isinstance(raw, bool)
-    ):
-        reading = parse_review_date(raw, epoch_1904=epoch == 1904)
-        if reading is None or reading.day is None:
-            return cell.text
-        if reading.day.day == 1:
-            return str(Month.of(reading.day))
-        return format_review(reading)
-    return cell.text
-
-
-def _canonical_review(text: str) -> str:
-    reading = parse_review_date(text)
-    return format_review(reading) if reading is not None else normalise_text(text)
-
-
-def normalise(field_name: str, text: str) -> str:
-    """One update value as merged (see the module docstring)."""
-    if field_name == "rag":
-        return normalise_rag(text)
-    if field_name == "next_review":
-        return _canonical_review(text)
-    return normalise_text(text)
 
 
 def no_manifest_message(file_name: str) -> str:
@@ -164,14 +124,8 @@ def file_problem(file_name: str, rule: str, message: str, agency: str = "") -> P
 
 
 def with_issued(area: Area, issued: Mapping[str, str]) -> Area:
-    """The area with its update fields as issued (shown locked as "... at last review")."""
-    return replace(
-        area,
-        progress=issued.get("progress", ""),
-        rag=issued.get("rag", ""),
-        evidence=issued.get("evidence", ""),
-        next_review=issued.get("next_review", ""),
-    )
+    """The area with its update values as issued (shown locked as "... at last review")."""
+    return area.with_updates(issued)
 
 
 def _shorten(text: str, limit: int = 60) -> str:
@@ -211,6 +165,10 @@ class _Validator:
     today: date
     problems: list[Problem] = field(default_factory=list)
     agency_name: str = ""
+    layout: ReturnLayout = field(default_factory=lambda: return_layout(DEFAULT_COLUMNS))
+
+    def header(self, key: str) -> str:
+        return next((c.header for c in self.layout.columns if c.key == key), key)
 
     # -- helpers ---------------------------------------------------------------------------------
     def whole(self, rule: str, message: str) -> _Stop:
@@ -307,7 +265,7 @@ class _Validator:
                 cell=f"A{row}",
                 value=str(row),
             )
-        expected = [c.header for c in RETURN_COLUMNS]
+        expected = list(self.layout.headers)
         found = list(data.headers)
         norm = [" ".join(h.split()).casefold() for h in found]
         want = [" ".join(h.split()).casefold() for h in expected]
@@ -378,7 +336,7 @@ class _Validator:
                     f"Area {rid} appears more than once (rows {first[rid].excel_row} and "
                     f"{row.excel_row}). Delete the copy in row {row.excel_row}.",
                     cell=cell,
-                    column=_HEADERS["id"],
+                    column=self.header("id"),
                     value=text,
                     area_id=rid,
                 )
@@ -389,7 +347,7 @@ class _Validator:
                     f"{agency.name}'s areas. Delete the row: only the areas you were sent can "
                     f"be updated in this return.",
                     cell=cell,
-                    column=_HEADERS["id"],
+                    column=self.header("id"),
                     value=text,
                     area_id=rid,
                 )
@@ -400,7 +358,7 @@ class _Validator:
                     f"Row {row.excel_row} ({label}) was not in the return as sent. Delete the "
                     f"row: only the areas you were sent can be updated in this return.",
                     cell=cell,
-                    column=_HEADERS["id"],
+                    column=self.header("id"),
                     value=text,
                     area_id=rid,
                 )
@@ -416,7 +374,7 @@ class _Validator:
                 self.at(
                     "row-missing",
                     f"Area {rid} is missing from the return. Put its row back, or {_SEND_BACK}.",
-                    column=_HEADERS["id"],
+                    column=self.header("id"),
                     area_id=rid,
                 )
         found = list(first)
@@ -428,7 +386,7 @@ class _Validator:
                 f"{m.header_row + 1 + position[rid]}. Put the rows back in the order they "
                 f"were sent.",
                 cell=row.cells["id"].address,
-                column=_HEADERS["id"],
+                column=self.header("id"),
                 value=rid,
                 area_id=rid,
             )
@@ -444,7 +402,7 @@ class _Validator:
                         f"{cell.address} holds a formula ({_shorten(cell.text)}). Type the "
                         f"value instead of a formula.",
                         cell=cell.address,
-                        column=_HEADERS[key],
+                        column=self.header(key),
                         value=cell.text,
                         area_id=rid,
                     )
@@ -452,7 +410,9 @@ class _Validator:
     def outside(self, m: Manifest) -> None:
         """Every cell the return never had content in: formulas anywhere, anything typed off
         the table, a changed Lists sheet, a sheet added."""
-        expected_lists = lists_values(self.plan, date.fromisoformat(m.round_date))
+        expected_lists = lists_values(
+            m.columns, scale_of(m, self.plan), date.fromisoformat(m.round_date)
+        )
         lists_found: dict[str, str] = {}
         lists_sheet = ""
         ignored = set(self.data.ignored_rows)
@@ -520,19 +480,19 @@ class _Validator:
         by_id = {r.id: r for r in m.rows}
         areas = {a.id: a for a in self.plan.areas}
         for rid, row in rows.items():
-            found = [row.text(c.key) for c in LOCKED_COLUMNS]
+            found = [row.text(c.key) for c in self.layout.locked]
             if locked_text_hash(found) == by_id[rid].locked_sha256:
                 continue
             expected: list[str] | None = None
             area = areas.get(rid)
             if area is not None:
                 as_issued = with_issued(area, by_id[rid].issued)
-                candidate = locked_values(self.plan, as_issued, agency.key)
+                candidate = locked_values(self.plan, as_issued, agency.key, self.layout)
                 # Only a master unchanged since issue says exactly which cell was changed.
                 if locked_text_hash(candidate) == by_id[rid].locked_sha256:
                     expected = candidate
             reported = False
-            for col, text, want in zip(LOCKED_COLUMNS, found, expected or found, strict=True):
+            for col, text, want in zip(self.layout.locked, found, expected or found, strict=True):
                 cell = row.cells[col.key]
                 if cell.is_formula:
                     reported = True  # already reported as a formula
@@ -555,7 +515,7 @@ class _Validator:
                     f"is shown for reference only: put back the text that was sent, or "
                     f"{_SEND_BACK}.",
                     cell=row.cells["id"].address,
-                    column=_HEADERS["id"],
+                    column=self.header("id"),
                     value=rid,
                     area_id=rid,
                 )
@@ -564,65 +524,69 @@ class _Validator:
     def values(self, m: Manifest, rows: dict[str, ReturnRow]) -> dict[str, dict[str, str]]:
         """Validate the update cells; return each area's values as they would be merged."""
         issued = {r.id: r.issued for r in m.rows}
+        columns = self.layout.open
+        keys = [c.key for c in columns]
         texts: dict[int, dict[str, str]] = {}
         entered: dict[int, dict[str, bool]] = {}
         out: dict[str, dict[str, str]] = {}
+        epoch_1904 = self.data.epoch == 1904
         for rid, row in rows.items():
             was = issued[rid]
             texts[row.excel_row], entered[row.excel_row], out[rid] = {}, {}, {}
-            for key in _UPDATE_KEYS:
-                name = _FIELD_OF[key]
+            for column in columns:
+                key = column.key
                 cell = row.cells[key]
                 if cell.is_formula:  # reported already; checked as if left as issued
-                    text, changed = was[name], False
+                    text, changed = was[key], False
                 elif cell.is_error:  # the cell shows #N/A or the like: not a value
                     self.at(
                         "excel-error",
                         f"{cell.address} shows an Excel error ({cell.text}), not a value. Type "
                         f"the value in the cell instead.",
                         cell=cell.address,
-                        column=_HEADERS[key],
+                        column=column.header,
                         value=cell.text,
                         area_id=rid,
                     )
-                    text, changed = was[name], False
+                    text, changed = was[key], False
                 else:
-                    text = (
-                        review_cell_text(cell, self.data.epoch)
-                        if key == "next_review"
-                        else cell.text
-                    )
-                    changed = text != was[name] and normalise(name, text) != normalise(
-                        name, was[name]
+                    text = cell_text(column, cell.raw, epoch_1904=epoch_1904)
+                    changed = text != was[key] and normalise(column, text) != normalise(
+                        column, was[key]
                     )
                 texts[row.excel_row][key] = text
                 entered[row.excel_row][key] = changed
-                out[rid][name] = normalise(name, text) if changed else was[name]
+                out[rid][key] = normalise(column, text) if changed else was[key]
         if not texts:
             return out
-        frame = pd.DataFrame.from_dict(texts, orient="index", columns=list(_UPDATE_KEYS))
-        flags = pd.DataFrame.from_dict(entered, orient="index", columns=list(_UPDATE_KEYS))
+        frame = pd.DataFrame.from_dict(texts, orient="index", columns=keys)
+        flags = pd.DataFrame.from_dict(entered, orient="index", columns=keys)
         ctx = FrameContext(
             file=self.data.file_name,
             sheet=self.data.sheet,
             positions=dict(self.data.columns),
-            headers=_HEADERS,
+            headers={c.key: c.header for c in self.layout.columns},
             agency=self.agency_name,
             ids={row.excel_row: rid for rid, row in rows.items()},
         )
-        round_date = date.fromisoformat(m.round_date)
-        rules = return_rules(self.plan, round_date, frame=frame, entered=flags, today=self.today)
-        self.problems.extend(validate(frame, rules, UPDATE_COLUMNS, ctx))
+        kind_ctx = KindContext(
+            rag_scale=scale_of(m, self.plan),
+            round_date=date.fromisoformat(m.round_date),
+            today=self.today,
+        )
+        rules = return_rules(m.columns, kind_ctx, frame=frame, entered=flags)
+        self.problems.extend(validate(frame, rules, columns, ctx))
+        first = columns[0]
         for rid, row in rows.items():
             if not any(entered[row.excel_row].values()) and not any(
-                row.cells[k].is_formula or row.cells[k].is_error for k in _UPDATE_KEYS
+                row.cells[k].is_formula or row.cells[k].is_error for k in keys
             ):
                 self.at(
                     "no-update",
                     f"No update given for {rid}. Fill in the white cells for this area, or "
                     f"leave them as they are if nothing has changed since the last review.",
-                    cell=row.cells["progress"].address,
-                    column=_HEADERS["progress"],
+                    cell=row.cells[first.key].address,
+                    column=first.header,
                     area_id=rid,
                     severity=Severity.WARNING,
                 )
@@ -632,6 +596,7 @@ class _Validator:
     def run(self, sha256: str) -> AcceptedReturn | None:
         try:
             m, agency = self.identify()
+            self.layout = return_layout(m.columns)
             self.headings(m)
         except _Stop:
             return None

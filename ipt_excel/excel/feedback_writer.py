@@ -24,18 +24,17 @@ import numbers
 from dataclasses import replace
 from datetime import date, datetime
 
-from ipt_excel.core.columns import UPDATE_COLUMNS
+from ipt_excel.core.columns import Column, Kind
+from ipt_excel.core.kinds import cell_text
 from ipt_excel.core.manifest import Manifest, locked_text_hash
 from ipt_excel.core.model import EXCEL_CELL_LIMIT, Agency, Area, Plan, Round
 from ipt_excel.core.problems import Problem
 from ipt_excel.core.returned import ReturnData, ReturnRow
-from ipt_excel.core.rounds import IssuedReturn, locked_values
-from ipt_excel.core.validate import review_cell_text, with_issued
+from ipt_excel.core.rounds import IssuedReturn, ReturnLayout, locked_values, return_layout
+from ipt_excel.core.validate import with_issued
 from ipt_excel.excel.return_writer import write_return
 
-_FIELD_BY_HEADER = {c.header: c.field for c in UPDATE_COLUMNS}
-_PROGRESS = "progress"
-# Problems fixed by re-issuing: what the note on the row's Progress cell says about each.
+# Problems fixed by re-issuing: what the note on the row's first open cell says about each.
 _REPAIRED = {
     "locked-text-changed": "The plan text in this row had been changed. It has been put back "
     "as it was sent: only the white cells can be changed.",
@@ -56,32 +55,33 @@ def _rows_by_id(data: ReturnData, manifest: Manifest) -> dict[str, ReturnRow]:
     return found
 
 
-def _areas_as_issued(plan: Plan, manifest: Manifest, agency: Agency) -> tuple[Area, ...] | None:
+def _areas_as_issued(
+    plan: Plan, manifest: Manifest, agency: Agency, layout: ReturnLayout
+) -> tuple[Area, ...] | None:
     """The manifest's areas with the plan text and values as issued, or None when the master's
     plan text has changed since (the locked cells would no longer match the manifest)."""
-    by_id = {a.id: a for a in plan.areas}
     areas: list[Area] = []
     for mrow in manifest.rows:
-        area = by_id.get(mrow.id)
+        area = plan.find_area(mrow.id)
         if area is None:
             return None
         area = with_issued(area, mrow.issued)
-        if locked_text_hash(locked_values(plan, area, agency.key)) != mrow.locked_sha256:
+        if locked_text_hash(locked_values(plan, area, agency.key, layout)) != mrow.locked_sha256:
             return None
         areas.append(area)
     return tuple(areas)
 
 
-def _kept_value(row: ReturnRow, key: str, epoch: int) -> object:
+def _kept_value(row: ReturnRow, column: Column, epoch: int) -> object:
     """What the agency entered in an open cell, in a form the return writer writes back."""
-    cell = row.cells.get(key)
+    cell = row.cells.get(column.key)
     if cell is None:  # the column was deleted or renamed: the re-issued return restores it
         return ""
     raw = cell.raw
     if cell.is_formula or cell.is_error or raw is None:
         return ""
-    if key == "next_review":
-        return review_cell_text(cell, epoch)
+    if column.kind is Kind.REVIEW:
+        return cell_text(column, raw, epoch_1904=epoch == 1904)
     if isinstance(raw, str):
         return raw[:EXCEL_CELL_LIMIT]
     if isinstance(raw, datetime | date) or (
@@ -92,8 +92,13 @@ def _kept_value(row: ReturnRow, key: str, epoch: int) -> object:
 
 
 def _marks(
-    problems: tuple[Problem, ...], rows: dict[str, ReturnRow], ids: tuple[str, ...]
+    problems: tuple[Problem, ...],
+    rows: dict[str, ReturnRow],
+    ids: tuple[str, ...],
+    layout: ReturnLayout,
 ) -> dict[tuple[str, str], tuple[str, str]]:
+    key_by_header = {c.header: c.key for c in layout.open}
+    first_open = layout.open[0].key
     notes: dict[tuple[str, str], list[tuple[bool, str]]] = {}
 
     def add(where: tuple[str, str], is_error: bool, text: str) -> None:
@@ -105,22 +110,18 @@ def _marks(
         if p.area_id not in ids:
             continue
         row = rows.get(p.area_id)
-        field = _FIELD_BY_HEADER.get(p.column)
-        if field is not None and row is not None and row.cells[_key(field)].address == p.cell:
-            add((p.area_id, field), p.is_error, p.message)
-        elif p.rule in _REPAIRED or (p.rule == "formula" and field is None):
+        key = key_by_header.get(p.column)
+        if key is not None and row is not None and row.cells[key].address == p.cell:
+            add((p.area_id, key), p.is_error, p.message)
+        elif p.rule in _REPAIRED or (p.rule == "formula" and key is None):
             text = _REPAIRED.get(p.rule, "A formula in the plan text has been removed.")
-            add((p.area_id, _PROGRESS), False, text)
+            add((p.area_id, first_open), False, text)
     marks: dict[tuple[str, str], tuple[str, str]] = {}
     for where, found in notes.items():
         found.sort(key=lambda item: not item[0])  # errors first
         severity = "error" if found[0][0] else "warning"
         marks[where] = (severity, " ".join(text for _, text in found))
     return marks
-
-
-def _key(field: str) -> str:
-    return next(c.key for c in UPDATE_COLUMNS if c.field == field)
 
 
 def feedback_workbook(
@@ -141,7 +142,8 @@ def feedback_workbook(
     agency = next((a for a in plan.agencies if a.key == m.agency), None)
     if agency is None:
         return None
-    areas = _areas_as_issued(plan, m, agency)
+    layout = return_layout(m.columns)
+    areas = _areas_as_issued(plan, m, agency, layout)
     if areas is None:
         return None
     same_round = plan.round.name == m.round_name
@@ -152,9 +154,9 @@ def feedback_workbook(
     )
     rows = _rows_by_id(data, m)
     values: dict[tuple[str, str], object] = {
-        (rid, c.field): _kept_value(row, c.key, data.epoch)
+        (rid, c.key): _kept_value(row, c, data.epoch)
         for rid, row in rows.items()
-        for c in UPDATE_COLUMNS
+        for c in layout.open
     }
     content = write_return(
         replace(plan, round=rnd),
@@ -163,6 +165,6 @@ def feedback_workbook(
         created=created,
         password=password,
         values=values,
-        marks=_marks(problems, rows, m.row_ids),
+        marks=_marks(problems, rows, m.row_ids, layout),
     )
     return agency, content

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Collection
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,16 @@ import pandas as pd
 from defusedxml import ElementTree
 from python_calamine import CalamineError, CalamineWorkbook
 
-from ipt_excel.core.columns import Kind, header_index, parse_actions
+from ipt_excel.core.columns import (
+    DEFAULT_COLUMNS,
+    EVIDENCE_RULE,
+    ColumnSet,
+    ColumnSetError,
+    Kind,
+    column_from_dict,
+    parse_rule,
+)
+from ipt_excel.core.kinds import master_text
 from ipt_excel.core.model import (
     DEFAULT_RAG_SCALE,
     Agency,
@@ -29,22 +39,19 @@ from ipt_excel.core.model import (
     Theme,
 )
 from ipt_excel.core.problems import Problem
+from ipt_excel.core.rows import header_index, header_norm
 from ipt_excel.core.schemas import FrameContext, master_rules, validate
 from ipt_excel.errors import PlanFileError, PlanInvalidError
 from ipt_excel.excel.master_writer import (
     AGENCIES_SHEET,
     DETAILS_SHEET,
     GLOSSARY_SHEET,
-    MASTER_COLUMNS,
     PLAN_SHEET,
     SNAPSHOT_PROPERTY,
     UPDATES_SHEET,
+    master_columns,
 )
-from ipt_excel.excel.sheets import UPDATES_HEADERS
-
-_FIELD_BY_HEADER = {c.header: c.field for c in MASTER_COLUMNS if c.is_update}
-_HEADER_OF = {f: h for h, f in _FIELD_BY_HEADER.items()}
-READ_COLUMNS = tuple(c for c in MASTER_COLUMNS if c.kind is not Kind.DERIVED)
+from ipt_excel.excel.sheets import COLUMNS_HEADERS, COLUMNS_SHEET, UPDATES_LEAD
 
 
 def cell_str(value: Any) -> str:
@@ -66,12 +73,12 @@ def cell_str(value: Any) -> str:
     return str(value)
 
 
-def read_master(path: Path) -> Plan:
+def read_master(path: Path, *, previous_keys: Collection[str] | None = None) -> Plan:
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise PlanFileError(f"{path}: the master workbook is missing. Run 'ipt init'.") from exc
-    return read_master_bytes(data, path.name)
+    return read_master_bytes(data, path.name, previous_keys=previous_keys)
 
 
 def master_snapshot(path: Path) -> int | None:
@@ -89,7 +96,12 @@ def master_snapshot(path: Path) -> int | None:
     return None
 
 
-def read_master_bytes(data: bytes, name: str) -> Plan:
+def read_master_bytes(
+    data: bytes, name: str, *, previous_keys: Collection[str] | None = None
+) -> Plan:
+    """The plan a master holds. A column on the Columns sheet but not on the Plan sheet is
+    new (empty) when its key is not in `previous_keys` (the columns of the last master
+    written); otherwise, or when `previous_keys` is None, its heading must be there."""
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except (CalamineError, ValueError, OSError) as exc:
@@ -111,7 +123,8 @@ def read_master_bytes(data: bytes, name: str) -> Plan:
             return []
         return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
 
-    details, notes = _details(rows(DETAILS_SHEET))
+    details, notes, rule_lines = _details(rows(DETAILS_SHEET))
+    columns = _columns(rows(COLUMNS_SHEET), rule_lines, details, name, COLUMNS_SHEET in sheets)
     agencies = _agencies(rows(AGENCIES_SHEET))
     glossary = tuple(
         GlossaryEntry(cell_str(r[0]), cell_str(r[1]))
@@ -141,16 +154,15 @@ def read_master_bytes(data: bytes, name: str) -> Plan:
         coordinator_email=details.get("Coordinator e-mail", ""),
         notes=notes,
         rag_scale=scale,
-        evidence_required_for_green=details.get("Evidence required for GREEN", "Yes").lower()
-        != "no",
+        columns=columns,
         themes=tuple(
             Theme(k.removeprefix("Theme "), v) for k, v in details.items() if k.startswith("Theme ")
         ),
         agencies=agencies,
         glossary=glossary,
     )
-    areas = _areas(plan, rows(PLAN_SHEET), name)
-    updates = _updates(rows(UPDATES_SHEET))
+    areas = _areas(plan, rows(PLAN_SHEET), name, previous_keys)
+    updates = _updates(rows(UPDATES_SHEET), columns)
     from dataclasses import replace
 
     return replace(plan, areas=areas, agency_updates=updates)
@@ -166,19 +178,73 @@ def _iso(text: str, name: str, label: str) -> date:
         ) from exc
 
 
-def _details(rows: list[list[Any]]) -> tuple[dict[str, str], tuple[str, ...]]:
-    """Label/value rows; a plan may have any number of 'Note' rows, kept in order."""
+def _details(rows: list[list[Any]]) -> tuple[dict[str, str], tuple[str, ...], list[str]]:
+    """Label/value rows; a plan may have any number of 'Note' and 'Rule' rows, kept in order."""
     out: dict[str, str] = {}
     notes: list[str] = []
+    rules: list[str] = []
     for r in rows[1:]:
         if len(r) < 2:
             continue
         label, value = cell_str(r[0]).strip(), cell_str(r[1])
         if label == "Note":
             notes.append(value)
+        elif label == "Rule":
+            if value.strip():
+                rules.append(value)
         elif label:
             out[label] = value
-    return out, tuple(notes)
+    return out, tuple(notes), rules
+
+
+def _columns(
+    rows: list[list[Any]], rule_lines: list[str], details: dict[str, str], name: str, has: bool
+) -> ColumnSet:
+    """The Columns sheet (and the Details sheet's rules) as a ColumnSet. A master written
+    before plans had their own columns has no Columns sheet: the default set, with the one
+    rule it could switch off."""
+    if not has:
+        evidence = details.get("Evidence required for GREEN", "Yes").strip().lower() != "no"
+        rules = (
+            DEFAULT_COLUMNS.rules
+            if evidence
+            else (tuple(r for r in DEFAULT_COLUMNS.rules if r != EVIDENCE_RULE))
+        )
+        return ColumnSet(DEFAULT_COLUMNS.columns, rules)
+    if not rows or [cell_str(h).strip() for h in rows[0][:2]] != list(COLUMNS_HEADERS[:2]):
+        raise PlanFileError(
+            f"{name}: the {COLUMNS_SHEET} sheet's first row must be its header row, starting "
+            f"with '{COLUMNS_HEADERS[0]}' and '{COLUMNS_HEADERS[1]}'. Put the header row back."
+        )
+    pos = {cell_str(h).strip(): i for i, h in enumerate(rows[0])}
+    keys = {
+        "Key": "key",
+        "Header": "header",
+        "Kind": "kind",
+        "Update": "update",
+        "In returns": "in_return",
+        "In master": "in_master",
+        "Choices": "choices",
+        "Combine": "combine",
+        "Last review": "last_review",
+        "Width": "width",
+        "Help": "help",
+        "Other headings": "source_headers",
+    }
+    columns = []
+    try:
+        for n, r in enumerate(rows[1:], start=2):
+            raw = {
+                field: cell_str(r[pos[h]]) if h in pos and pos[h] < len(r) else ""
+                for h, field in keys.items()
+            }
+            if not raw["key"].strip() and not raw["header"].strip():
+                continue
+            given = {k: v for k, v in raw.items() if v.strip() or k in ("help",)}
+            columns.append(column_from_dict(given, f"{name}, {COLUMNS_SHEET} row {n}"))
+        return ColumnSet(tuple(columns), tuple(parse_rule(line) for line in rule_lines))
+    except ColumnSetError as exc:
+        raise PlanFileError(f"{name}, {COLUMNS_SHEET} sheet: {exc}") from exc
 
 
 def _agencies(rows: list[list[Any]]) -> tuple[Agency, ...]:
@@ -202,24 +268,25 @@ def _as_datetime(value: Any) -> datetime | None:
     return None
 
 
-def _updates(rows: list[list[Any]]) -> tuple[AgencyUpdate, ...]:
-    """The Agency updates sheet, read by heading (a master from before a column was added
-    still reads)."""
+def _updates(rows: list[list[Any]], columns: ColumnSet) -> tuple[AgencyUpdate, ...]:
+    """The Agency updates sheet, read by heading: the update columns by their headers (a
+    master written before a column was added still reads)."""
     if not rows:
         return ()
     pos = {cell_str(h).strip(): i for i, h in enumerate(rows[0])}
+    key_of = {c.header: c.key for c in columns.updates}
 
     def get(r: list[Any], header: str) -> Any:
         i = pos.get(header)
         return r[i] if i is not None and i < len(r) else None
 
-    def fields(text: Any) -> tuple[str, ...]:
+    def keys(text: Any) -> tuple[str, ...]:
         names = (h.strip() for h in cell_str(text).split(","))
-        return tuple(_FIELD_BY_HEADER[h] for h in names if h in _FIELD_BY_HEADER)
+        return tuple(key_of[h] for h in names if h in key_of)
 
     out = []
     for r in rows[1:]:
-        area_id = cell_str(get(r, UPDATES_HEADERS[0]))
+        area_id = cell_str(get(r, UPDATES_LEAD[0]))
         if not area_id:
             continue
         out.append(
@@ -227,53 +294,71 @@ def _updates(rows: list[list[Any]]) -> tuple[AgencyUpdate, ...]:
                 area_id=area_id,
                 agency=cell_str(get(r, "Agency")),
                 round=cell_str(get(r, "Round")),
-                progress=cell_str(get(r, _HEADER_OF["progress"])),
-                rag=cell_str(get(r, _HEADER_OF["rag"])),
-                evidence=cell_str(get(r, _HEADER_OF["evidence"])),
-                next_review=cell_str(get(r, _HEADER_OF["next_review"])),
+                values={
+                    c.key: cell_str(get(r, c.header)) for c in columns.updates if c.header in pos
+                },
                 updated_at=_as_datetime(get(r, "Updated at")),
-                changed=fields(get(r, "Fields updated")),
-                held=fields(get(r, "Held back")),
+                changed=keys(get(r, "Fields updated")),
+                held=keys(get(r, "Held back")),
                 source_sha256=cell_str(get(r, "Source SHA-256")),
             )
         )
     return tuple(out)
 
 
-def _areas(plan: Plan, rows: list[list[Any]], name: str) -> tuple[Area, ...]:
-    if not rows or not rows[0] or cell_str(rows[0][0]).strip() != "ID":
+def _areas(
+    plan: Plan, rows: list[list[Any]], name: str, previous_keys: Collection[str] | None
+) -> tuple[Area, ...]:
+    columns = plan.columns
+    id_header = columns["id"].header
+    if not rows or not rows[0] or cell_str(rows[0][0]).strip() != id_header:
         raise PlanFileError(
-            f"{name}: the Plan sheet's first row must be the header row, starting with 'ID'. "
-            f"Put the header row back in row 1."
+            f"{name}: the Plan sheet's first row must be the header row, starting with "
+            f"'{id_header}'. Put the header row back in row 1."
         )
+    readable = tuple(c for c in columns.master if c.kind is not Kind.DERIVED)
     headers = [cell_str(h) for h in rows[0]]
-    pos = header_index(headers, READ_COLUMNS)
-    absent = [c.header for c in READ_COLUMNS if c.key not in pos]
-    if absent:
+    pos = header_index(headers, readable)
+    known = {header_norm(c.header) for c in master_columns(columns)}
+    known |= {header_norm(h) for c in readable for h in c.source_headers}
+    stray = [h for h in headers if h.strip() and header_norm(h) not in known]
+    absent = [c for c in readable if c.key not in pos]
+    lost = [c.header for c in absent if previous_keys is None or c.key in previous_keys]
+    if lost:
+        renamed = f" (is it the column now headed {stray[0]!r}?)" if stray else ""
         raise PlanFileError(
-            f"{name}: the Plan sheet has no column headed {', '.join(repr(a) for a in absent)}. "
-            f"Put the heading back exactly as it was."
+            f"{name}: the Plan sheet has no column headed {', '.join(repr(a) for a in lost)}"
+            f"{renamed}. Put the heading back exactly as it was, or rename the column on the "
+            f"{COLUMNS_SHEET} sheet too."
+        )
+    if stray:
+        raise PlanFileError(
+            f"{name}: the Plan sheet has a column headed {stray[0]!r}, which is not on the "
+            f"{COLUMNS_SHEET} sheet. Add it there (with its kind) to keep it, or delete the "
+            f"column."
         )
     records: dict[int, dict[str, str]] = {}
     for excel_row, r in enumerate(rows[1:], start=2):
         values = {
-            c.key: cell_str(r[pos[c.key]]) if pos[c.key] < len(r) else "" for c in READ_COLUMNS
+            c.key: master_text(c, r[pos[c.key]]) if c.key in pos and pos[c.key] < len(r) else ""
+            for c in readable
         }
         if any(v.strip() for v in values.values()):
             records[excel_row] = values
-    frame = pd.DataFrame.from_dict(records, orient="index", columns=[c.key for c in READ_COLUMNS])
+    keys = [c.key for c in readable]
+    frame = pd.DataFrame.from_dict(records, orient="index", columns=keys)
     frame = frame.astype(str) if not frame.empty else frame
     ctx = FrameContext(
         file=name,
         sheet=PLAN_SHEET,
         positions=pos,
-        headers={c.key: c.header for c in READ_COLUMNS},
+        headers={c.key: c.header for c in readable},
         ids={row: rec["id"] for row, rec in records.items()},
     )
     problems: list[Problem] = validate(
         frame,
         master_rules(plan.rag_scale, lambda n: plan.resolve_agency(n) is not None),
-        READ_COLUMNS,
+        readable,
         ctx,
     )
     if problems:
@@ -283,31 +368,25 @@ def _areas(plan: Plan, rows: list[list[Any]], name: str) -> tuple[Area, ...]:
             list(problems),
         )
     themes_by_label = {" ".join(t.label.split()): t.id for t in plan.themes}
+    theme_key = next((c.key for c in readable if c.kind is Kind.THEME), None)
+    agencies_key = columns["agencies"].key
     areas = []
     for rec in records.values():
         agencies = []
-        for n in rec["agencies"].split("\n"):
+        for n in rec[agencies_key].split("\n"):
             ag = plan.resolve_agency(n) if n.strip() else None
             if ag is not None:
                 agencies.append(ag.key)
-        theme = rec["theme"].strip()
+        theme = rec[theme_key].strip() if theme_key else ""
+        updates = {c.key: rec[c.key] for c in columns.updates if c.key in rec}
+        updates[columns.rag.key] = updates.get(columns.rag.key, "").strip().upper()
         areas.append(
             Area(
                 id=rec["id"].strip(),
                 theme=themes_by_label.get(" ".join(theme.split()), theme),
-                title=rec["title"],
-                timescale=rec["timescale"],
-                practice_standards=rec["practice_standards"],
                 agencies=tuple(agencies),
-                leads=rec["leads"],
-                completion=rec["completion"],
-                assurance=rec["assurance"],
-                outcome=rec["outcome"],
-                progress=rec["progress"],
-                rag=rec["rag"].strip().upper(),
-                evidence=rec["evidence"],
-                next_review=rec["next_review"],
-                **parse_actions(rec["actions"]),  # type: ignore[arg-type]
+                text={c.key: rec[c.key] for c in columns.plan_text if c.key in rec},
+                updates=updates,
             )
         )
     return tuple(areas)

@@ -14,12 +14,15 @@ from datetime import date, datetime
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from ipt_excel.core.columns import OVERDUE, PLAN_COLUMNS, Column, Kind, cell_text
+from ipt_excel.core.columns import Column, ColumnSet, Kind
+from ipt_excel.core.kinds import KindContext, cell_spec, show, write_value
 from ipt_excel.core.model import Change, Conflict, Plan
+from ipt_excel.core.rows import cell_text
 from ipt_excel.core.summary import RagCounts, disagreements, overdue_areas
 from ipt_excel.excel.sheets import (
     AGENCIES_SHEET,
     CHANGES_SHEET,
+    COLUMNS_SHEET,
     CONFLICTS_SHEET,
     DETAILS_SHEET,
     GLOSSARY_SHEET,
@@ -30,6 +33,7 @@ from ipt_excel.excel.sheets import (
     add_table,
     agencies_sheet,
     changes_sheet,
+    columns_sheet,
     conflicts_sheet,
     details_sheet,
     glossary_sheet,
@@ -43,11 +47,12 @@ from ipt_excel.excel.summary_sheet import summary_sheet
 __all__ = [
     "AGENCIES_SHEET",
     "CHANGES_SHEET",
+    "COLUMNS_SHEET",
     "CONFLICTS_SHEET",
     "DETAILS_SHEET",
     "GLOSSARY_SHEET",
     "LISTS_SHEET",
-    "MASTER_COLUMNS",
+    "master_columns",
     "PLAN_SHEET",
     "SUMMARY_SHEET",
     "UPDATES_SHEET",
@@ -57,8 +62,15 @@ __all__ = [
 ]
 
 
-RAG_NOTE = Column("rag_note", "RAG note", 24, Kind.DERIVED)
-MASTER_COLUMNS: tuple[Column, ...] = (*(c for c in PLAN_COLUMNS if c.in_master), RAG_NOTE, OVERDUE)
+# Columns of the master that are derived for readers, never read back.
+RAG_NOTE = Column("rag_note", "RAG note", Kind.DERIVED, width=24)
+OVERDUE = Column("overdue", "Overdue", Kind.DERIVED, width=10)
+DERIVED_MASTER = (RAG_NOTE, OVERDUE)
+
+
+def master_columns(columns: ColumnSet) -> tuple[Column, ...]:
+    """The Plan sheet's columns: the plan's own, then the RAG note and Overdue flags."""
+    return (*columns.master, *DERIVED_MASTER)
 
 
 @dataclass(frozen=True)
@@ -118,6 +130,8 @@ def write_master(
     agencies_sheet(wb, fmt, plan)
     glossary_sheet(wb, fmt, plan)
     details_sheet(wb, fmt, plan)
+    if not circulation:  # how the plan is set up: for the coordinator, not for boards
+        columns_sheet(wb, fmt, plan)
     for ws in wb.worksheets():
         if ws.get_name() == SUMMARY_SHEET:  # a page of small tables: it sets its own
             continue
@@ -162,68 +176,78 @@ def _plan_sheet(
     circulation: bool = False,
 ) -> None:
     ws = wb.add_worksheet(PLAN_SHEET)
+    columns = master_columns(plan.columns)
     this_round = sorted(
         (ch for ch in extras.changes if ch.round == plan.round.name), key=lambda c: c.merged_at
     )
-    current = {(ch.area_id, ch.field): ch for ch in this_round if not ch.superseded}
+    current = {(ch.area_id, ch.column): ch for ch in this_round if not ch.superseded}
     # A shared cell may have been changed by several agencies' merges: the note names them all.
     changed_by: dict[tuple[str, str], list[str]] = {}
     for ch in this_round:
         if not ch.superseded:
-            who = changed_by.setdefault((ch.area_id, ch.field), [])
-            if agency_name(plan, ch.agency) not in who:
-                who.append(agency_name(plan, ch.agency))
+            who = changed_by.setdefault((ch.area_id, ch.column), [])
+            if plan.agency_name(ch.agency) not in who:
+                who.append(plan.agency_name(ch.agency))
     # The note says what the cell held before this round, even after a superseding return.
     first_old: dict[tuple[str, str], str] = {}
     for ch in this_round:
-        first_old.setdefault((ch.area_id, ch.field), ch.old)
-    conflicted = {(c.area_id, c.field): c for c in extras.conflicts if c.round == plan.round.name}
+        first_old.setdefault((ch.area_id, ch.column), ch.old)
+    conflicted = {(c.area_id, c.column): c for c in extras.conflicts if c.round == plan.round.name}
     notes = disagreements(plan)
     overdue = overdue_areas(plan, extras.today or plan.round.date)
-    for c, col in enumerate(MASTER_COLUMNS):
+    for c, col in enumerate(columns):
         ws.set_column(c, c, col.width)
-    add_table(ws, fmt, [c.header for c in MASTER_COLUMNS], len(plan.areas))
-    rag_col = next(i for i, c in enumerate(MASTER_COLUMNS) if c.kind is Kind.RAG)
+    add_table(ws, fmt, [c.header for c in columns], len(plan.areas))
+    rag_col = next(i for i, c in enumerate(columns) if c.key == plan.columns.rag.key)
+    ctx = KindContext(rag_scale=plan.rag_scale, round_date=plan.round.date)
+    number_formats = {c.key: cell_spec(c, ctx).num_format for c in plan.columns.updates}
     for r, area in enumerate(plan.areas, start=1):
         texts = []
-        for col in MASTER_COLUMNS:
+        for col in columns:
             if col is RAG_NOTE:
                 texts.append(notes.get(area.id, ""))
             elif col is OVERDUE:
                 texts.append("Overdue: " + overdue[area.id] if area.id in overdue else "")
             else:
                 texts.append(cell_text(plan, area, col))
-        ws.set_row(
-            r, row_height([(t, c.width) for t, c in zip(texts, MASTER_COLUMNS, strict=True)])
-        )
-        for c, col in enumerate(MASTER_COLUMNS):
+        ws.set_row(r, row_height([(t, c.width) for t, c in zip(texts, columns, strict=True)]))
+        for c, col in enumerate(columns):
             value = texts[c]
             cell_fmt = fmt.id if col.kind is Kind.ID else fmt.text
-            change = current.get((area.id, col.field)) if col.is_update else None
-            if change is not None and first_old[(area.id, col.field)] == value:
+            where = (area.id, col.key)
+            change = current.get(where) if col.update else None
+            if change is not None and first_old[where] == value:
                 change = None  # put back to what it was before this round: nothing to show
-            conflict = conflicted.get((area.id, col.field)) if col.is_update else None
+            conflict = conflicted.get(where) if col.update else None
             if conflict is not None:
                 cell_fmt = fmt.conflict
             elif change is not None:
                 cell_fmt = fmt.changed
-            # write_string: agency text is never a formula, whatever it starts with.
-            ws.write_string(r, c, fits_in_cell(value, f"Area {area.id}, {col.header},"), cell_fmt)
+            typed = write_value(col, value) if col.update else value
+            if isinstance(typed, date):
+                ws.write_datetime(r, c, typed, fmt.variant(cell_fmt, "d mmmm yyyy"))
+            elif isinstance(typed, float):
+                ws.write_number(r, c, typed, fmt.variant(cell_fmt, number_formats[col.key]))
+            else:
+                # write_string: agency text is never a formula, whatever it starts with.
+                ws.write_string(
+                    r, c, fits_in_cell(value, f"Area {area.id}, {col.header},"), cell_fmt
+                )
             if conflict is not None:
                 ws.write_comment(
                     r,
                     c,
-                    f"Conflict: {agency_name(plan, conflict.agency)} sent "
-                    f"“{_short(conflict.theirs)}” but the master had changed since issue. "
-                    f"See the Conflicts sheet.",
+                    f"Conflict: {plan.agency_name(conflict.agency)} sent "
+                    f"“{_short(show(col, conflict.theirs))}” but the master had changed since "
+                    f"issue. See the Conflicts sheet.",
                     {"x_scale": 2, "y_scale": 2},
                 )
             elif change is not None:
                 ws.write_comment(
                     r,
                     c,
-                    f"Was: {_short(first_old[(area.id, col.field)]) or '(empty)'} — changed by "
-                    f"{' and '.join(changed_by[(area.id, col.field)])}, "
+                    f"Was: {_short(show(col, first_old[where])) or '(empty)'} — changed by "
+                    f"{' and '.join(changed_by[where])}, "
                     f"{change.merged_at:%d %B %Y}",
                     {"x_scale": 2, "y_scale": 2},
                 )
@@ -257,11 +281,6 @@ def _rag_dropdown(ws: Worksheet, plan: Plan, rag_col: int, last: int) -> None:
             "error_message": "Pick a RAG rating from the list, or leave the cell empty.",
         },
     )
-
-
-def agency_name(plan: Plan, key: str) -> str:
-    found = plan.resolve_agency(key)
-    return found.name if found else key
 
 
 def _short(text: str, limit: int = 400) -> str:

@@ -12,13 +12,14 @@ import re
 from datetime import date
 from pathlib import Path
 
-from ipt_excel.core.columns import PLAN_COLUMNS, Column, Kind, header_index, parse_actions
+from ipt_excel.core.columns import DEFAULT_COLUMNS, Column, Kind
 from ipt_excel.core.model import DEFAULT_RAG_SCALE, Agency, Area, Plan, Round, Theme, slugify
+from ipt_excel.core.rows import header_index
 from ipt_excel.errors import PlanFileError
 from ipt_excel.excel.master_reader import cell_str
 
 IMPORT_COLUMNS: tuple[Column, ...] = tuple(
-    c for c in PLAN_COLUMNS if c.in_master and c.kind is not Kind.DERIVED
+    c for c in DEFAULT_COLUMNS if c.in_master and c.kind is not Kind.DERIVED
 )
 _ID_AT_START = re.compile(r"^\s*(?:Area for improvement\s+)?(\d+(?:\.\d+)+)\s+(.*)$", re.S)
 _TRAILING_RAG = re.compile(r"[\s(]*\b(RED|AMBER|GREEN|BLUE)\b[).]*\s*$", re.I)
@@ -46,9 +47,7 @@ def import_table(
     unknown = [h for h in headers if h and " ".join(h.split()).casefold() not in known]
     # The ID may instead lead the "Area for improvement" text, as in the seed's table.
     missing = [
-        c.header
-        for c in IMPORT_COLUMNS
-        if c.required_in_source and c.key not in pos and c.key != "id"
+        c.header for c in IMPORT_COLUMNS if c.key in ("title", "actions") and c.key not in pos
     ]
     if missing or unknown:
         parts = []
@@ -87,23 +86,17 @@ def import_table(
                 agencies.setdefault(agency_name.casefold(), Agency(agency_name, agency_name))
                 keys.append(agencies[agency_name.casefold()].key)
         theme = rec.get("theme", "").strip() or area_id.split(".")[0]
+        values = {**rec, "progress": progress, "rag": rag}
         areas.append(
             Area(
                 id=area_id,
                 theme=theme,
-                title=area_title,
-                timescale=rec.get("timescale", ""),
-                practice_standards=rec.get("practice_standards", ""),
                 agencies=tuple(dict.fromkeys(keys)),
-                leads=rec.get("leads", ""),
-                completion=rec.get("completion", ""),
-                assurance=rec.get("assurance", ""),
-                outcome=rec.get("outcome", ""),
-                progress=progress,
-                rag=rag,
-                evidence=rec.get("evidence", ""),
-                next_review=rec.get("next_review", ""),
-                **parse_actions(rec.get("actions", "")),  # type: ignore[arg-type]
+                text={
+                    c.key: (area_title if c.key == "title" else values.get(c.key, ""))
+                    for c in DEFAULT_COLUMNS.plan_text
+                },
+                updates={c.key: values.get(c.key, "") for c in DEFAULT_COLUMNS.updates},
             )
         )
     if not areas:

@@ -1,7 +1,7 @@
 """Play an agency filling in its return, as Excel would save it (used by `ipt demo` and tests).
 
-Update cells are addressed by area ID and field (progress, rag, evidence, next_review); the
-cells are found through the return reader, so nothing about the layout is written twice.
+Update cells are addressed by area ID and column key ("progress", "rag", ...); the cells are
+found through the return reader, so nothing about the layout is written twice.
 Editing locked plan text first removes the sheet protection, as a user would.
 """
 
@@ -17,7 +17,6 @@ from datetime import date, datetime
 import openpyxl
 from openpyxl.cell.cell import Cell
 
-from ipt_excel.core.columns import COLUMNS_BY_KEY
 from ipt_excel.excel.return_reader import read_return
 
 CellInput = str | date | datetime | int | float | None
@@ -48,7 +47,6 @@ def fill_return_bytes(
     """
     found = read_return(data, name)
     rows = {row.text("id"): row.excel_row for row in found.rows}
-    by_field = {c.field: c.key for c in COLUMNS_BY_KEY.values() if c.is_update}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl notes parts it does not keep
         wb = openpyxl.load_workbook(io.BytesIO(data))
@@ -63,10 +61,10 @@ def fill_return_bytes(
 
     for area_id, fields in updates.items():
         for f, value in fields.items():
-            _set(cell(area_id, by_field.get(f, f)), value)
+            _set(cell(area_id, f), value)
     for area_id, fields in (formulas or {}).items():
         for f, formula in fields.items():
-            cell(area_id, by_field.get(f, f)).value = formula
+            cell(area_id, f).value = formula
     if locked_edits:
         ws.protection.sheet = False
         for area_id, cols in locked_edits.items():

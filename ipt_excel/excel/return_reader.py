@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import warnings
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 import openpyxl
 from openpyxl.utils import get_column_letter
@@ -21,10 +21,12 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ipt_excel.core.columns import RETURN_COLUMNS, header_index
+from ipt_excel.core.columns import DEFAULT_COLUMNS
+from ipt_excel.core.kinds import display_text as plain_text
 from ipt_excel.core.manifest import Manifest, ManifestError, from_json
 from ipt_excel.core.returned import CellValue, OutsideCell, ReturnData, ReturnRow
-from ipt_excel.core.rounds import MANIFEST_MARKER, MANIFEST_SHEET, RETURN_SHEET
+from ipt_excel.core.rounds import MANIFEST_MARKER, MANIFEST_SHEET, RETURN_SHEET, return_layout
+from ipt_excel.core.rows import header_index
 from ipt_excel.errors import IptError
 
 HEADER_SEARCH_ROWS = 30
@@ -36,26 +38,10 @@ class ReturnReadError(IptError):
 
 
 def display_text(value: object) -> str:
-    """A cell's value as text, the way a UK reader would see it."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, datetime):
-        if value.time() == time(0, 0):
-            return value.strftime("%d/%m/%Y")
-        return value.strftime("%d/%m/%Y %H:%M:%S" if value.second else "%d/%m/%Y %H:%M")
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, time):
-        return value.isoformat()
+    """A cell's value as text, the way a UK reader would see it (formulas as written)."""
+    if value is None or isinstance(value, str | bool | int | float | date | time):
+        return plain_text(value)
     if isinstance(value, timedelta):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, int):
         return str(value)
     text = getattr(value, "text", None)  # ArrayFormula
     if isinstance(text, str):
@@ -116,22 +102,20 @@ def _read_manifest(wb: Workbook, file_name: str) -> tuple[Manifest | None, str, 
     return manifest, signature, True, "", used
 
 
-def _first_cell_is_id(ws: Worksheet, row: int) -> bool:
+def _first_cell_is(ws: Worksheet, row: int, header: str) -> bool:
     value = ws.cell(row=row, column=1).value
-    return (
-        isinstance(value, str) and value.strip().casefold() == RETURN_COLUMNS[0].header.casefold()
-    )
+    return isinstance(value, str) and value.strip().casefold() == header.casefold()
 
 
-def _header_row(ws: Worksheet, manifest: Manifest | None) -> int | None:
+def _header_row(ws: Worksheet, manifest: Manifest | None, id_header: str) -> int | None:
     if (
         manifest is not None
         and manifest.header_row >= 1
-        and _first_cell_is_id(ws, manifest.header_row)
+        and _first_cell_is(ws, manifest.header_row, id_header)
     ):
         return manifest.header_row
     last = min(HEADER_SEARCH_ROWS, ws.max_row)
-    return next((r for r in range(1, last + 1) if _first_cell_is_id(ws, r)), None)
+    return next((r for r in range(1, last + 1) if _first_cell_is(ws, r, id_header)), None)
 
 
 def read_return(data: bytes, file_name: str) -> ReturnData:
@@ -148,12 +132,13 @@ def read_return(data: bytes, file_name: str) -> ReturnData:
             )
         ws = wb[sheet]
         assert isinstance(ws, Worksheet)
-        header_row = _header_row(ws, manifest)
+        layout = return_layout(manifest.columns if manifest is not None else DEFAULT_COLUMNS)
+        id_header = layout.columns[0].header
+        header_row = _header_row(ws, manifest, id_header)
         if header_row is None:
             raise ReturnReadError(
                 f"{file_name}, sheet '{sheet}': there is no header row (a row whose first "
-                f"cell is '{RETURN_COLUMNS[0].header}') in the first {HEADER_SEARCH_ROWS} rows. "
-                f"{_SEND_BACK}"
+                f"cell is '{id_header}') in the first {HEADER_SEARCH_ROWS} rows. {_SEND_BACK}"
             )
         headers = [
             display_text(v).strip()
@@ -161,7 +146,7 @@ def read_return(data: bytes, file_name: str) -> ReturnData:
         ]
         while headers and not headers[-1]:
             headers.pop()
-        columns = header_index(headers, RETURN_COLUMNS)
+        columns = header_index(headers, layout.columns)
         rows, ignored = _rows(ws, header_row, len(headers), columns)
         # The table: the header row and its data rows, as wide as the headings.
         table = (header_row, header_row + len(rows), len(headers))

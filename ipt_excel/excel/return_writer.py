@@ -25,8 +25,16 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from ipt_excel.core.columns import RETURN_COLUMNS, UPDATE_COLUMNS, Kind, cell_text
-from ipt_excel.core.dates import Month
+from ipt_excel.core.columns import Kind
+from ipt_excel.core.kinds import (
+    CellSpec,
+    KindContext,
+    cell_spec,
+    example_date,
+    long_date,
+    review_choices,
+    write_value,
+)
 from ipt_excel.core.manifest import to_json
 from ipt_excel.core.model import EXCEL_CELL_LIMIT, Area, Plan, excel_length
 from ipt_excel.core.rounds import (
@@ -35,9 +43,10 @@ from ipt_excel.core.rounds import (
     MANIFEST_SHEET,
     RETURN_SHEET,
     IssuedReturn,
+    lists_layout,
     lists_values,
     locked_values,
-    review_choices,
+    scale_of,
 )
 from ipt_excel.errors import IptError
 from ipt_excel.excel.styles import (
@@ -73,17 +82,6 @@ class ReturnWriteError(IptError):
     """The return cannot be written as asked (text too long for Excel, a bad override)."""
 
 
-def example_date(round_date: date) -> str:
-    """A date three months after the round, as an agency in the UK would type it."""
-    month = Month.of(round_date).plus(3)
-    day = min(round_date.day, month.last_day.day)
-    return date(month.year, month.month, day).strftime("%d/%m/%Y")
-
-
-def long_date(d: date) -> str:
-    return f"{d.day} {d:%B %Y}"
-
-
 def _and_list(words: list[str], conjunction: str = "and") -> str:
     if len(words) <= 1:
         return "".join(words)
@@ -112,16 +110,19 @@ def title_lines(plan: Plan, issued: IssuedReturn, notice: str = "") -> list[str]
     rnd = plan.round
     send_to = plan.coordinator_email or "the person who sent it to you"
     when = f"by {rnd.due:%A} {long_date(rnd.due)}" if rnd.due else "as soon as you can"
-    open_headers = [c.header for c in UPDATE_COLUMNS]
-    dropdowns = [c.header for c in UPDATE_COLUMNS if c.kind in (Kind.RAG, Kind.REVIEW_DATE)]
+    layout = issued.layout
+    open_headers = [c.header for c in layout.open]
+    dropdowns = [c.header for c in layout.open if c.kind in (Kind.RAG, Kind.CHOICE, Kind.REVIEW)]
+    choose = f"Choose {_and_list(dropdowns)} from the list in the cell." if dropdowns else ""
+    if any(c.kind in (Kind.REVIEW, Kind.DATE) for c in layout.open):
+        choose += f" You can also type a date, like {example_date(rnd.date)}."
     return [
         f"{issued.agency.name}: {rnd.name}, {long_date(rnd.date)}",
         notice or plan.title,
         f"Send this return to {send_to} {when}.",
         f"For each area, fill in the white cells: {_and_list(open_headers)}.",
         "The grey cells show the plan as agreed, for reference. You cannot change them.",
-        f"Choose {_and_list(dropdowns)} from the list in the cell. "
-        f"You can also type a date, like {example_date(rnd.date)}.",
+        *([choose.strip()] if choose else []),
         "Save the file as an Excel Workbook (.xlsx) and send it back. "
         "Do not copy the cells into another file.",
     ]
@@ -158,7 +159,11 @@ class _Writer:
         self.fmt = Formats(wb)
         # A plain, unwrapped line for the title block, so long lines overflow rather than wrap.
         self.line = wb.add_format({"font_name": FONT, "font_size": FONT_SIZE})
-        self._date_formats: dict[str, Format] = {}
+        self._open_formats: dict[tuple[str, str], Format] = {}
+        self.layout = issued.layout
+        self.kind_ctx = KindContext(
+            rag_scale=scale_of(issued.manifest, plan), round_date=plan.round.date
+        )
         self.ws: Worksheet = wb.add_worksheet(RETURN_SHEET)
         self.header_row = issued.manifest.header_row - 1  # 0-based
         self.first_row = self.header_row + 1
@@ -184,66 +189,69 @@ class _Writer:
             self.put(r, 1, text, self.fmt.title if r == 0 else self.line, "The plan title")
 
     def header(self) -> None:
-        for c, col in enumerate(RETURN_COLUMNS):
+        columns = self.layout.columns
+        for c, col in enumerate(columns):
             self.ws.set_column(c, c, col.width)
             self.ws.write_string(self.header_row, c, col.header, self.fmt.header)
-        heights = [(col.header, col.width) for col in RETURN_COLUMNS]
+        heights = [(col.header, col.width) for col in columns]
         self.ws.set_row(self.header_row, row_height(heights))
 
-    def open_format(self, severity: str | None, is_date: bool) -> Format:
-        if not is_date:
+    def open_format(self, severity: str | None, num_format: str) -> Format:
+        """An open cell's format: white, or marked for feedback, always keeping the column's
+        number format, so text typed again stays text and a date stays a date."""
+        key = (severity or "open", num_format)
+        if key not in self._open_formats:
+            extra: dict[str, Any] = {"locked": False, "num_format": num_format}
+            extra |= {"text_wrap": True} if num_format == "@" else {"align": "left"}
             if severity is None:
-                return self.fmt.open
-            return self.fmt.problem if severity == "error" else self.fmt.warning
-        # A date kept from an agency's return shows its day, as it was typed.
-        key = severity or "open"
-        if key not in self._date_formats:
-            extra: dict[str, Any] = {"locked": False, "num_format": "dd/mm/yyyy", "align": "left"}
-            if severity is None:
-                self._date_formats[key] = self.fmt.fill(OPEN, **extra)
+                made = self.fmt.fill(OPEN, **extra)
             else:
                 colours, edge = (
                     (PROBLEM, "#D4351C") if severity == "error" else (WARNING, "#B58840")
                 )
-                self._date_formats[key] = self.fmt.fill(
-                    colours, border=2, border_color=edge, **extra
-                )
-        return self._date_formats[key]
+                made = self.fmt.fill(colours, border=2, border_color=edge, **extra)
+            self._open_formats[key] = made
+        return self._open_formats[key]
 
     def open_cell(
-        self, row: int, col: int, value: object, severity: str | None, where: str
+        self, row: int, col: int, value: object, spec: CellSpec, severity: str | None, where: str
     ) -> None:
         ws = self.ws
         if isinstance(value, datetime | date):
-            ws.write_datetime(row, col, value, self.open_format(severity, True))
+            fmt = self.open_format(
+                severity, spec.num_format if spec.write_as == "date" else "dd/mm/yyyy"
+            )
+            ws.write_datetime(row, col, value, fmt)
         elif isinstance(value, int | float) and not isinstance(value, bool):
-            ws.write_number(row, col, value, self.open_format(severity, False))
+            number_format = spec.num_format if spec.write_as == "number" else "General"
+            ws.write_number(row, col, value, self.open_format(severity, number_format))
         else:
             text = "" if value is None else str(value)
-            self.put(row, col, text, self.open_format(severity, False), where)
+            self.put(row, col, text, self.open_format(severity, spec.num_format), where)
 
     def rows(
         self,
         values: dict[tuple[str, str], object],
         marks: dict[tuple[str, str], tuple[str, str]],
     ) -> None:
-        fmt = self.fmt
+        fmt, layout = self.fmt, self.layout
         key = self.issued.agency.key
+        specs = {c.key: cell_spec(c, self.kind_ctx) for c in layout.open}
         for r, area in enumerate(self.issued.areas, start=self.first_row):
-            locked = iter(locked_values(self.plan, area, key))
+            locked = iter(locked_values(self.plan, area, key, layout))
             texts: list[tuple[str, float]] = []
-            for c, col in enumerate(RETURN_COLUMNS):
+            for c, col in enumerate(layout.columns):
                 where = f"Area {area.id}, {col.header}"
-                if not col.is_update:
+                if not col.update:
                     cell_fmt = fmt.locked_id if col.kind is Kind.ID else fmt.locked
                     text = next(locked)
                     texts.append((text, col.width))
                     self.put(r, c, text, cell_fmt, where)
                     continue
-                value = values.get((area.id, col.field), cell_text(self.plan, area, col))
+                value = values.get((area.id, col.key), write_value(col, area.value(col.key)))
                 texts.append((value if isinstance(value, str) else "", col.width))
-                mark = marks.get((area.id, col.field))
-                self.open_cell(r, c, value, mark[0] if mark else None, where)
+                mark = marks.get((area.id, col.key))
+                self.open_cell(r, c, value, specs[col.key], mark[0] if mark else None, where)
                 if mark:
                     note = _SEVERITY_PREFIX[mark[0]] + mark[1]
                     self.ws.write_comment(r, c, note, {"x_scale": 2, "y_scale": 2})
@@ -251,51 +259,33 @@ class _Writer:
             self.ws.set_row(r, max(row_height(texts), MIN_DATA_LINES * LINE_POINTS + 4))
 
     def validations(self) -> None:
-        plan, ws = self.plan, self.ws
+        ws, layout = self.ws, self.layout
         first, last = self.first_row, self.last_row
-        ex = example_date(plan.round.date)
-        n_rag = max(len(plan.rag_scale), 1)
-        n_dates = len(review_choices(plan.round.date))
-        for c, col in enumerate(RETURN_COLUMNS):
-            if not col.is_update:
+        lists = lists_layout(
+            self.issued.manifest.columns, self.kind_ctx.rag_scale, self.kind_ctx.round_date
+        )
+        for c, col in enumerate(layout.columns):
+            if not col.update:
+                if col.kind is Kind.RAG:
+                    self.rag_colours(c)
                 continue
+            spec = cell_spec(col, self.kind_ctx)
             rule: dict[str, Any] = {
                 "validate": "any",
                 "input_title": _fit(col.header, _TITLE_LIMIT),
-                "input_message": _fit(col.help, _MESSAGE_LIMIT),
+                "input_message": _fit(spec.input_message, _MESSAGE_LIMIT),
             }
-            if col.kind is Kind.RAG:
-                rule |= {
-                    "validate": "list",
-                    "source": f"={LISTS_SHEET}!$A$1:$A${n_rag}",
-                    "error_type": "stop",
-                    "error_title": _fit(col.header, _TITLE_LIMIT),
-                    "error_message": _fit(
-                        f"Choose {_and_list(list(plan.rag_scale), 'or')} from the list, "
-                        "or leave the cell empty.",
-                        _MESSAGE_LIMIT,
-                    ),
-                }
-            elif col.kind is Kind.REVIEW_DATE:
-                # A list under a "stop" error would refuse a typed date, which is allowed, so
-                # this column warns instead and says plainly that a typed date can be kept.
-                rule |= {
-                    "validate": "list",
-                    "source": f"={LISTS_SHEET}!$B$1:$B${n_dates}",
-                    "error_type": "warning",
-                    "error_title": _fit(col.header, _TITLE_LIMIT),
-                    "error_message": _fit(
-                        f"That is not one of the months in the list. If you typed a date, like "
-                        f"{ex}, that is fine: choose Yes (in LibreOffice, OK) to keep it. "
-                        "Otherwise choose No, then pick a month or Not required.",
-                        _MESSAGE_LIMIT,
-                    ),
-                }
+            if spec.validation:
+                rule |= dict(spec.validation)
+                rule["error_title"] = _fit(col.header, _TITLE_LIMIT)
+                rule["error_message"] = _fit(str(rule.get("error_message", "")), _MESSAGE_LIMIT)
+                if rule["validate"] == "list":
+                    # By range on the hidden Lists sheet: an inline list breaks over 255
+                    # characters and splits at commas.
+                    letter, values = lists[col.key]
+                    rule["source"] = f"={LISTS_SHEET}!${letter}$1:${letter}${max(len(values), 1)}"
             ws.data_validation(first, c, last, c, rule)
             if col.kind is Kind.RAG:
-                self.rag_colours(c)
-        for c, col in enumerate(RETURN_COLUMNS):
-            if not col.is_update and col.kind is Kind.RAG:
                 self.rag_colours(c)
 
     def rag_colours(self, c: int) -> None:
@@ -338,19 +328,22 @@ class _Writer:
 
 def _check_keys(issued: IssuedReturn, name: str, keys: Iterable[tuple[str, str]]) -> None:
     ids = {a.id for a in issued.areas}
-    fields = {c.field for c in UPDATE_COLUMNS}
-    for area_id, field in keys:
-        if area_id not in ids or field not in fields:
+    open_keys = {c.key for c in issued.layout.open}
+    for area_id, key in keys:
+        if area_id not in ids or key not in open_keys:
             raise ReturnWriteError(
-                f"Cannot set {name} for area {area_id}, field {field}: only the update cells "
-                f"({', '.join(sorted(fields))}) of this return's areas can be set."
+                f"Cannot set {name} for area {area_id}, column {key}: only the update cells "
+                f"({', '.join(sorted(open_keys))}) of this return's areas can be set."
             )
 
 
-def _lists_sheet(wb: xlsxwriter.Workbook, plan: Plan, password: str | None) -> None:
+def _lists_sheet(
+    wb: xlsxwriter.Workbook, plan: Plan, issued: IssuedReturn, password: str | None
+) -> None:
     ws = wb.add_worksheet(LISTS_SHEET)
     # The same cells `ipt check` expects to find there, from one definition.
-    for ref, text in lists_values(plan, plan.round.date).items():
+    scale = scale_of(issued.manifest, plan)
+    for ref, text in lists_values(issued.manifest.columns, scale, plan.round.date).items():
         ws.write_string(ref, text)
     ws.set_column(0, 1, 18)
     ws.protect(password or "")
@@ -383,7 +376,7 @@ def write_return(
 ) -> bytes:
     """Build one agency's return and give its bytes (the caller writes them atomically).
 
-    `values` replaces what open cells hold, keyed by (area ID, field); `marks` highlights open
+    `values` replaces what open cells hold, keyed by (area ID, column key); `marks` highlights open
     cells with ("error" | "warning", message) and puts the message in a note on the cell.
     """
     values = values or {}
@@ -412,7 +405,7 @@ def write_return(
     writer.rows(values, marks)
     writer.validations()
     writer.finish(password)
-    _lists_sheet(wb, plan, password)
+    _lists_sheet(wb, plan, issued, password)
     _manifest_sheet(wb, issued, signature, password)
     wb.close()
     return buf.getvalue()

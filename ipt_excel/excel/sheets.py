@@ -12,7 +12,7 @@ from datetime import datetime
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from ipt_excel.core.columns import COLUMNS_BY_KEY, PLAN_COLUMNS, UPDATE_COLUMNS
+from ipt_excel.core.columns import ColumnSet
 from ipt_excel.core.model import Change, Conflict, Plan
 from ipt_excel.excel.styles import Formats, fits_in_cell, row_height
 
@@ -25,6 +25,7 @@ AGENCIES_SHEET = "Agencies"
 GLOSSARY_SHEET = "Glossary"
 DETAILS_SHEET = "Details"
 LISTS_SHEET = "Lists"
+COLUMNS_SHEET = "Columns"
 
 
 CHANGES_HEADERS = (
@@ -50,20 +51,32 @@ CONFLICTS_HEADERS = (
     "Value sent by agency",
     "Source file",
 )
-# One row per area and agency: the update columns as the column spec names them.
-UPDATES_HEADERS = (
-    COLUMNS_BY_KEY["id"].header,
-    "Agency",
-    "Round",
-    *(c.header for c in UPDATE_COLUMNS),
-    "Updated at",
-    "Fields updated",
-    "Held back",
-    "Source SHA-256",
+# One row per area and agency: the ID, who and when, then the update columns by header.
+UPDATES_LEAD = ("ID", "Agency", "Round")
+UPDATES_TAIL = ("Updated at", "Fields updated", "Held back", "Source SHA-256")
+
+
+def updates_headers(columns: ColumnSet) -> tuple[str, ...]:
+    return (*UPDATES_LEAD, *(c.header for c in columns.updates), *UPDATES_TAIL)
+
+
+# The Columns sheet: the plan's column set, one row per column, read back by the master reader.
+COLUMNS_HEADERS = (
+    "Key",
+    "Header",
+    "Kind",
+    "Update",
+    "In returns",
+    "In master",
+    "Choices",
+    "Combine",
+    "Last review",
+    "Width",
+    "Help",
+    "Other headings",
 )
 AGENCIES_HEADERS = ("Key", "Name", "Other names", "Contact e-mail", "Areas")
 GLOSSARY_HEADERS = ("Term", "Meaning")
-FIELD_HEADERS = {c.field: c.header for c in PLAN_COLUMNS if c.is_update}
 
 # The Details sheet is label/value rows; the reader reads them back by label.
 DETAIL_LABELS = (
@@ -79,7 +92,6 @@ DETAIL_LABELS = (
     "Protective marking",
     "Coordinator e-mail",
     "RAG scale",
-    "Evidence required for GREEN",
 )
 
 
@@ -144,28 +156,28 @@ def updates_sheet(
     ws = wb.add_worksheet(UPDATES_SHEET)
     # The master keeps the agencies' short keys; boards read their names.
     names = {a.key: a.name for a in plan.agencies} if circulation else {}
+    columns = plan.columns
+    header = columns.header
     rows: list[tuple[object, ...]] = [
         (
             u.area_id,
             names.get(u.agency, u.agency),
             u.round,
-            u.progress,
-            u.rag,
-            u.evidence,
-            u.next_review,
+            *(u.value(c.key) for c in columns.updates),
             u.updated_at,
-            ", ".join(FIELD_HEADERS[f] for f in u.changed),
-            ", ".join(FIELD_HEADERS[f] for f in u.held),
+            ", ".join(header(k) for k in u.changed),
+            ", ".join(header(k) for k in u.held),
             u.source_sha256,
         )
         for u in plan.agency_updates
     ]
-    widths = (8, 14, 22, 60, 10, 40, 16, 18, 24, 18, 20)
+    widths = (8, 14, 22, *(min(max(c.width, 10), 60) for c in columns.updates), 18, 24, 18, 20)
+    headers = updates_headers(columns)
     if circulation:  # the hash identifies a file in the workspace: not for circulation
         rows = [r[:-1] for r in rows]
-        write_table_sheet(ws, fmt, UPDATES_HEADERS[:-1], rows, widths[:-1])
+        write_table_sheet(ws, fmt, headers[:-1], rows, widths[:-1])
         return
-    write_table_sheet(ws, fmt, UPDATES_HEADERS, rows, widths)
+    write_table_sheet(ws, fmt, headers, rows, widths)
 
 
 def changes_sheet(
@@ -186,7 +198,7 @@ def changes_sheet(
                 ch.round,
                 names.get(ch.agency, ch.agency),
                 ch.area_id,
-                FIELD_HEADERS.get(ch.field, ch.field),
+                plan.columns.header(ch.column),
                 ch.old,
                 ch.new,
             )
@@ -201,7 +213,7 @@ def changes_sheet(
             ch.round,
             ch.agency,
             ch.area_id,
-            FIELD_HEADERS.get(ch.field, ch.field),
+            plan.columns.header(ch.column),
             ch.old,
             ch.new,
             ch.source_file,
@@ -229,7 +241,7 @@ def conflicts_sheet(
             c.round,
             names.get(c.agency, c.agency),
             c.area_id,
-            FIELD_HEADERS.get(c.field, c.field),
+            plan.columns.header(c.column),
             c.issued,
             c.master,
             c.theirs,
@@ -277,7 +289,6 @@ def detail_values(plan: Plan) -> tuple[str, ...]:
         plan.protective_marking,
         plan.coordinator_email,
         ", ".join(plan.rag_scale),
-        "Yes" if plan.evidence_required_for_green else "No",
     )
 
 
@@ -285,8 +296,40 @@ def details_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan) -> None:
     ws = wb.add_worksheet(DETAILS_SHEET)
     rows: list[tuple[str, str]] = list(zip(DETAIL_LABELS, detail_values(plan), strict=True))
     rows += [(f"Theme {t.id}", t.title) for t in plan.themes]
+    rows += [("Rule", r.as_text()) for r in plan.columns.rules]
     rows += [("Note", n) for n in plan.notes]
     write_table_sheet(ws, fmt, ("Detail", "Value"), rows, (26, 100))
+
+
+def column_rows(columns: ColumnSet) -> list[tuple[str, ...]]:
+    def yes(flag: bool) -> str:
+        return "Yes" if flag else "No"
+
+    return [
+        (
+            c.key,
+            c.header,
+            c.kind.value,
+            yes(c.update),
+            yes(c.in_return),
+            yes(c.in_master),
+            "\n".join(c.choices),
+            c.combine.value if c.combine else "",
+            yes(c.last_review),
+            f"{c.width:g}",
+            c.help,
+            "\n".join(c.source_headers),
+        )
+        for c in columns
+    ]
+
+
+def columns_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan) -> None:
+    """The plan's columns. A coordinator adds a column by adding a row here (and rules on
+    the Details sheet); the Plan sheet gains it at the next write."""
+    ws = wb.add_worksheet(COLUMNS_SHEET)
+    widths = (16, 26, 13, 8, 10, 10, 22, 10, 10, 7, 50, 26)
+    write_table_sheet(ws, fmt, COLUMNS_HEADERS, column_rows(plan.columns), widths)
 
 
 def lists_sheet(wb: xlsxwriter.Workbook, plan: Plan) -> None:

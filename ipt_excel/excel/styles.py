@@ -50,7 +50,9 @@ class Formats:
         self.wb = wb
         base: dict[str, Any] = {"font_name": FONT, "font_size": FONT_SIZE, "valign": "top"}
         self._base = base
-        self.text = wb.add_format({**base, "text_wrap": True, "border": 1, "border_color": BORDER})
+        self._props: dict[int, dict[str, Any]] = {}  # id(format) -> the properties it was made of
+        self._variants: dict[tuple[int, str], Format] = {}
+        self.text = self._add({**base, "text_wrap": True, "border": 1, "border_color": BORDER})
         self.id = wb.add_format(
             {**base, "num_format": "@", "bold": True, "border": 1, "border_color": BORDER}
         )
@@ -77,7 +79,7 @@ class Formats:
 
     def fill(self, colours: tuple[str, str], **extra: Any) -> Format:
         bg, fg = colours
-        return self.wb.add_format(
+        return self._add(
             {
                 **self._base,
                 "bg_color": bg,
@@ -88,6 +90,23 @@ class Formats:
                 **extra,
             }
         )
+
+    def _add(self, props: dict[str, Any]) -> Format:
+        made = self.wb.add_format(props)
+        self._props[id(made)] = props
+        return made
+
+    def variant(self, fmt: Format, num_format: str) -> Format:
+        """`fmt` showing its value with another number format (a date or number cell that is
+        also highlighted as changed keeps showing a date or number)."""
+        if num_format in ("", "@"):
+            return fmt
+        key = (id(fmt), num_format)
+        if key not in self._variants:
+            props = {**self._props.get(id(fmt), self._base), "num_format": num_format}
+            props.pop("text_wrap", None)
+            self._variants[key] = self._add({**props, "align": "left"})
+        return self._variants[key]
 
 
 def fits_in_cell(text: str, where: str) -> str:

@@ -219,10 +219,7 @@ def run_demo(root: Path, *, progress: Callable[[str], None] | None = None) -> De
     current = read_master(ws.master)
     edited = replace(
         current,
-        areas=tuple(
-            replace(a, **{field: text}) if a.id == area_id else a  # type: ignore[arg-type]
-            for a in current.areas
-        ),
+        areas=tuple(a.with_updates({field: text}) if a.id == area_id else a for a in current.areas),
     )
     with ws.locked(), Ledger(ws.ledger_path) as ledger:
         save_master(ws, edited, ledger, reason="hand-edit", now=ISSUED_AT)

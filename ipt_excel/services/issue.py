@@ -19,7 +19,7 @@ from ipt_excel.core.model import Round
 from ipt_excel.core.records import IssuedRecord
 from ipt_excel.core.rounds import plan_round
 from ipt_excel.errors import UsageError
-from ipt_excel.services.master import catch_up_master, save_master
+from ipt_excel.services.master import catch_up_master, read_plan, save_master
 from ipt_excel.workspace import Workspace, atomic_write
 from ipt_excel.workspace.ledger import Ledger
 
@@ -65,7 +65,6 @@ def issue_round(
 ) -> IssueResult:
     """Write each agency's return for a new (or re-issued) round and record it."""
     # Imported here: openpyxl and xlsxwriter load only for commands that need them.
-    from ipt_excel.excel.master_reader import read_master
     from ipt_excel.excel.return_writer import write_return
 
     ws.require()
@@ -75,7 +74,7 @@ def issue_round(
         with Ledger(ws.ledger_path) as ledger:
             catch_up_master(ws, ledger)  # a crash may have left the master behind the ledger
             _check_round(ws, ledger, rnd)
-            plan = replace(read_master(ws.master), round=rnd)
+            plan = replace(read_plan(ws, ledger), round=rnd)
             # An empty list (a CLI option given no times) means every agency, as None does.
             planned = plan_round(plan, rnd, agencies=agencies or None, issued_at=now)
             if not planned.returns:
@@ -109,6 +108,7 @@ def issue_round(
                         issued_at=now,
                         manifest=to_json(issued.manifest),
                         signature=signature,
+                        column_set=plan.columns.fingerprint,
                     )
                 )
                 if progress is not None:
@@ -116,7 +116,8 @@ def issue_round(
             # Files first, then the ledger in one transaction: a crash part-way leaves returns
             # on disk that a re-run overwrites, never a ledger that lists returns not written.
             with ledger.transaction():
-                ledger.add_round(rnd.name, rnd.slug, rnd.date, rnd.due, now)
+                columns = ledger.record_column_set(plan.columns, now)
+                ledger.add_round(rnd.name, rnd.slug, rnd.date, rnd.due, now, columns)
                 for record in records:
                     ledger.record_issued(record)
                 # The master moves to the new round: its highlights start afresh.

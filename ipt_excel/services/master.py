@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ipt_excel.core.model import Plan
-from ipt_excel.core.plan_data import plan_from_dict, plan_to_dict
+from ipt_excel.core.plan_data import columns_from_dict, plan_from_dict, plan_to_dict
 from ipt_excel.core.summary import counts_by_agency, counts_by_theme, overall_counts, unsettled
 from ipt_excel.errors import WorkspaceError
 from ipt_excel.excel.master_reader import master_snapshot, read_master_bytes
@@ -75,6 +75,7 @@ def save_master(
     not be read again is refused here, with its problems, rather than found later.
     """
     extras = extras_from_ledger(ledger, plan, today)
+    ledger.record_column_set(plan.columns, now)
     snapshot = ledger.latest_snapshot() + 1
     data = write_master(plan, extras, created=now, snapshot=snapshot)
     read_master_bytes(data, ws.master.name)
@@ -123,16 +124,30 @@ def current_plan(ws: Workspace, *, repair: bool) -> Plan:
     """
     from ipt_excel.excel.master_reader import read_master
 
-    if ws.ledger_path.is_file():
-        have = master_snapshot(ws.master)
-        with Ledger(ws.ledger_path) as ledger:
-            latest = ledger.latest_snapshot()
-            if have is not None and have < latest:
-                if not repair:
-                    return plan_from_dict(ledger.snapshot(latest))
-                with ws.locked():
-                    catch_up_master(ws, ledger)
-    return read_master(ws.master)
+    if not ws.ledger_path.is_file():
+        return read_master(ws.master)
+    have = master_snapshot(ws.master)
+    with Ledger(ws.ledger_path) as ledger:
+        latest = ledger.latest_snapshot()
+        if have is not None and have < latest:
+            if not repair:
+                return plan_from_dict(ledger.snapshot(latest))
+            with ws.locked():
+                catch_up_master(ws, ledger)
+        return read_plan(ws, ledger)
+
+
+def read_plan(ws: Workspace, ledger: Ledger) -> Plan:
+    """The master's plan as it is now. A column added on the Columns sheet since the last
+    master was written is new (empty); any other column missing from the Plan sheet is an
+    error, so a column deleted by mistake never loses its values silently."""
+    from ipt_excel.excel.master_reader import read_master
+
+    latest = ledger.latest_snapshot()
+    previous = None
+    if latest:
+        previous = {c.key for c in columns_from_dict(ledger.snapshot(latest))}
+    return read_master(ws.master, previous_keys=previous)
 
 
 def rebuild_master(ws: Workspace, snapshot_id: int, *, created: datetime) -> bytes:
@@ -171,6 +186,9 @@ def init_workspace(
         if not ws.key_path.exists():
             ws.create_key(key)
         with Ledger(ws.ledger_path) as ledger:
-            ledger.add_round(plan.round.name, plan.round.slug, plan.round.date, plan.round.due, now)
+            columns = ledger.record_column_set(plan.columns, now)
+            ledger.add_round(
+                plan.round.name, plan.round.slug, plan.round.date, plan.round.due, now, columns
+            )
             save_master(ws, plan, ledger, reason="init", now=now)
     return InitResult(ws, plan)

@@ -22,10 +22,9 @@ from ipt_excel.core.merge import merge_return
 from ipt_excel.core.model import Plan
 from ipt_excel.core.problems import Problem
 from ipt_excel.core.validate import file_problem
-from ipt_excel.excel.master_reader import read_master
 from ipt_excel.services.check import UNEXPECTED_RULE, CheckResult, check_files, unexpected_message
 from ipt_excel.services.feedback import check_feedback_dir, write_feedback
-from ipt_excel.services.master import catch_up_master, save_master
+from ipt_excel.services.master import catch_up_master, read_plan, save_master
 from ipt_excel.workspace import Workspace, atomic_write
 from ipt_excel.workspace.ledger import Ledger
 
@@ -85,7 +84,7 @@ def receive_returns(
     with ws.locked():
         with Ledger(ws.ledger_path) as ledger:
             catch_up_master(ws, ledger)  # a crash may have left the master behind the ledger
-        plan = read_master(ws.master)
+            plan = read_plan(ws, ledger)
         results = check_files(ws, paths, today=today, plan=plan)
         outcomes: list[FileOutcome] = []
         with Ledger(ws.ledger_path) as ledger, ledger.transaction():
@@ -158,7 +157,7 @@ def _receive_one(
     merged = merge_return(plan, result.accepted, now=now)
     if merged.superseded:
         ledger.supersede(
-            result.round, result.agency, {(c.area_id, c.field) for c in merged.changes}
+            result.round, result.agency, {(c.area_id, c.column) for c in merged.changes}
         )
     n_changes, n_conflicts = len(merged.changes), len(merged.conflicts)
     outcome = MERGED if (merged.changes or merged.plan != plan) else UNCHANGED
@@ -224,5 +223,5 @@ def _resolve_by_hand(ledger: Ledger, plan: Plan) -> None:
     areas = {a.id: a for a in plan.areas}
     for c in ledger.open_conflicts(plan.round.name):
         area = areas.get(c.area_id)
-        if area is not None and getattr(area, c.field) == c.theirs:
+        if area is not None and area.value(c.column) == c.theirs:
             ledger.resolve_conflict(c)

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ipt_excel.core.columns import ColumnSet, column_set_from_dict
 from ipt_excel.core.model import Change, Conflict
 from ipt_excel.core.records import IssuedRecord, Receipt, RoundRecord
 
@@ -45,6 +46,9 @@ CREATE TABLE IF NOT EXISTS conflicts (
     issued TEXT NOT NULL, master TEXT NOT NULL, theirs TEXT NOT NULL, source_file TEXT NOT NULL,
     sha256 TEXT NOT NULL, resolved INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS column_sets (
+    fingerprint TEXT PRIMARY KEY, definition TEXT NOT NULL, first_seen TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS snapshots (
     id INTEGER PRIMARY KEY AUTOINCREMENT, written_at TEXT NOT NULL, reason TEXT NOT NULL,
     round TEXT NOT NULL, plan TEXT NOT NULL
@@ -62,7 +66,15 @@ class Ledger:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
+        self._migrate()
         self._after_commit: list[Callable[[], None]] | None = None
+
+    def _migrate(self) -> None:
+        """Columns added since a ledger was first made: older ledgers gain them, empty."""
+        for table, column in (("rounds", "column_set"), ("issued", "column_set")):
+            have = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once the current transaction has committed (at once outside one).
@@ -121,12 +133,20 @@ class Ledger:
 
     # -- rounds --------------------------------------------------------------------------
     def add_round(
-        self, name: str, slug: str, round_date: date, due: date | None, at: datetime
+        self,
+        name: str,
+        slug: str,
+        round_date: date,
+        due: date | None,
+        at: datetime,
+        column_set: str = "",
     ) -> None:
         seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM rounds").fetchone()[0]
         self.db.execute(
-            "INSERT INTO rounds VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
-            "round_date = excluded.round_date, due = excluded.due, seq = excluded.seq",
+            "INSERT INTO rounds (name, slug, round_date, due, issued_at, seq, column_set) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+            "round_date = excluded.round_date, due = excluded.due, seq = excluded.seq, "
+            "column_set = excluded.column_set",
             (
                 name,
                 slug,
@@ -134,11 +154,15 @@ class Ledger:
                 due.isoformat() if due else None,
                 at.isoformat(),
                 seq,
+                column_set,
             ),
         )
 
     def rounds(self) -> list[RoundRecord]:
-        rows = self.db.execute("SELECT * FROM rounds ORDER BY seq").fetchall()
+        rows = self.db.execute(
+            "SELECT name, slug, round_date, due, issued_at, seq, column_set FROM rounds "
+            "ORDER BY seq"
+        ).fetchall()
         return [
             RoundRecord(
                 r[0],
@@ -147,9 +171,39 @@ class Ledger:
                 date.fromisoformat(r[3]) if r[3] else None,
                 datetime.fromisoformat(r[4]),
                 r[5],
+                r[6],
             )
             for r in rows
         ]
+
+    # -- column sets -------------------------------------------------------------------------
+    def record_column_set(self, columns: ColumnSet, at: datetime) -> str:
+        """Keep a column set, once, by its fingerprint; a removed column's definition stays."""
+        fingerprint = columns.fingerprint
+        self.db.execute(
+            "INSERT OR IGNORE INTO column_sets VALUES (?, ?, ?)",
+            (fingerprint, json.dumps(columns.to_dict(), ensure_ascii=False), at.isoformat()),
+        )
+        return fingerprint
+
+    def column_set(self, fingerprint: str) -> ColumnSet:
+        row = self.db.execute(
+            "SELECT definition FROM column_sets WHERE fingerprint = ?", (fingerprint,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(fingerprint)
+        return column_set_from_dict(json.loads(row[0]))
+
+    def column_headers(self) -> dict[str, str]:
+        """Every column key ever used, with its latest header: so a change to a column that
+        has since been removed is still shown by its name."""
+        out: dict[str, str] = {}
+        for (definition,) in self.db.execute(
+            "SELECT definition FROM column_sets ORDER BY first_seen"
+        ):
+            for c in json.loads(definition).get("columns", ()):
+                out[str(c.get("key"))] = str(c.get("header"))
+        return out
 
     def current_round(self) -> RoundRecord | None:
         rounds = self.rounds()
@@ -158,7 +212,8 @@ class Ledger:
     # -- issued returns --------------------------------------------------------------------
     def record_issued(self, rec: IssuedRecord) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO issued VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO issued (round, agency, path, issued_at, manifest, signature,"
+            " column_set) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 rec.round,
                 rec.agency,
@@ -166,15 +221,19 @@ class Ledger:
                 rec.issued_at.isoformat(),
                 rec.manifest,
                 rec.signature,
+                rec.column_set,
             ),
         )
 
     def issued(self, round_name: str) -> list[IssuedRecord]:
         rows = self.db.execute(
-            "SELECT * FROM issued WHERE round = ? ORDER BY agency", (round_name,)
+            "SELECT round, agency, path, issued_at, manifest, signature, column_set FROM issued"
+            " WHERE round = ? ORDER BY agency",
+            (round_name,),
         ).fetchall()
         return [
-            IssuedRecord(r[0], r[1], r[2], datetime.fromisoformat(r[3]), r[4], r[5]) for r in rows
+            IssuedRecord(r[0], r[1], r[2], datetime.fromisoformat(r[3]), r[4], r[5], r[6])
+            for r in rows
         ]
 
     def issued_for(self, round_name: str, agency: str) -> IssuedRecord | None:
@@ -239,7 +298,7 @@ class Ledger:
                     c.round,
                     c.agency,
                     c.area_id,
-                    c.field,
+                    c.column,
                     c.old,
                     c.new,
                     c.source_file,
@@ -301,7 +360,7 @@ class Ledger:
                     c.round,
                     c.agency,
                     c.area_id,
-                    c.field,
+                    c.column,
                     c.issued,
                     c.master,
                     c.theirs,
@@ -321,7 +380,7 @@ class Ledger:
         self.db.execute(
             "UPDATE conflicts SET resolved = 1 WHERE round = ? AND agency = ? AND area_id = ?"
             " AND field = ?",
-            (c.round, c.agency, c.area_id, c.field),
+            (c.round, c.agency, c.area_id, c.column),
         )
 
     def open_conflicts(self, round_name: str | None = None) -> list[Conflict]:

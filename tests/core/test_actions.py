@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from plans import make_area
 
 from ipt_excel.core.actions import (
+    BULLET,
+    SUPPLEMENTED,
+    UNDERPINNED,
+    ActionList,
     ScheduledAction,
     action_schedule,
     actions_of,
+    actions_text,
     describe_completion,
+    parse_actions,
     schedule_text,
 )
 from ipt_excel.core.dates import DateKind, Month, parse_completion
-from ipt_excel.core.model import Area, Plan
+from ipt_excel.core.model import Plan
 from ipt_excel.services.plan_source import EXAMPLE_PLAN, load_plan
 
 
@@ -66,10 +75,11 @@ def test_seed_2_2_2_cross_reference(seed: Plan) -> None:
 
 def test_seed_one_action_takes_the_whole_lead(seed: Plan) -> None:
     area = seed.area("2.8")
+    action = parse_actions(area.value("actions")).action
     assert action_schedule(area) == [
-        ScheduledAction(area.action, parse_completion("May 2012"), "Liz Price")
+        ScheduledAction(action, parse_completion("May 2012"), "Liz Price")
     ]
-    assert schedule_text(area) == f"• {area.action} — by May 2012 (lead: Liz Price)"
+    assert schedule_text(area) == f"• {action} — by May 2012 (lead: Liz Price)"
 
 
 def test_seed_1_1_keeps_plain_text(seed: Plan) -> None:
@@ -80,10 +90,10 @@ def test_seed_1_1_keeps_plain_text(seed: Plan) -> None:
 
 
 def test_leads_attach_when_one_line_per_action() -> None:
-    area = Area(
-        id="1.1",
-        theme="1",
-        title="t",
+    area = make_area(
+        "1.1",
+        "1",
+        "t",
         action="Main action",
         underpinned_by=("Step one",),
         supplemented_by=("Audit\ncontinued",),
@@ -105,10 +115,10 @@ def test_leads_attach_when_one_line_per_action() -> None:
 
 
 def test_leads_not_attached_when_lines_do_not_match() -> None:
-    area = Area(
-        id="1.1",
-        theme="1",
-        title="t",
+    area = make_area(
+        "1.1",
+        "1",
+        "t",
         action="A",
         underpinned_by=("B",),
         leads="Ann Lee\nBob Roy\nCat Day",
@@ -124,7 +134,7 @@ def test_leads_not_attached_when_lines_do_not_match() -> None:
     [("", "April 2012"), ("A", ""), ("A", "April 2012 May 2012")],
 )
 def test_no_schedule(action: str, completion: str) -> None:
-    area = Area(id="1.1", theme="1", title="t", action=action, completion=completion)
+    area = make_area("1.1", "1", "t", action=action, completion=completion)
     assert action_schedule(area) is None
     assert schedule_text(area) == ""
 
@@ -149,3 +159,42 @@ def test_no_schedule(action: str, completion: str) -> None:
 )
 def test_describe_completion(phrase: str, described: str) -> None:
     assert describe_completion(parse_completion(phrase)) == described
+
+
+# -- the Actions cell --------------------------------------------------------------------------
+def test_actions_text_layout() -> None:
+    assert actions_text("Reiterate advice", ("Audit tool", "Training"), ("Off-line audit",)) == (
+        "Reiterate advice\nUnderpinned by:\n• Audit tool\n• Training\n"
+        "Supplemented by:\n• Off-line audit"
+    )
+    assert actions_text("Only this") == "Only this"
+    assert actions_text("", (), ("S",)) == "\nSupplemented by:\n• S"
+
+
+def test_parse_actions_accepts_a_hand_typed_continuation_line() -> None:
+    parsed = parse_actions("Main\nUnderpinned by:\n• First item\nwhich goes on\n• Second")
+    assert parsed == ActionList("Main", ("First item\nwhich goes on", "Second"), ())
+
+
+def test_parse_actions_plain_text_is_all_main_action() -> None:
+    text = "Do this.\n\nThen that.\n• not a list without a heading"
+    assert parse_actions(text) == ActionList(text)
+
+
+# What an Actions cell can hold without ambiguity: no line of the main action is exactly a
+# heading; a list item has no newline. Anything else goes, items starting with "• " included.
+TEXT = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=40)
+ITEM = TEXT.filter(lambda s: "\n" not in s)
+MAIN = TEXT.filter(lambda s: not {UNDERPINNED, SUPPLEMENTED} & set(s.split("\n")))
+
+
+@settings(max_examples=25, deadline=None)
+@given(MAIN, st.lists(ITEM, max_size=4), st.lists(ITEM, max_size=4))
+def test_actions_text_round_trips(main: str, under: list[str], supp: list[str]) -> None:
+    text = actions_text(main, tuple(under), tuple(supp))
+    assert parse_actions(text) == ActionList(main, tuple(under), tuple(supp))
+
+
+def test_item_starting_with_a_bullet_round_trips() -> None:
+    text = actions_text("A", (BULLET + "x", ""))
+    assert parse_actions(text).underpinned_by == ("• x", "")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
+from ipt_excel.core.columns import DEFAULT_COLUMNS, ColumnSet, apply_overrides
 from ipt_excel.core.manifest import (
     Manifest,
     ManifestError,
@@ -177,7 +180,49 @@ def test_repeated_row_id_is_refused() -> None:
 
 def test_newer_version_says_to_update() -> None:
     with pytest.raises(ManifestError, match="newer version of ipt_excel"):
-        from_json(json.dumps({**_raw(), "version": 2}))
+        from_json(json.dumps({**_raw(), "version": 3}))
+
+
+def test_a_version_1_manifest_still_reads_with_the_default_columns() -> None:
+    m = from_json(to_json(_manifest()))
+    assert m.version == 1 and m.columns == DEFAULT_COLUMNS and m.rag_scale == ()
+    assert "columns" not in json.loads(to_json(m))  # signed exactly as it was issued
+
+
+def _v2(columns: ColumnSet = DEFAULT_COLUMNS) -> Manifest:
+    m = _manifest()
+    keys = [c.key for c in columns.updates]
+    rows = tuple(replace(r, issued={k: r.issued.get(k, "") for k in keys}) for r in m.rows)
+    return replace(m, version=2, columns=columns, rag_scale=("RED", "AMBER", "GREEN"), rows=rows)
+
+
+def test_a_version_2_manifest_carries_its_columns_and_they_are_signed() -> None:
+    extra = apply_overrides(DEFAULT_COLUMNS, [{"header": "Risks", "update": True}])
+    m = _v2(extra)
+    again = from_json(to_json(m))
+    assert again == m and again.columns == extra
+    assert set(again.rows[0].issued) == {c.key for c in extra.updates}
+    signature = sign(m, KEY)
+    assert not verify(replace(m, columns=DEFAULT_COLUMNS), signature, KEY)
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (lambda raw: raw.update(columns={"columns": [{"kind": "text"}]}), "columns cannot be read"),
+        (lambda raw: raw.update(columns={"columns": [1, 2]}), "columns cannot be read"),
+        (lambda raw: raw.update(rag_scale=["RED", 3]), "RAG scale cannot be read"),
+        (lambda raw: raw.pop("rag_scale"), "missing rag_scale"),
+        (lambda raw: raw["rows"][0]["issued"].pop("next_review"), "values as issued"),
+    ],
+)
+def test_a_version_2_manifest_that_cannot_be_read_is_damaged(
+    change: Callable[[dict[str, Any]], object], says: str
+) -> None:
+    raw = json.loads(to_json(_v2()))
+    change(raw)
+    with pytest.raises(ManifestError, match=says):
+        from_json(json.dumps(raw))
 
 
 def _text_with(old: str, new: str) -> str:

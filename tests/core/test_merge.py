@@ -16,7 +16,9 @@ from datetime import date, datetime
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from plans import make_area
 
+from ipt_excel.core.columns import DEFAULT_COLUMNS
 from ipt_excel.core.merge import (
     CUT_NOTE,
     AcceptedReturn,
@@ -28,7 +30,6 @@ from ipt_excel.core.merge import (
 )
 from ipt_excel.core.model import (
     EXCEL_CELL_LIMIT,
-    UPDATE_FIELDS,
     Agency,
     Area,
     Plan,
@@ -48,10 +49,13 @@ AGENCIES = (
 NAMES = {a.key: a.name for a in AGENCIES}
 
 
+UPDATE_FIELDS = tuple(c.key for c in DEFAULT_COLUMNS.updates)
+
+
 def area(area_id: str, agencies: tuple[str, ...], **values: str) -> Area:
     base = {"progress": "p0", "rag": "AMBER", "evidence": "e0", "next_review": "September 2012"}
     base.update(values)
-    return Area(id=area_id, theme="1", title=f"Area {area_id}", agencies=agencies, **base)  # type: ignore[arg-type]
+    return make_area(area_id, "1", f"Area {area_id}", agencies=agencies, **base)
 
 
 def make_plan(*areas: Area) -> Plan:
@@ -67,7 +71,7 @@ def make_plan(*areas: Area) -> Plan:
 
 
 def issued_values(a: Area) -> dict[str, str]:
-    return {f: getattr(a, f) for f in UPDATE_FIELDS}
+    return {f: a.value(f) for f in UPDATE_FIELDS}
 
 
 def make_return(
@@ -96,15 +100,12 @@ def make_return(
 def hand_edit(plan: Plan, area_id: str, **values: str) -> Plan:
     return replace(
         plan,
-        areas=tuple(
-            replace(a, **values) if a.id == area_id else a  # type: ignore[arg-type]
-            for a in plan.areas
-        ),
+        areas=tuple(a.with_updates(values) if a.id == area_id else a for a in plan.areas),
     )
 
 
 def value(plan: Plan, area_id: str, f: str) -> str:
-    return str(getattr(plan.area(area_id), f))
+    return plan.area(area_id).value(f)
 
 
 # -- unit tests: one agency ------------------------------------------------------------------------
@@ -115,7 +116,7 @@ def test_an_agency_change_is_applied_and_recorded() -> None:
     assert value(result.plan, "1", "progress") == "Audit done."
     assert value(result.plan, "1", "rag") == "GREEN"
     assert result.plan.area("2") == plan.area("2")
-    assert [(c.area_id, c.field, c.old, c.new) for c in result.changes] == [
+    assert [(c.area_id, c.column, c.old, c.new) for c in result.changes] == [
         ("1", "progress", "p0", "Audit done."),
         ("1", "rag", "AMBER", "GREEN"),
     ]
@@ -135,14 +136,18 @@ def test_the_agencys_own_update_is_kept_with_the_fields_it_changed() -> None:
     plan = make_plan(area("1", ("A",)))
     result = merge_return(plan, make_return(plan, "A", {"1": {"evidence": "Audit"}}), now=T1)
     (u,) = result.plan.agency_updates
-    assert (u.area_id, u.agency, u.round, u.evidence, u.changed) == (
+    assert (u.area_id, u.agency, u.round, u.value("evidence"), u.changed) == (
         "1",
         "A",
         ROUND,
         "Audit",
         ("evidence",),
     )
-    assert (u.progress, u.rag, u.next_review) == ("p0", "AMBER", "September 2012")
+    assert (u.value("progress"), u.value("rag"), u.value("next_review")) == (
+        "p0",
+        "AMBER",
+        "September 2012",
+    )
     assert (u.updated_at, u.source_sha256) == (T1, "A-sha")
 
 
@@ -158,7 +163,7 @@ def test_clearing_a_field_is_a_change_to_empty() -> None:
     plan = make_plan(area("1", ("A",)))
     result = merge_return(plan, make_return(plan, "A", {"1": {"evidence": ""}}), now=T1)
     assert value(result.plan, "1", "evidence") == ""
-    assert [(c.field, c.old, c.new) for c in result.changes] == [("evidence", "e0", "")]
+    assert [(c.column, c.old, c.new) for c in result.changes] == [("evidence", "e0", "")]
 
 
 # -- conflicts: the master changed since issue -----------------------------------------------------
@@ -170,7 +175,7 @@ def test_a_hand_edit_and_a_different_agency_value_is_a_conflict_not_applied() ->
     assert value(result.plan, "1", "evidence") == "Corrected by the coordinator"
     assert result.changes == ()
     (c,) = result.conflicts
-    assert (c.agency, c.area_id, c.field, c.issued, c.master, c.theirs) == (
+    assert (c.agency, c.area_id, c.column, c.issued, c.master, c.theirs) == (
         "A",
         "1",
         "evidence",
@@ -181,7 +186,7 @@ def test_a_hand_edit_and_a_different_agency_value_is_a_conflict_not_applied() ->
     assert (c.found_at, c.source_file, c.source_sha256) == (T1, "a.xlsx", "A-sha")
     # The agency's words are still kept, attributed to it.
     (u,) = result.plan.agency_updates
-    assert u.evidence == "Agency words"
+    assert u.value("evidence") == "Agency words"
 
 
 def test_a_hand_edit_survives_a_return_that_left_the_field_as_issued() -> None:
@@ -210,7 +215,7 @@ def test_an_area_removed_from_the_master_keeps_the_agencys_words_as_conflicts() 
     ret = make_return(master, "A", {"2": {"progress": "Done"}}, issued_from=issued)
     result = merge_return(master, ret, now=T1)
     (c,) = result.conflicts
-    assert (c.area_id, c.field, c.theirs) == ("2", "progress", "Done")
+    assert (c.area_id, c.column, c.theirs) == ("2", "progress", "Done")
     assert "no longer in the master" in c.master
     assert result.plan.areas == master.areas
 
@@ -288,7 +293,7 @@ def test_a_second_return_from_the_same_agency_supersedes_the_first() -> None:
     assert value(second.plan, "1", "progress") == "Y"
     assert [(c.old, c.new, c.source_sha256) for c in second.changes] == [("X", "Y", "s2")]
     (u,) = second.plan.agency_updates
-    assert (u.progress, u.source_sha256, u.updated_at) == ("Y", "s2", T2)
+    assert (u.value("progress"), u.source_sha256, u.updated_at) == ("Y", "s2", T2)
 
 
 def test_a_superseding_return_that_drops_a_change_restores_the_issued_value() -> None:
@@ -296,7 +301,7 @@ def test_a_superseding_return_that_drops_a_change_restores_the_issued_value() ->
     first = merge_return(plan, make_return(plan, "A", {"1": {"progress": "X"}}, sha="s1"), now=T1)
     second = merge_return(first.plan, make_return(plan, "A", {}, sha="s2"), now=T2)
     assert value(second.plan, "1", "progress") == "p0"
-    assert [(c.field, c.old, c.new) for c in second.changes] == [("progress", "X", "p0")]
+    assert [(c.column, c.old, c.new) for c in second.changes] == [("progress", "X", "p0")]
 
 
 def test_a_superseding_return_repeating_a_conflicted_value_keeps_the_conflict() -> None:
@@ -317,7 +322,7 @@ def test_a_superseding_return_repeating_a_conflicted_value_keeps_the_conflict() 
     )
     second = merge_return(first.plan, ret2, now=T2)
     assert value(second.plan, "1", "evidence") == "Corrected"
-    assert [(c.field, c.theirs, c.source_sha256) for c in second.conflicts] == [
+    assert [(c.column, c.theirs, c.source_sha256) for c in second.conflicts] == [
         ("evidence", "Theirs", "s2")
     ]
 
@@ -436,12 +441,12 @@ def _derived(plan: Plan, area_id: str, f: str, base: str) -> str:
     if f == "rag":
         # The worst rating of every agency that updated the area this round.
         rated = [
-            u.rag
+            u.value("rag")
             for u in plan.agency_updates
-            if u.area_id == area_id and u.round == ROUND and u.changed and u.rag
+            if u.area_id == area_id and u.round == ROUND and u.changed and u.value("rag")
         ]
-        return min(rated, key=RAGS.index) if rated else contributors[0].rag
-    values = [str(getattr(u, f)) for u in contributors]
+        return min(rated, key=RAGS.index) if rated else contributors[0].value("rag")
+    values = [u.value(f) for u in contributors]
     if len(values) == 1:
         return values[0]
     if f == "next_review":
@@ -463,7 +468,7 @@ def test_property_merging_a_return_twice_changes_nothing_the_second_time(
     assert twice.plan == once.plan
     assert twice.changes == ()
     # Raising a conflict again is fine (it still stands); a new one is not.
-    key = lambda c: (c.agency, c.area_id, c.field, c.theirs)  # noqa: E731
+    key = lambda c: (c.agency, c.area_id, c.column, c.theirs)  # noqa: E731
     assert set(map(key, twice.conflicts)) <= set(map(key, once.conflicts))
 
 
@@ -506,8 +511,8 @@ def test_property_a_hand_edit_is_never_overwritten(
     result = merge_all(master, rets, now=T1)
     for a in master.areas:
         for f in UPDATE_FIELDS:
-            if getattr(a, f) != getattr(issued.area(a.id), f):
-                assert value(result.plan, a.id, f) == getattr(a, f)
+            if a.value(f) != issued.area(a.id).value(f):
+                assert value(result.plan, a.id, f) == a.value(f)
 
 
 def _check_changes_land(master: Plan, result: MergeResult) -> None:
@@ -515,7 +520,7 @@ def _check_changes_land(master: Plan, result: MergeResult) -> None:
     value after, and the last one's new value is the plan's value."""
     chains: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for c in result.changes:
-        chains.setdefault((c.area_id, c.field), []).append((c.old, c.new))
+        chains.setdefault((c.area_id, c.column), []).append((c.old, c.new))
     for (area_id, f), chain in chains.items():
         assert chain[0][0] == value(master, area_id, f)
         for (_, new), (old, _) in itertools.pairwise(chain):
@@ -525,7 +530,7 @@ def _check_changes_land(master: Plan, result: MergeResult) -> None:
     for a in master.areas:
         for f in UPDATE_FIELDS:
             if (a.id, f) not in chains:
-                assert value(result.plan, a.id, f) == getattr(a, f)
+                assert value(result.plan, a.id, f) == a.value(f)
 
 
 @PROPERTY
@@ -546,7 +551,7 @@ def test_property_nothing_an_agency_sent_is_lost(
     derived value, or there is a conflict, or the master already held the agency's value."""
     issued, _, rets = scenario
     result = merge_all(scenario[1], rets, now=T1)
-    conflicts = {(c.agency, c.area_id, c.field): c for c in result.conflicts}
+    conflicts = {(c.agency, c.area_id, c.column): c for c in result.conflicts}
     for ret in rets:
         for row in ret.rows:
             mine = [
@@ -554,13 +559,13 @@ def test_property_nothing_an_agency_sent_is_lost(
                 for u in result.plan.agency_updates
                 if (u.area_id, u.agency, u.round) == (row.area_id, ret.agency, ROUND)
             ]
-            for f in row.changed_fields():
+            for f in row.changed_keys():
                 assert len(mine) == 1
-                assert getattr(mine[0], f) == row.values[f]
+                assert mine[0].value(f) == row.values[f]
                 assert f in mine[0].changed
                 shown = value(result.plan, row.area_id, f)
                 base = issued.area(row.area_id)
-                derived = _derived(result.plan, row.area_id, f, getattr(base, f))
+                derived = _derived(result.plan, row.area_id, f, base.value(f))
                 c = conflicts.get((ret.agency, row.area_id, f))
                 assert shown == derived or shown == row.values[f] or c is not None, (
                     ret.agency,
@@ -582,7 +587,7 @@ def test_property_without_hand_edits_the_master_is_exactly_the_derivation(
     assert result.conflicts == ()
     for a in issued.areas:
         for f in UPDATE_FIELDS:
-            assert value(result.plan, a.id, f) == _derived(result.plan, a.id, f, getattr(a, f))
+            assert value(result.plan, a.id, f) == _derived(result.plan, a.id, f, a.value(f))
 
 
 @PROPERTY
@@ -592,11 +597,11 @@ def test_property_hand_edits_no_agency_touched_survive(
 ) -> None:
     issued, master, rets = scenario
     result = merge_all(master, rets, now=T1)
-    touched = {(row.area_id, f) for r in rets for row in r.rows for f in row.changed_fields()}
+    touched = {(row.area_id, f) for r in rets for row in r.rows for f in row.changed_keys()}
     for a in master.areas:
         for f in UPDATE_FIELDS:
-            if getattr(a, f) != getattr(issued.area(a.id), f) and (a.id, f) not in touched:
-                assert value(result.plan, a.id, f) == getattr(a, f)
+            if a.value(f) != issued.area(a.id).value(f) and (a.id, f) not in touched:
+                assert value(result.plan, a.id, f) == a.value(f)
 
 
 @PROPERTY
@@ -624,7 +629,7 @@ def test_shared_rag_disagreement_gives_the_worst_in_either_order(order: tuple[st
     }
     result = merge_all(plan, [by[k] for k in order], now=T1)
     assert value(result.plan, "1", "rag") == "RED"
-    assert {(u.agency, u.rag) for u in result.plan.agency_updates} == {
+    assert {(u.agency, u.value("rag")) for u in result.plan.agency_updates} == {
         ("A", "GREEN"),
         ("B", "RED"),
     }
@@ -643,7 +648,7 @@ def test_a_full_length_update_and_a_short_one_share_a_cell_that_fits() -> None:
     assert excel_length(cell) <= EXCEL_CELL_LIMIT
     assert cell.endswith(f"{NAMES['B']}: Short update.")  # the short one is whole
     assert cell.startswith(f"{NAMES['A']}: xxx") and CUT_NOTE in cell
-    kept = {u.agency: u.progress for u in ab.plan.agency_updates}
+    kept = {u.agency: u.value("progress") for u in ab.plan.agency_updates}
     assert kept["A"] == long and kept["B"] == "Short update."  # nothing lost
     assert value(ab.plan, "2", "progress") == "Unrelated."
 

@@ -6,13 +6,13 @@ import dataclasses
 from datetime import date
 
 import pytest
+from plans import make_area
 
 from ipt_excel.core.model import (
     BLUE,
     DEFAULT_RAG_SCALE,
     EXCEL_CELL_LIMIT,
     NOT_RATED,
-    UPDATE_FIELDS,
     Agency,
     Area,
     Plan,
@@ -36,9 +36,9 @@ def make_plan(**overrides: object) -> Plan:
             Agency("POLICE", "Police"),
         ),
         "areas": (
-            Area("1.1", "1", "First", agencies=("CSC", "HEALTH"), rag="GREEN"),
-            Area("1.10", "1", "Tenth", agencies=("CSC",), rag="AMBER"),
-            Area("2.2.1", "2", "Shared", agencies=("HEALTH",)),
+            make_area("1.1", "1", "First", agencies=("CSC", "HEALTH"), rag="GREEN"),
+            make_area("1.10", "1", "Tenth", agencies=("CSC",), rag="AMBER"),
+            make_area("2.2.1", "2", "Shared", agencies=("HEALTH",)),
         ),
     }
     base.update(overrides)
@@ -52,10 +52,13 @@ def test_rag_words_are_the_seeds() -> None:
     assert EXCEL_CELL_LIMIT == 32_767
 
 
-def test_update_fields_are_area_attributes() -> None:
-    names = {f.name for f in dataclasses.fields(Area)}
-    assert set(UPDATE_FIELDS) <= names
-    assert UPDATE_FIELDS == ("progress", "rag", "evidence", "next_review")
+def test_an_areas_values_are_records_keyed_by_column() -> None:
+    a = Area("1.1", "1", ("CSC",), {"title": "T"}, {"rag": "RED", "progress": ""})
+    assert a.value("title") == "T" and a.value("rag") == "RED"
+    assert a.value("progress") == "" and a.value("no such column") == ""
+    b = a.with_updates({"rag": "GREEN", "risks": "None"})
+    assert b.value("rag") == "GREEN" and b.value("risks") == "None"
+    assert a.value("rag") == "RED"  # the original is untouched
 
 
 @pytest.mark.parametrize(
@@ -95,8 +98,8 @@ def test_id_sort_key_puts_non_numeric_parts_after_numbers() -> None:
 
 def test_ids_are_text_so_1_10_is_not_1_1() -> None:
     plan = make_plan()
-    assert plan.area("1.10").title == "Tenth"
-    assert plan.area("1.1").title == "First"
+    assert plan.area("1.10").value("title") == "Tenth"
+    assert plan.area("1.1").value("title") == "First"
     with pytest.raises(KeyError):
         plan.area("1.100")
 
@@ -159,7 +162,7 @@ def test_rag_rank_follows_the_scale() -> None:
 
 def test_with_areas_replaces_only_the_areas() -> None:
     plan = make_plan()
-    new = plan.with_areas((Area("3.1", "3", "New"),))
+    new = plan.with_areas((make_area("3.1", "3", "New"),))
     assert [a.id for a in new.areas] == ["3.1"]
     assert new.title == plan.title and new.agencies == plan.agencies
     assert [a.id for a in plan.areas] == ["1.1", "1.10", "2.2.1"]  # the original is untouched
@@ -176,11 +179,21 @@ def test_model_is_immutable() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         plan.title = "Other"  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
-        plan.areas[0].rag = "RED"  # type: ignore[misc]
+        plan.areas[0].theme = "2"  # type: ignore[misc]
 
 
 def test_area_defaults_are_empty_and_unrated() -> None:
-    area = Area("1.1", "1", "Title")
-    assert area.rag == NOT_RATED
-    assert area.underpinned_by == () and area.supplemented_by == () and area.agencies == ()
-    assert area.progress == area.evidence == area.next_review == ""
+    a = Area("1.1")
+    assert a.value("rag") == NOT_RATED
+    assert a.agencies == () and a.text == {} and a.updates == {}
+
+
+def test_look_ups_are_indexed_and_the_first_of_two_names_wins() -> None:
+    plan = make_plan(
+        agencies=(Agency("A", "Health"), Agency("B", "Health")),
+        areas=(make_area("1", title="first"), make_area("1", title="second")),
+    )
+    assert plan.resolve_agency("health").key == "A"  # type: ignore[union-attr]
+    assert plan.area("1").value("title") == "first"
+    assert plan.find_area("2") is None
+    assert plan.agency_name("GONE") == "GONE"

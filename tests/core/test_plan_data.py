@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from plans import make_update
 
-from ipt_excel.core.model import AgencyUpdate, Plan
+from ipt_excel.core.actions import parse_actions
+from ipt_excel.core.columns import DEFAULT_COLUMNS, PROGRESS_RULE, ColumnSet
+from ipt_excel.core.model import Plan
 from ipt_excel.core.plan_data import dump_plan, plan_from_dict, plan_to_dict
 from ipt_excel.errors import PlanFileError
 from ipt_excel.services.plan_source import EXAMPLE_PLAN, example_plan_path, load_plan
@@ -39,10 +42,10 @@ def test_example_has_all_32_areas_in_source_order_with_text_ids(example: Plan) -
 
 
 def test_example_rags(example: Plan) -> None:
-    assert Counter(a.rag for a in example.areas) == {"AMBER": 20, "GREEN": 5, "": 7}
-    assert example.area("1.10").rag == "GREEN"
-    assert example.area("1.1").rag == "GREEN"
-    assert example.area("1.12").rag == ""
+    assert Counter(a.value("rag") for a in example.areas) == {"AMBER": 20, "GREEN": 5, "": 7}
+    assert example.area("1.10").value("rag") == "GREEN"
+    assert example.area("1.1").value("rag") == "GREEN"
+    assert example.area("1.12").value("rag") == ""
 
 
 def test_example_header(example: Plan) -> None:
@@ -75,25 +78,27 @@ def test_example_areas_name_registered_agencies_and_themes(example: Plan) -> Non
 def test_example_texts_are_verbatim(example: Plan) -> None:
     # Spot checks against the seed, typos kept.
     a11 = example.area("1.1")
-    assert a11.title == (
+    assert a11.value("title") == (
         "Ensure that core assessments are completed following all child protection nvestigations"
     )
-    assert a11.action == (
+    actions = parse_actions(a11.value("actions"))
+    assert actions.action == (
         "Reiterate advice to all staff and reinforce inservice assurance and off-line auditing"
     )
-    assert a11.underpinned_by[0] == "Development and use of in-service audit tool"
-    assert example.area("1.6").next_review == "September2012"
-    assert example.area("2.2.2").next_review == "Not required"
-    assert example.area("2.14").evidence.startswith("-to be determined")
+    assert actions.underpinned_by[0] == "Development and use of in-service audit tool"
+    assert example.area("1.6").value("next_review") == "September2012"
+    assert example.area("2.2.2").value("next_review") == "Not required"
+    assert example.area("2.14").value("evidence").startswith("-to be determined")
 
 
 def test_load_plan_reads_yaml_files_text_exactly_as_plain_strings(example: Plan) -> None:
     raw = yaml.safe_load(EXAMPLE_PLAN.read_text(encoding="utf-8"))
     for area, raw_area in zip(example.areas, raw["areas"], strict=True):
         assert area.id == raw_area["id"]
-        assert area.title == raw_area["title"].strip()
-        assert area.rag == (raw_area.get("rag") or "")
-        assert list(area.underpinned_by) == list(raw_area.get("underpinned_by") or [])
+        assert area.value("title") == raw_area["title"].strip()
+        assert area.value("rag") == (raw_area.get("rag") or "")
+        actions = parse_actions(area.value("actions"))
+        assert list(actions.underpinned_by) == list(raw_area.get("underpinned_by") or [])
 
 
 def test_dump_then_load_is_lossless_for_the_example(example: Plan, tmp_path: Path) -> None:
@@ -109,9 +114,9 @@ def test_plan_dict_round_trip_keeps_agency_updates_and_due_date(example: Plan) -
         example,
         round=replace(example.round, due=date(2012, 7, 13)),
         rag_scale=("RED", "AMBER", "GREEN", "BLUE"),
-        evidence_required_for_green=False,
+        columns=ColumnSet(DEFAULT_COLUMNS.columns, (PROGRESS_RULE,)),
         agency_updates=(
-            AgencyUpdate(
+            make_update(
                 "1.1",
                 "CSC",
                 "Second review of progress",
@@ -120,7 +125,7 @@ def test_plan_dict_round_trip_keeps_agency_updates_and_due_date(example: Plan) -
                 updated_at=datetime(2012, 7, 2, 10, 30),
                 source_sha256="ab" * 32,
             ),
-            AgencyUpdate("1.1", "CS", "Second review of progress", rag="AMBER"),
+            make_update("1.1", "CS", "Second review of progress", rag="AMBER"),
         ),
     )
     assert plan_from_dict(plan_to_dict(plan)) == plan
@@ -194,3 +199,101 @@ def test_round_is_required(tmp_path: Path) -> None:
     path.write_text("plan: {title: T}\nareas: []\n", encoding="utf-8")
     with pytest.raises(PlanFileError, match="round"):
         load_plan(path)
+
+
+# -- a plan's own columns ------------------------------------------------------------------------
+ISSUE_COLUMNS = """
+columns:
+  - header: Risks and issues
+    kind: text
+    update: true
+    help: Say what could stop this work, and what you are doing about it.
+  - header: Status
+    kind: choice
+    choices: [Not started, On track, Off track, Complete]
+    update: true
+  - header: "% complete"
+    kind: percent
+    update: true
+  - header: Budget holder
+    kind: text
+"""
+
+
+def test_a_plan_file_carries_its_columns_and_areas_fill_them(tmp_path: Path) -> None:
+    path = tmp_path / "plan.yaml"
+    path.write_text(
+        "plan: {title: T, round: {name: R, date: 2012-06-26}}\n"
+        + ISSUE_COLUMNS
+        + "areas:\n  - {id: '1', theme: '1', title: X, status: On track, budget_holder: Ann,"
+        " percent_complete: 40}\n",
+        encoding="utf-8",
+    )
+    plan = load_plan(path)
+    assert [c.key for c in plan.columns.updates][-3:] == [
+        "risks_and_issues",
+        "status",
+        "percent_complete",
+    ]
+    (area,) = plan.areas
+    assert area.value("status") == "On track" and area.value("percent_complete") == "40"
+    assert area.value("budget_holder") == "Ann" and area.value("risks_and_issues") == ""
+    assert plan_from_dict(plan_to_dict(plan)) == plan  # the whole set is in a snapshot
+
+
+def test_a_value_for_a_column_the_plan_lacks_names_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "plan.yaml"
+    path.write_text(
+        "plan: {title: T, round: {name: R, date: 2012-06-26}}\n"
+        "areas:\n  - {id: '1', title: X, status: On track}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(PlanFileError, match="add the column to the plan's 'columns:' list"):
+        load_plan(path)
+
+
+def test_the_older_switch_for_evidence_still_works() -> None:
+    raw = {
+        "plan": {
+            "title": "T",
+            "round": {"name": "R", "date": "2012-06-26"},
+            "evidence_required_for_green": False,
+        },
+        "areas": [{"id": "1", "title": "X"}],
+    }
+    assert plan_from_dict(raw).columns.rules == (PROGRESS_RULE,)
+
+
+def test_a_snapshot_from_before_columns_were_data_still_reads() -> None:
+    old = {
+        "plan": {"title": "T", "round": {"name": "R", "date": "2012-06-26"}},
+        "areas": [
+            {
+                "id": "1",
+                "theme": "1",
+                "title": "X",
+                "action": "Do",
+                "underpinned_by": ["a"],
+                "supplemented_by": [],
+                "agencies": ["A"],
+                "progress": "p",
+                "rag": "RED",
+                "evidence": "",
+                "next_review": "",
+            }
+        ],
+        "agency_updates": [
+            {
+                "area_id": "1",
+                "agency": "A",
+                "round": "R",
+                "progress": "p",
+                "rag": "RED",
+                "changed": ["rag"],
+            }
+        ],
+    }
+    plan = plan_from_dict(old)
+    assert plan.columns == DEFAULT_COLUMNS
+    assert plan.areas[0].value("actions") == "Do\nUnderpinned by:\n• a"
+    assert plan.agency_updates[0].values == {"progress": "p", "rag": "RED"}

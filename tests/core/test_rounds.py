@@ -8,18 +8,23 @@ from datetime import datetime
 import pytest
 from golden.regenerate import CREATED, ROUND, small_plan
 
-from ipt_excel.core.columns import RETURN_COLUMNS, SHARED_WITH, cell_text
+from ipt_excel.core.columns import DEFAULT_COLUMNS
 from ipt_excel.core.manifest import locked_text_hash
-from ipt_excel.core.model import UPDATE_FIELDS, Round
+from ipt_excel.core.model import Round
 from ipt_excel.core.rounds import (
     HEADER_ROW,
-    LOCKED_COLUMNS,
     RETURN_SHEET,
+    SHARED_WITH,
     locked_values,
     plan_round,
+    return_layout,
     shared_with_text,
 )
+from ipt_excel.core.rows import cell_text
 from ipt_excel.errors import UsageError
+
+RETURN_LAYOUT = return_layout(DEFAULT_COLUMNS)
+UPDATE_KEYS = tuple(c.key for c in DEFAULT_COLUMNS.updates)
 
 
 def test_one_return_per_agency_with_areas() -> None:
@@ -78,22 +83,30 @@ def test_shared_with_names_the_other_agencies() -> None:
 def test_locked_values_follow_the_return_columns() -> None:
     plan = small_plan()
     area = plan.area("1.2")
-    values = locked_values(plan, area, "A")
-    assert len(values) == len(LOCKED_COLUMNS)
-    assert [c.key for c in LOCKED_COLUMNS] == [c.key for c in RETURN_COLUMNS if not c.is_update]
-    for col, value in zip(LOCKED_COLUMNS, values, strict=True):
-        expected = "Health Services" if col is SHARED_WITH else cell_text(plan, area, col)
+    values = locked_values(plan, area, "A", RETURN_LAYOUT)
+    assert len(values) == len(RETURN_LAYOUT.locked)
+    assert [c.key for c in RETURN_LAYOUT.locked] == [
+        c.key for c in RETURN_LAYOUT.columns if not c.is_update
+    ]
+    for col, value in zip(RETURN_LAYOUT.locked, values, strict=True):
+        if col is SHARED_WITH:
+            expected = "Health Services"
+        elif col.key.startswith("issued_"):  # the value as issued, for reference
+            expected = area.value(col.key.removeprefix("issued_"))
+        else:
+            expected = cell_text(plan, area, col)
         assert value == expected
     assert values[0] == "1.2"
-    actions = values[[c.key for c in LOCKED_COLUMNS].index("actions")]
+    actions = values[[c.key for c in RETURN_LAYOUT.locked].index("actions")]
     assert "Underpinned by:\n• Audit tool" in actions
 
 
 def test_manifest_identifies_plan_round_agency_and_layout() -> None:
     issued_at = datetime(2012, 7, 2, 9, 30)
     rnd = Round("Third review", ROUND.date.replace(month=9), None)
-    m = plan_round(small_plan(), rnd, agencies=["A"], issued_at=issued_at).returns[0].manifest
-    assert m.version == 1
+    plan = small_plan()
+    m = plan_round(plan, rnd, agencies=["A"], issued_at=issued_at).returns[0].manifest
+    assert m.version == 2 and m.columns == plan.columns and m.rag_scale == plan.rag_scale
     assert m.plan_title == small_plan().title
     assert (m.round_name, m.round_date) == ("Third review", "2012-09-26")
     assert (m.agency, m.agency_name) == ("A", "Children's Social Care")
@@ -106,8 +119,8 @@ def test_manifest_rows_hash_the_locked_text_and_keep_the_issued_values() -> None
     issued = plan_round(plan, ROUND, agencies=["A"], issued_at=CREATED).returns[0]
     assert issued.manifest.row_ids == ("1.2", "1.10", "2.1")
     for row, area in zip(issued.manifest.rows, issued.areas, strict=True):
-        assert row.locked_sha256 == locked_text_hash(locked_values(plan, area, "A"))
-        assert row.issued == {f: getattr(area, f) for f in UPDATE_FIELDS}
+        assert row.locked_sha256 == locked_text_hash(locked_values(plan, area, "A", RETURN_LAYOUT))
+        assert row.issued == {f: area.value(f) for f in UPDATE_KEYS}
 
 
 def test_the_same_area_hashes_differently_per_agency() -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from ipt_excel.core.columns import COLUMNS_BY_KEY, PLAN_COLUMNS, Kind
+from ipt_excel.core.columns import DEFAULT_COLUMNS, Kind
 from ipt_excel.core.problems import Severity
 from ipt_excel.core.schemas import FrameContext, Rule, build_schema, kinds, master_rules, validate
 
 KNOWN = {"children's social care service", "health services", "csc"}
-COLUMNS = [COLUMNS_BY_KEY[k] for k in ("id", "agencies", "rag")]
+COLUMNS = [DEFAULT_COLUMNS[k] for k in ("id", "agencies", "rag")]
 CTX = FrameContext(
     file="master.xlsx",
     sheet="Plan",
@@ -119,12 +119,12 @@ def test_element_wise_rule() -> None:
 
 
 def test_build_schema_has_one_column_per_spec_column() -> None:
-    schema = build_schema(rules(), PLAN_COLUMNS)
+    schema = build_schema(rules(), DEFAULT_COLUMNS.columns)
     assert isinstance(schema, pa.DataFrameSchema)
-    assert set(schema.columns) == {c.key for c in PLAN_COLUMNS}
+    assert set(schema.columns) == {c.key for c in DEFAULT_COLUMNS.columns}
     assert [c.name for c in schema.columns["id"].checks] == ["id-present", "id-unique"]
 
 
 def test_kinds() -> None:
-    assert [c.key for c in kinds(PLAN_COLUMNS, Kind.RAG)] == ["rag"]
-    assert [c.key for c in kinds(PLAN_COLUMNS, Kind.ID)] == ["id"]
+    assert [c.key for c in kinds(DEFAULT_COLUMNS.columns, Kind.RAG)] == ["rag"]
+    assert [c.key for c in kinds(DEFAULT_COLUMNS.columns, Kind.ID)] == ["id"]

@@ -13,32 +13,37 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from plans import make_area, with_values
 
-from ipt_excel.core.columns import RETURN_COLUMNS, header_index
+from ipt_excel.core.columns import DEFAULT_COLUMNS, PROGRESS_RULE, ColumnSet
+from ipt_excel.core.kinds import KindContext, normalise
 from ipt_excel.core.manifest import sign, to_json
 from ipt_excel.core.merge import AcceptedReturn
-from ipt_excel.core.model import Agency, Area, Plan, Round, Theme
+from ipt_excel.core.model import Agency, Plan, Round, Theme
 from ipt_excel.core.problems import Problem, Severity, column_letter
 from ipt_excel.core.records import IssuedRecord
 from ipt_excel.core.returned import CellValue, ReturnData, ReturnRow
-from ipt_excel.core.rounds import HEADER_ROW, IssuedReturn, locked_values, plan_round
+from ipt_excel.core.rounds import HEADER_ROW, IssuedReturn, locked_values, plan_round, return_layout
+from ipt_excel.core.rows import header_index
 from ipt_excel.core.schemas import return_rules
 from ipt_excel.core.validate import (
     IDENTITY_RULES,
     STRUCTURE_RULES,
     VALUE_RULES,
     WARNING_RULES,
-    normalise,
     validate_return,
 )
 from ipt_excel.excel.return_reader import display_text
+
+RETURN_LAYOUT = return_layout(DEFAULT_COLUMNS)
+
 
 KEY = bytes(range(32))
 ROUND = Round("Third review", date(2012, 9, 26))
 ISSUED_AT = datetime(2012, 9, 1, 9, 0)
 TODAY = date(2012, 9, 27)
 FILE = "a.xlsx"
-KEYS = [c.key for c in RETURN_COLUMNS]
+KEYS = [c.key for c in RETURN_LAYOUT.columns]
 COL = {k: column_letter(i) for i, k in enumerate(KEYS)}  # column key -> letter
 ROW = {"1.1": 10, "1.2": 11, "1.3": 12}  # Excel rows as issued
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -75,7 +80,7 @@ def make_plan(**changes: Any) -> Plan:
         themes=(Theme("1", "Practice"), Theme("2", "Management")),
         agencies=(Agency("A", AGENCY), Agency("B", "Health Services")),
         areas=(
-            Area(
+            make_area(
                 id="1.1",
                 theme="1",
                 title="Core assessments on time",
@@ -90,7 +95,7 @@ def make_plan(**changes: Any) -> Plan:
                 evidence="",
                 next_review="September 2012",
             ),
-            Area(
+            make_area(
                 id="1.2",
                 theme="1",
                 title="Share information promptly",
@@ -99,7 +104,7 @@ def make_plan(**changes: Any) -> Plan:
                 leads="Designated nurse",
                 completion="From March 2012",
             ),
-            Area(
+            make_area(
                 id="1.3",
                 theme="1",
                 title="Report to the LSCB",
@@ -112,7 +117,9 @@ def make_plan(**changes: Any) -> Plan:
                 evidence="Audit",
                 next_review="July 2012",
             ),
-            Area(id="2.1", theme="2", title="Workforce plan", agencies=("B",), action="Recruit"),
+            make_area(
+                id="2.1", theme="2", title="Workforce plan", agencies=("B",), action="Recruit"
+            ),
         ),
     )
     return dataclasses.replace(plan, **changes)
@@ -139,7 +146,7 @@ def record(issued: IssuedReturn) -> IssuedRecord:
 ISSUED = issue()
 
 
-LOCKED_KEYS = [c.key for c in RETURN_COLUMNS if not c.is_update]
+LOCKED_KEYS = [c.key for c in RETURN_LAYOUT.columns if not c.is_update]
 
 
 def sheet(
@@ -151,8 +158,8 @@ def sheet(
     """The table as issued (one dict per row, column key -> raw value), with `updates`."""
     rows = []
     for area in issued.areas:
-        locked = dict(zip(LOCKED_KEYS, locked_values(plan, area, "A"), strict=True))
-        row: dict[str, object] = {k: locked[k] if k in locked else getattr(area, k) for k in KEYS}
+        locked = dict(zip(LOCKED_KEYS, locked_values(plan, area, "A", RETURN_LAYOUT), strict=True))
+        row: dict[str, object] = {k: locked[k] if k in locked else area.value(k) for k in KEYS}
         row.update((updates or {}).get(area.id, {}))
         rows.append(row)
     return rows
@@ -172,8 +179,8 @@ def data(
 ) -> ReturnData:
     """ReturnData as read_return gives it for `rows` written below the header row."""
     rows = clean() if rows is None else rows
-    headers = [c.header for c in RETURN_COLUMNS] if headers is None else headers
-    columns = header_index(headers, RETURN_COLUMNS)
+    headers = [c.header for c in RETURN_LAYOUT.columns] if headers is None else headers
+    columns = header_index(headers, RETURN_LAYOUT.columns)
     read = []
     for r, values in enumerate(rows, start=HEADER_ROW + 1):
         cells = {}
@@ -258,7 +265,7 @@ def test_a_clean_return_passes_with_its_values_ready_to_merge() -> None:
         "evidence": "",
         "next_review": "September 2012",
     }
-    assert accepted.rows[0].changed_fields() == ("progress", "next_review")
+    assert accepted.rows[0].changed_keys() == ("progress", "next_review")
 
 
 # -- identity --------------------------------------------------------------------------------------
@@ -365,7 +372,7 @@ def test_a_return_replaced_by_a_newer_one_is_superseded() -> None:
 
 # -- headings --------------------------------------------------------------------------------------
 def test_a_changed_heading() -> None:
-    headers = [c.header for c in RETURN_COLUMNS]
+    headers = [c.header for c in RETURN_LAYOUT.columns]
     headers[4] = "Lead officer"
     problems, accepted = check(data(headers=headers))
     assert accepted is None
@@ -381,7 +388,7 @@ def test_a_changed_heading() -> None:
 
 
 def test_a_removed_column() -> None:
-    headers = [c.header for c in RETURN_COLUMNS if c.key != "outcome"]
+    headers = [c.header for c in RETURN_LAYOUT.columns if c.key != "outcome"]
     problems, _ = check(data(headers=headers))
     assert rows_of(problems) == [
         (
@@ -395,7 +402,7 @@ def test_a_removed_column() -> None:
 
 
 def test_moved_columns() -> None:
-    headers = [c.header for c in RETURN_COLUMNS]
+    headers = [c.header for c in RETURN_LAYOUT.columns]
     headers[2], headers[3] = headers[3], headers[2]
     problems, _ = check(data(headers=headers))
     assert [(p.rule, p.cell) for p in problems] == [
@@ -409,7 +416,7 @@ def test_moved_columns() -> None:
 
 
 def test_headings_in_another_case_or_spacing_are_the_same_headings() -> None:
-    headers = [f"  {c.header.upper()} " for c in RETURN_COLUMNS]
+    headers = [f"  {c.header.upper()} " for c in RETURN_LAYOUT.columns]
     assert check(data(headers=headers))[0] == []
 
 
@@ -566,9 +573,7 @@ def test_changed_plan_text_names_the_cell() -> None:
 
 
 def test_changed_plan_text_when_the_master_has_changed_since_issue_names_the_row() -> None:
-    areas = tuple(
-        dataclasses.replace(a, leads="New lead") if a.id == "1.2" else a for a in PLAN.areas
-    )
+    areas = tuple(with_values(a, leads="New lead") if a.id == "1.2" else a for a in PLAN.areas)
     rows = with_cell("1.2", "leads", "Someone else")
     problems, _ = check(data(rows), plan=make_plan(areas=areas))
     assert rows_of(problems) == [
@@ -621,10 +626,13 @@ def test_rag_typed_in_any_case_or_with_spaces(typed: str) -> None:
     assert accepted is not None and accepted.rows[1].values["rag"] == "GREEN"
 
 
-def test_rag_from_a_plan_scale_with_blue() -> None:
+def test_rag_from_the_scale_the_return_was_issued_with() -> None:
     plan = make_plan(rag_scale=("RED", "AMBER", "GREEN", "BLUE"))
-    assert check(data(with_cell("1.1", "rag", "blue")), plan=plan)[0] == []
-    problems, _ = check(data(with_cell("1.1", "rag", "blue")))
+    issued = issue(plan)
+    rows = sheet({**CLEAN, "1.1": {**CLEAN["1.1"], "rag": "blue"}}, plan=plan, issued=issued)
+    assert check(data(rows, issued=issued), plan=plan, issued=record(issued))[0] == []
+    # Issued before the plan had BLUE: its dropdown and its check have no BLUE.
+    problems, _ = check(data(with_cell("1.1", "rag", "blue")), plan=plan)
     assert [p.rule for p in problems] == ["rag-in-scale"]
 
 
@@ -655,8 +663,10 @@ def test_green_needs_evidence() -> None:
 
 
 def test_a_plan_can_switch_off_evidence_for_green() -> None:
-    plan = make_plan(evidence_required_for_green=False)
-    problems, accepted = check(data(with_cell("1.2", "evidence", "")), plan=plan)
+    plan = make_plan(columns=ColumnSet(DEFAULT_COLUMNS.columns, (PROGRESS_RULE,)))
+    issued = issue(plan)
+    rows = sheet({**CLEAN, "1.2": {**CLEAN["1.2"], "evidence": ""}}, plan=plan, issued=issued)
+    problems, accepted = check(data(rows, issued=issued), plan=plan, issued=record(issued))
     assert problems == [] and accepted is not None
 
 
@@ -739,7 +749,7 @@ def test_a_row_left_as_issued_is_a_warning_not_an_error() -> None:
         )
     ]
     assert accepted is not None
-    assert accepted.rows[1].changed_fields() == ()
+    assert accepted.rows[1].changed_keys() == ()
 
 
 def test_a_prefilled_review_date_that_has_passed() -> None:
@@ -762,8 +772,7 @@ def test_values_the_agency_did_not_change_are_not_its_errors() -> None:
     # The master holds a review date nobody can read and a GREEN with no evidence; the agency
     # leaves both alone and updates only the progress.
     areas = tuple(
-        dataclasses.replace(a, next_review="TBC", evidence="") if a.id == "1.3" else a
-        for a in PLAN.areas
+        with_values(a, next_review="TBC", evidence="") if a.id == "1.3" else a for a in PLAN.areas
     )
     plan = make_plan(areas=areas)
     issued = issue(plan)
@@ -816,7 +825,7 @@ def test_an_empty_cell_and_an_empty_string_are_the_same() -> None:
         _, accepted = check(data(with_cell("1.1", "evidence", raw)))
         assert accepted is not None
         assert accepted.rows[0].values["evidence"] == ""
-        assert "evidence" not in accepted.rows[0].changed_fields()
+        assert "evidence" not in accepted.rows[0].changed_keys()
 
 
 def test_a_value_left_as_issued_stays_byte_identical() -> None:
@@ -828,21 +837,23 @@ def test_a_value_left_as_issued_stays_byte_identical() -> None:
     assert accepted is not None
     assert accepted.rows[0].values["next_review"] == "September 2012"
     assert accepted.rows[0].values["progress"] == "Started"
-    assert accepted.rows[0].changed_fields() == ()
+    assert accepted.rows[0].changed_keys() == ()
 
 
 def test_normalise() -> None:
-    assert normalise("rag", " amber ") == "AMBER"
-    assert normalise("next_review", "Sept 2012") == "September 2012"
-    assert normalise("next_review", "not a date") == "not a date"
-    assert normalise("progress", "a\r\nb \t") == "a\nb"
-    assert normalise("evidence", "\rx") == "\nx"
+    col = DEFAULT_COLUMNS.__getitem__
+    assert normalise(col("rag"), " amber ") == "AMBER"
+    assert normalise(col("next_review"), "Sept 2012") == "September 2012"
+    assert normalise(col("next_review"), "not a date") == "not a date"
+    assert normalise(col("progress"), "a\r\nb \t") == "a\nb"
+    assert normalise(col("evidence"), "\rx") == "\nx"
 
 
 def test_the_rule_lists_name_every_rule_of_a_return() -> None:
     frame = pd.DataFrame({k: pd.Series(dtype=str) for k in ("progress", "rag", "evidence")})
     frame["next_review"] = pd.Series(dtype=str)
-    names = {r.name for rs in return_rules(PLAN, ROUND.date, frame=frame).values() for r in rs}
+    ctx = KindContext(PLAN.rag_scale, ROUND.date)
+    names = {r.name for rs in return_rules(DEFAULT_COLUMNS, ctx, frame=frame).values() for r in rs}
     assert names == set(VALUE_RULES) | {"review-date-stale"}
     assert set(WARNING_RULES) == {"no-update", "review-date-stale"}
     everything = IDENTITY_RULES + STRUCTURE_RULES + VALUE_RULES + WARNING_RULES

@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from broken_files import make_good_xlsx
 from openpyxl.worksheet.worksheet import Worksheet
+from plans import with_values
 
 from ipt_excel.core.model import Plan
 from ipt_excel.core.problems import Problem
@@ -247,9 +248,7 @@ def test_no_feedback_when_the_master_s_plan_text_changed_since_issue(
     ws: Workspace, plan: Plan, tmp_path: Path
 ) -> None:
     result = check(ws, fill(ws, tmp_path / "hp.xlsx", value_problems))
-    areas = tuple(
-        dataclasses.replace(a, title="A new title") if a.id == "2.13" else a for a in plan.areas
-    )
+    areas = tuple(with_values(a, title="A new title") if a.id == "2.13" else a for a in plan.areas)
     assert feedback(ws, plan.with_areas(areas), result, tmp_path / "feedback") is None
 
 

@@ -72,5 +72,5 @@ def test_every_area_is_printed(master_pdf: Path) -> None:
         assert area.id in tokens, area.id
         # A cell's wrapped lines interleave with the next column's in the PDF text, so only
         # the start of each title is sure to be in one piece.
-        assert " ".join(area.title.split()[:3]) in text, area.id
+        assert " ".join(area.value("title").split()[:3]) in text, area.id
     assert "RAG ratings by theme" in text  # the Summary sheet prints too

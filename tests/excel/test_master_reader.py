@@ -12,13 +12,13 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from plans import make_area, make_update, with_values
 
+from ipt_excel.core.actions import actions_text
+from ipt_excel.core.columns import DEFAULT_COLUMNS, PROGRESS_RULE, ColumnSet, apply_overrides
 from ipt_excel.core.model import (
     EXCEL_CELL_LIMIT,
-    UPDATE_FIELDS,
     Agency,
-    AgencyUpdate,
-    Area,
     GlossaryEntry,
     Plan,
     Round,
@@ -27,11 +27,14 @@ from ipt_excel.core.model import (
 from ipt_excel.core.problems import Problem
 from ipt_excel.errors import PlanFileError, PlanInvalidError
 from ipt_excel.excel.master_reader import cell_str, read_master, read_master_bytes
-from ipt_excel.excel.master_writer import MASTER_COLUMNS, write_master
+from ipt_excel.excel.master_writer import master_columns, write_master
 from ipt_excel.services.plan_source import example_plan_path, load_plan
 
+UPDATE_KEYS = tuple(c.key for c in DEFAULT_COLUMNS.updates)
+
+
 CREATED = datetime(2012, 7, 2, 9, 0)
-HEADERS = [c.header for c in MASTER_COLUMNS]
+HEADERS = [c.header for c in master_columns(DEFAULT_COLUMNS)]
 
 
 def col(header: str) -> str:
@@ -84,7 +87,7 @@ def test_read_master_from_a_path(example: Plan, example_master: bytes, tmp_path:
 
 def test_ids_like_1_10_and_2_2_1_stay_text(example: Plan) -> None:
     areas = tuple(
-        Area(i, "1", f"Area {i}") for i in ("1.1", "1.10", "1.100", "2.2.1", "2.2.10", "10")
+        make_area(i, "1", f"Area {i}") for i in ("1.1", "1.10", "1.100", "2.2.1", "2.2.10", "10")
     )
     plan = replace(example, areas=areas)
     back = read_master_bytes(write_master(plan, created=CREATED), "m.xlsx")
@@ -94,10 +97,17 @@ def test_ids_like_1_10_and_2_2_1_stay_text(example: Plan) -> None:
 def test_agency_update_times_round_trip(example: Plan) -> None:
     rnd = example.round.name
     updates = (
-        AgencyUpdate(
-            "1.1", "CSC", rnd, "p", "GREEN", "e", "July 2012", datetime(2012, 7, 2, 9, 31, 17)
+        make_update(
+            "1.1",
+            "CSC",
+            rnd,
+            progress="p",
+            rag="GREEN",
+            evidence="e",
+            next_review="July 2012",
+            updated_at=datetime(2012, 7, 2, 9, 31, 17),
         ),
-        AgencyUpdate("1.1", "CS", rnd, rag="AMBER", changed=("progress", "rag")),
+        make_update("1.1", "CS", rnd, rag="AMBER", changed=("progress", "rag")),
     )
     plan = replace(example, agency_updates=updates)
     back = read_master_bytes(write_master(plan, created=CREATED), "m.xlsx")
@@ -107,7 +117,7 @@ def test_agency_update_times_round_trip(example: Plan) -> None:
 def test_agency_update_source_hash_round_trips(example: Plan) -> None:
     # Every field of the model survives the master: the hash ties an update to the file it
     # came from, and the master is the source of truth.
-    update = AgencyUpdate("1.1", "CSC", example.round.name, rag="GREEN", source_sha256="ab" * 32)
+    update = make_update("1.1", "CSC", example.round.name, rag="GREEN", source_sha256="ab" * 32)
     plan = replace(example, agency_updates=(update,))
     back = read_master_bytes(write_master(plan, created=CREATED), "m.xlsx")
     assert back.agency_updates == (update,)
@@ -129,7 +139,7 @@ def test_theme_title_with_surrounding_space_round_trips(example: Plan) -> None:
 
 def test_text_at_the_cell_limit_round_trips(example: Plan) -> None:
     long = ("Ünïcödé “quotes” — and newlines\n" * 1100)[:EXCEL_CELL_LIMIT]
-    area = replace(example.areas[0], title=long, progress="=" + long[1:], evidence=long)
+    area = with_values(example.areas[0], title=long, progress="=" + long[1:], evidence=long)
     plan = replace(example, areas=(area,))
     back = read_master_bytes(write_master(plan, created=CREATED), "m.xlsx")
     assert back.areas == (area,)
@@ -177,6 +187,24 @@ STAMP = st.datetimes(datetime(1990, 1, 1), datetime(2100, 1, 1)).map(
 )
 
 
+NO_EVIDENCE_RULE = ColumnSet(DEFAULT_COLUMNS.columns, (PROGRESS_RULE,))
+WITH_ADDED = apply_overrides(
+    DEFAULT_COLUMNS,
+    [
+        {
+            "header": "Status",
+            "kind": "choice",
+            "choices": ["On track", "Off track"],
+            "update": True,
+        },
+        {"header": "% complete", "kind": "percent", "update": True},
+        {"header": "Due", "kind": "date", "update": True, "combine": "latest"},
+        {"header": "Budget holder", "help": "Who holds the budget", "width": 20},
+    ],
+    rules=["evidence needed when rag is GREEN\nSay what changed."],
+)
+
+
 @st.composite
 def plans(draw: st.DrawFn) -> Plan:
     scale = draw(st.sampled_from([("RED", "AMBER", "GREEN"), ("RED", "AMBER", "GREEN", "BLUE")]))
@@ -191,7 +219,7 @@ def plans(draw: st.DrawFn) -> Plan:
     ids = draw(st.lists(ID, max_size=4, unique=True))
     areas = []
     for area_id in ids:
-        area = Area(
+        area = make_area(
             id=area_id,
             theme=draw(st.sampled_from(["1", "2", "9"])),
             title=draw(BIG_TEXT),
@@ -212,16 +240,16 @@ def plans(draw: st.DrawFn) -> Plan:
         )
         areas.append(area)
     updates = tuple(
-        AgencyUpdate(
-            area_id=draw(st.sampled_from(ids)),
-            agency=draw(st.sampled_from([a.key for a in agencies])),
-            round=draw(SHORT),
+        make_update(
+            draw(st.sampled_from(ids)),
+            draw(st.sampled_from([a.key for a in agencies])),
+            draw(SHORT),
             progress=draw(TEXT),
             rag=draw(st.sampled_from(("", *scale))),
             evidence=draw(TEXT),
             next_review=draw(TEXT),
             updated_at=draw(st.none() | STAMP),
-            changed=tuple(draw(st.lists(st.sampled_from(UPDATE_FIELDS), unique=True))),
+            changed=tuple(draw(st.lists(st.sampled_from(UPDATE_KEYS), unique=True))),
         )
         for _ in range(draw(st.integers(0, 2) if ids else st.just(0)))
     )
@@ -241,7 +269,7 @@ def plans(draw: st.DrawFn) -> Plan:
         coordinator_email=draw(SHORT),
         notes=tuple(draw(st.lists(TEXT.filter(bool), max_size=3))),
         rag_scale=scale,
-        evidence_required_for_green=draw(st.booleans()),
+        columns=draw(st.sampled_from([DEFAULT_COLUMNS, NO_EVIDENCE_RULE, WITH_ADDED])),
         themes=(Theme("1", draw(NAME)), Theme("2", draw(NAME))),
         agencies=tuple(agencies),
         areas=tuple(areas),
@@ -282,12 +310,12 @@ def test_hand_edits_are_read(example: Plan, example_master: bytes) -> None:
         },
     )
     plan = read_master_bytes(data, "master.xlsx")
-    assert plan.area("1.2").title == "Corrected by hand"
-    assert plan.area("1.3").rag == "GREEN"
+    assert plan.area("1.2").value("title") == "Corrected by hand"
+    assert plan.area("1.3").value("rag") == "GREEN"
     assert plan.area("1.4").agencies == ("HEALTH", "CSC")
     new = plan.area("2.16")
-    assert (new.theme, new.title, new.rag) == ("2", "A new area", "RED")
-    assert (new.action, new.underpinned_by) == ("Do it", ("First", "Second"))
+    assert (new.theme, new.value("title"), new.value("rag")) == ("2", "A new area", "RED")
+    assert new.value("actions") == actions_text("Do it", ("First", "Second"))
     assert len(plan.areas) == 33
     assert plan.areas[:1] == example.areas[:1]
 
@@ -327,7 +355,7 @@ def test_blue_is_read_when_the_scale_has_it(example_master: bytes) -> None:
     data = edited(data, {f"{col('RAG')}5": "BLUE"})
     plan = read_master_bytes(data, "master.xlsx")
     assert plan.rag_scale == ("RED", "AMBER", "GREEN", "BLUE")
-    assert plan.area("1.4").rag == "BLUE"
+    assert plan.area("1.4").value("rag") == "BLUE"
 
 
 def test_agency_missing_from_the_registry(example_master: bytes) -> None:

@@ -15,11 +15,14 @@ import pytest
 from golden.compare import compare_xlsx
 from golden.regenerate_master import CREATED, GOLDEN_MASTER, golden_master_bytes
 from openpyxl.worksheet.worksheet import Worksheet
+from plans import make_area, make_update, with_values
 
-from ipt_excel.core.columns import PLAN_COLUMNS, cell_text
-from ipt_excel.core.model import EXCEL_CELL_LIMIT, AgencyUpdate, Area, Change, Conflict, Plan
+from ipt_excel.core.actions import actions_text
+from ipt_excel.core.columns import DEFAULT_COLUMNS
+from ipt_excel.core.model import EXCEL_CELL_LIMIT, Change, Conflict, Plan
+from ipt_excel.core.rows import cell_text
 from ipt_excel.errors import IptError
-from ipt_excel.excel.master_writer import MASTER_COLUMNS, MasterExtras, write_master
+from ipt_excel.excel.master_writer import MasterExtras, master_columns, write_master
 from ipt_excel.excel.styles import CHANGED, CONFLICT, RAG_COLOURS
 from ipt_excel.services.master import init_workspace
 from ipt_excel.services.plan_source import example_plan_path, load_plan
@@ -41,8 +44,11 @@ ISSUE_HEADERS = (
     "Evidence of impact",
     "Date of next review",
 )
-HEADERS = [c.header for c in MASTER_COLUMNS]
-COL = {c.key: i + 1 for i, c in enumerate(MASTER_COLUMNS)}  # one-based, as openpyxl counts
+
+HEADERS = [c.header for c in master_columns(DEFAULT_COLUMNS)]
+COL = {
+    c.key: i + 1 for i, c in enumerate(master_columns(DEFAULT_COLUMNS))
+}  # one-based, as openpyxl counts
 AT = datetime(2012, 7, 2, 10, 0)
 
 
@@ -107,7 +113,7 @@ def test_header_row_has_every_required_column_in_order(plan_ws: Worksheet) -> No
 def test_one_row_per_area_with_the_plans_text_verbatim(plan_ws: Worksheet, example: Plan) -> None:
     assert plan_ws.max_row == 1 + len(example.areas) == 33
     for r, area in enumerate(example.areas, start=2):
-        for col in PLAN_COLUMNS:
+        for col in DEFAULT_COLUMNS.columns:
             got = plan_ws.cell(r, COL[col.key]).value
             want = cell_text(example, area, col)
             assert (got or "") == want, (area.id, col.header)
@@ -135,7 +141,9 @@ def test_no_cell_is_a_formula(master_bytes: bytes) -> None:
 def test_text_that_looks_like_a_formula_is_written_as_text() -> None:
     plan = replace(
         load_plan(example_plan_path()),
-        areas=(Area("1.1", "1", "=SUM(A1:A2)", action="+44 line", leads="@duty", progress="-1"),),
+        areas=(
+            make_area("1.1", "1", "=SUM(A1:A2)", action="+44 line", leads="@duty", progress="-1"),
+        ),
     )
     ws = openpyxl.load_workbook(io.BytesIO(write_master(plan, created=CREATED)))["Plan"]
     for key, text in (("title", "=SUM(A1:A2)"), ("actions", "+44 line"), ("leads", "@duty")):
@@ -156,7 +164,7 @@ def column_widths(ws: Worksheet) -> dict[int, float]:
 
 def test_long_text_columns_wrap_and_have_their_widths(plan_ws: Worksheet) -> None:
     widths = column_widths(plan_ws)
-    for col in MASTER_COLUMNS:
+    for col in master_columns(DEFAULT_COLUMNS):
         assert widths[COL[col.key]] == pytest.approx(col.width, abs=1), col.header
     for key in ("title", "actions", "progress", "evidence", "assurance", "outcome"):
         assert plan_ws[f"{letter(key)}2"].alignment.wrap_text, key
@@ -173,7 +181,7 @@ def test_header_frozen_and_filter_on(plan_ws: Worksheet) -> None:
     assert plan_ws.freeze_panes is not None
     frozen = openpyxl.utils.cell.coordinate_from_string(plan_ws.freeze_panes)
     assert frozen[1] == 2  # everything above row 2 (the header) stays in view
-    last = openpyxl.utils.get_column_letter(len(MASTER_COLUMNS))
+    last = openpyxl.utils.get_column_letter(len(master_columns(DEFAULT_COLUMNS)))
     filters = [plan_ws.auto_filter.ref] + [
         t.autoFilter.ref for t in plan_ws.tables.values() if t.autoFilter is not None
     ]
@@ -316,8 +324,8 @@ def test_overdue_and_disagreement_columns(example: Plan) -> None:
     plan = replace(
         example,
         agency_updates=(
-            AgencyUpdate("1.2", "CSC", rnd, rag="AMBER", changed=("rag",)),
-            AgencyUpdate("1.2", "CS", rnd, rag="GREEN", changed=("rag",)),
+            make_update("1.2", "CSC", rnd, rag="AMBER", changed=("rag",)),
+            make_update("1.2", "CS", rnd, rag="GREEN", changed=("rag",)),
         ),
     )
     ws = openpyxl.load_workbook(io.BytesIO(write_master(plan, created=CREATED)))["Plan"]
@@ -334,7 +342,7 @@ def test_overdue_and_disagreement_columns(example: Plan) -> None:
 # -- limits and edge cases -----------------------------------------------------------------------
 def test_text_at_excels_cell_limit_is_written_whole(example: Plan) -> None:
     text = ("Lorem ipsum dolor sit amet. " * 1200)[:EXCEL_CELL_LIMIT]
-    plan = replace(example, areas=(replace(example.areas[0], progress=text),))
+    plan = replace(example, areas=(with_values(example.areas[0], progress=text),))
     ws = openpyxl.load_workbook(io.BytesIO(write_master(plan, created=CREATED)))["Plan"]
     assert ws[f"{letter('progress')}2"].value == text
 
@@ -342,7 +350,7 @@ def test_text_at_excels_cell_limit_is_written_whole(example: Plan) -> None:
 def test_text_over_excels_cell_limit_is_refused_not_cut(example: Plan) -> None:
     # xlsxwriter silently truncates a string over 32,767 characters: the plan would lose text.
     plan = replace(
-        example, areas=(replace(example.areas[0], progress="x" * (EXCEL_CELL_LIMIT + 1)),)
+        example, areas=(with_values(example.areas[0], progress="x" * (EXCEL_CELL_LIMIT + 1)),)
     )
     with pytest.raises(IptError, match="32,?767"):
         write_master(plan, created=CREATED)
@@ -350,9 +358,7 @@ def test_text_over_excels_cell_limit_is_refused_not_cut(example: Plan) -> None:
 
 def test_actions_cell_over_the_limit_is_refused_not_cut(example: Plan) -> None:
     # Each part fits, but the Actions cell joins them.
-    area = replace(
-        example.areas[0], action="a" * 30_000, underpinned_by=("b" * 3_000,), supplemented_by=()
-    )
+    area = with_values(example.areas[0], actions=actions_text("a" * 30_000, ("b" * 3_000,)))
     with pytest.raises(IptError, match="32,?767"):
         write_master(replace(example, areas=(area,)), created=CREATED)
 
@@ -367,7 +373,7 @@ def test_blue_scale_lists_blue(example: Plan) -> None:
     plan = replace(
         example,
         rag_scale=("RED", "AMBER", "GREEN", "BLUE"),
-        areas=(replace(example.areas[0], rag="BLUE"),),
+        areas=(with_values(example.areas[0], rag="BLUE"),),
     )
     wb = openpyxl.load_workbook(io.BytesIO(write_master(plan, created=CREATED)))
     assert [r[0] for r in wb["Lists"].iter_rows(values_only=True)][:4] == [
@@ -404,7 +410,7 @@ def test_matches_the_golden_master() -> None:
 
 def test_compare_xlsx_sees_a_changed_cell_and_ignores_the_modified_date(example: Plan) -> None:
     assert compare_xlsx(GOLDEN_MASTER.read_bytes(), GOLDEN_MASTER) == []
-    changed = replace(example, areas=(replace(example.areas[0], progress="Different"),))
+    changed = replace(example, areas=(with_values(example.areas[0], progress="Different"),))
     diffs = compare_xlsx(write_master(changed, created=CREATED), GOLDEN_MASTER)
     assert any(d.startswith("xl/sharedStrings.xml") for d in diffs)
     # Only the volatile modified date differs: equal.

@@ -21,13 +21,16 @@ from libreoffice import (
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ipt_excel.core.columns import RETURN_COLUMNS, UPDATE_COLUMNS
+from ipt_excel.core.columns import DEFAULT_COLUMNS
 from ipt_excel.core.manifest import locked_text_hash, sign, verify
 from ipt_excel.core.returned import ReturnData
-from ipt_excel.core.rounds import HEADER_ROW, LOCKED_COLUMNS, RETURN_SHEET, plan_round
+from ipt_excel.core.rounds import HEADER_ROW, RETURN_SHEET, plan_round, return_layout
 from ipt_excel.excel.return_reader import read_return
 from ipt_excel.excel.return_writer import LISTS_SHEET, MANIFEST_SHEET, write_return
 from ipt_excel.services.plan_source import EXAMPLE_PLAN, load_plan
+
+RETURN_LAYOUT = return_layout(DEFAULT_COLUMNS)
+
 
 pytestmark = LIBREOFFICE_MARKS
 
@@ -36,7 +39,7 @@ LAST = FIRST + 2  # agency A of the small plan has three areas
 
 
 def _letter(key: str) -> str:
-    return get_column_letter(1 + [c.key for c in RETURN_COLUMNS].index(key))
+    return get_column_letter(1 + [c.key for c in RETURN_LAYOUT.columns].index(key))
 
 
 @pytest.fixture
@@ -105,6 +108,7 @@ def test_every_example_return_converts(tmp_path: Path) -> None:
 def test_a_person_can_type_only_in_the_update_cells(
     resaved: tuple[Path, dict[str, object]],
 ) -> None:
+
     _, result = resaved
     assert result["edits"] == [
         {"cell": f"{_letter('progress')}{FIRST}", "ok": True},
@@ -123,7 +127,7 @@ def test_resave_keeps_protection(resaved: tuple[Path, dict[str, object]]) -> Non
 def test_resave_keeps_the_open_and_locked_cells(resaved: tuple[Path, dict[str, object]]) -> None:
     ws = _sheet(resaved[0])
     for r in range(FIRST, LAST + 1):
-        for c, col in enumerate(RETURN_COLUMNS, start=1):
+        for c, col in enumerate(RETURN_LAYOUT.columns, start=1):
             assert ws.cell(row=r, column=c).protection.locked is (not col.is_update), (r, c)
 
 
@@ -157,7 +161,9 @@ def test_resave_keeps_the_locked_text_exactly(resaved: tuple[Path, dict[str, obj
     assert got.manifest is not None
     for row, m_row in zip(got.rows, got.manifest.rows, strict=True):
         assert row.text("id") == m_row.id
-        assert locked_text_hash([row.text(c.key) for c in LOCKED_COLUMNS]) == m_row.locked_sha256
+        assert (
+            locked_text_hash([row.text(c.key) for c in RETURN_LAYOUT.locked]) == m_row.locked_sha256
+        )
 
 
 def test_the_agencys_values_are_read_back(resaved: tuple[Path, dict[str, object]]) -> None:
@@ -167,7 +173,7 @@ def test_the_agencys_values_are_read_back(resaved: tuple[Path, dict[str, object]
     # The update cells are text cells, so a typed date stays as typed.
     assert rows[2].text("next_review") == "26/09/2012"
     assert not any(c.is_formula for r in rows for c in r.cells.values())
-    untouched = {c.key for c in UPDATE_COLUMNS} - {"progress", "rag"}
+    untouched = {c.key for c in DEFAULT_COLUMNS.updates} - {"progress", "rag"}
     assert {k: rows[0].text(k) for k in untouched} == {
         "evidence": "Audit results",
         "next_review": "September 2012",

@@ -14,18 +14,21 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from openpyxl.workbook.workbook import Workbook
 
-from ipt_excel.core.columns import RETURN_COLUMNS, UPDATE_COLUMNS
+from ipt_excel.core.columns import DEFAULT_COLUMNS
 from ipt_excel.core.manifest import locked_text_hash, sign, verify
-from ipt_excel.core.rounds import HEADER_ROW, LOCKED_COLUMNS, RETURN_SHEET, locked_values
+from ipt_excel.core.rounds import HEADER_ROW, RETURN_SHEET, locked_values, return_layout
 from ipt_excel.errors import IptError
 from ipt_excel.excel.return_reader import ReturnReadError, display_text, read_return
 from ipt_excel.excel.return_writer import MANIFEST_SHEET, write_return
+
+RETURN_LAYOUT = return_layout(DEFAULT_COLUMNS)
+
 
 FIRST = HEADER_ROW + 1
 
 
 def _letter(key: str) -> str:
-    return get_column_letter(1 + [c.key for c in RETURN_COLUMNS].index(key))
+    return get_column_letter(1 + [c.key for c in RETURN_LAYOUT.columns].index(key))
 
 
 @pytest.fixture(scope="module")
@@ -53,18 +56,18 @@ def test_round_trip_texts_and_hashes(data: bytes) -> None:
     assert verify(got.manifest, got.signature, KEY)
     assert [r.excel_row for r in got.rows] == [FIRST, FIRST + 1, FIRST + 2]
     for row, area, m_row in zip(got.rows, issued.areas, issued.manifest.rows, strict=True):
-        locked = [row.text(c.key) for c in LOCKED_COLUMNS]
-        assert locked == locked_values(plan, area, "A")
+        locked = [row.text(c.key) for c in RETURN_LAYOUT.locked]
+        assert locked == locked_values(plan, area, "A", RETURN_LAYOUT)
         assert locked_text_hash(locked) == m_row.locked_sha256
-        assert {c.field: row.text(c.key) for c in UPDATE_COLUMNS} == m_row.issued
+        assert {c.key: row.text(c.key) for c in DEFAULT_COLUMNS.updates} == m_row.issued
         assert not any(cell.is_formula for cell in row.cells.values())
 
 
 def test_header_and_columns(data: bytes) -> None:
     got = read_return(data, "a.xlsx")
     assert got.sheet == RETURN_SHEET and got.header_row == HEADER_ROW
-    assert got.headers == tuple(c.header for c in RETURN_COLUMNS)
-    assert got.columns == {c.key: i for i, c in enumerate(RETURN_COLUMNS)}
+    assert got.headers == tuple(c.header for c in RETURN_LAYOUT.columns)
+    assert got.columns == {c.key: i for i, c in enumerate(RETURN_LAYOUT.columns)}
 
 
 def test_cells_carry_their_address(data: bytes) -> None:
@@ -111,7 +114,7 @@ def test_no_manifest_sheet() -> None:
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     ws = wb.add_worksheet("Return")
-    for c, col in enumerate(RETURN_COLUMNS):
+    for c, col in enumerate(RETURN_LAYOUT.columns):
         ws.write_string(2, c, col.header)
     ws.write_string(3, 0, "1.1")
     wb.close()

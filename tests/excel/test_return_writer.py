@@ -13,12 +13,14 @@ from golden.regenerate import CREATED, GOLDEN, KEY, golden_bytes, issued_for, sm
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
+from plans import with_values
 
-from ipt_excel.core.columns import RETURN_COLUMNS, UPDATE_COLUMNS, Kind
+from ipt_excel.core.columns import DEFAULT_COLUMNS
 from ipt_excel.core.dates import first_review_month, month_choices
+from ipt_excel.core.kinds import Kind, KindContext, cell_spec
 from ipt_excel.core.manifest import from_json, sign, verify
 from ipt_excel.core.model import Plan
-from ipt_excel.core.rounds import HEADER_ROW, RETURN_SHEET, IssuedReturn
+from ipt_excel.core.rounds import HEADER_ROW, RETURN_SHEET, IssuedReturn, return_layout
 from ipt_excel.excel.return_writer import (
     LISTS_SHEET,
     MANIFEST_MARKER,
@@ -30,8 +32,11 @@ from ipt_excel.excel.return_writer import (
 )
 from ipt_excel.excel.styles import LOCKED, OPEN, PROBLEM, WARNING
 
+RETURN_LAYOUT = return_layout(DEFAULT_COLUMNS)
+
+
 FIRST = HEADER_ROW + 1  # the first data row
-UPDATE_HEADERS = {c.header for c in UPDATE_COLUMNS}
+UPDATE_HEADERS = {c.header for c in DEFAULT_COLUMNS.updates}
 
 
 def _write(plan: Plan | None = None, agency: str = "A", **kwargs: object) -> bytes:
@@ -51,7 +56,7 @@ def _sheet(data: bytes) -> Worksheet:
 
 
 def _letter(key: str) -> str:
-    return get_column_letter(1 + [c.key for c in RETURN_COLUMNS].index(key))
+    return get_column_letter(1 + [c.key for c in RETURN_LAYOUT.columns].index(key))
 
 
 def _rgb(cell: object) -> str:
@@ -110,7 +115,7 @@ def test_password_is_set_when_given() -> None:
 def test_every_plan_text_cell_is_locked_and_grey(ws: Worksheet) -> None:
     issued = issued_for(small_plan())
     for r in _data_rows(issued):
-        for c, col in enumerate(RETURN_COLUMNS, start=1):
+        for c, col in enumerate(RETURN_LAYOUT.columns, start=1):
             if col.is_update:
                 continue
             cell = ws.cell(row=r, column=c)
@@ -134,7 +139,7 @@ def test_exactly_the_four_update_columns_are_open(ws: Worksheet) -> None:
 
 
 def test_open_cells_are_white_text_cells(ws: Worksheet) -> None:
-    for col in UPDATE_COLUMNS:
+    for col in DEFAULT_COLUMNS.updates:
         cell = ws[f"{_letter(col.key)}{FIRST}"]
         assert _rgb(cell) == OPEN[0].lstrip("#")
         assert cell.number_format == "@"  # typed dates and IDs stay as typed
@@ -164,14 +169,16 @@ def test_title_block_without_email_or_due_date() -> None:
 
 
 def test_header_row_is_the_return_columns(ws: Worksheet) -> None:
-    headers = [ws.cell(row=HEADER_ROW, column=c).value for c in range(1, len(RETURN_COLUMNS) + 1)]
-    assert headers == [c.header for c in RETURN_COLUMNS]
+    headers = [
+        ws.cell(row=HEADER_ROW, column=c).value for c in range(1, len(RETURN_LAYOUT.columns) + 1)
+    ]
+    assert headers == [c.header for c in RETURN_LAYOUT.columns]
     assert headers[0] == "ID"
-    assert ws.cell(row=HEADER_ROW, column=len(RETURN_COLUMNS) + 1).value is None
+    assert ws.cell(row=HEADER_ROW, column=len(RETURN_LAYOUT.columns) + 1).value is None
 
 
 def test_column_widths_come_from_the_column_spec(ws: Worksheet) -> None:
-    for col in RETURN_COLUMNS:
+    for col in RETURN_LAYOUT.columns:
         # xlsxwriter stores the width plus Excel's cell padding.
         assert ws.column_dimensions[_letter(col.key)].width == pytest.approx(col.width, abs=1)
 
@@ -210,9 +217,9 @@ def test_formula_like_text_is_written_as_text(data: bytes, ws: Worksheet) -> Non
 def test_open_cells_hold_the_current_values_as_text(ws: Worksheet) -> None:
     plan = small_plan()
     for r, area in enumerate(issued_for(plan).areas, start=FIRST):
-        for col in UPDATE_COLUMNS:
+        for col in DEFAULT_COLUMNS.updates:
             cell = ws[f"{_letter(col.key)}{r}"]
-            assert (cell.value or "") == getattr(area, col.field)
+            assert (cell.value or "") == area.value(col.key)
             assert cell.value is None or cell.data_type == "s"
     assert ws[f"{_letter('progress')}{FIRST}"].value == "Audit started.\nTwo teams done."
 
@@ -282,17 +289,21 @@ def test_no_list_is_inline(ws: Worksheet) -> None:
 
 def test_validations_cover_exactly_the_open_rows(ws: Worksheet) -> None:
     by_column = {str(dv.sqref)[0] for dv in ws.data_validations.dataValidation}
-    assert by_column == {_letter(c.key) for c in UPDATE_COLUMNS}
+    assert by_column == {_letter(c.key) for c in DEFAULT_COLUMNS.updates}
     for dv in ws.data_validations.dataValidation:
         rows = {int(re.sub(r"[A-Z]", "", part)) for part in str(dv.sqref).split(":")}
         assert rows == {FIRST, FIRST + 2}
 
 
-def test_input_messages_are_the_column_help(ws: Worksheet) -> None:
-    for col in UPDATE_COLUMNS:
+def test_input_messages_are_the_column_help_or_the_kinds(ws: Worksheet) -> None:
+    ctx = KindContext(small_plan().rag_scale, small_plan().round.date)
+    for col in DEFAULT_COLUMNS.updates:
         dv = _validation(ws, col.key)
-        assert (dv.promptTitle, dv.prompt) == (col.header, col.help)  # type: ignore[attr-defined]
+        message = col.help or cell_spec(col, ctx).input_message
+        assert (dv.promptTitle, dv.prompt) == (col.header, message)  # type: ignore[attr-defined]
         assert dv.showInputMessage  # type: ignore[attr-defined]
+    rag = _validation(ws, "rag")
+    assert rag.prompt == "Pick RED, AMBER or GREEN from the list."  # type: ignore[attr-defined]
 
 
 def test_rag_cells_are_coloured_by_rating(ws: Worksheet) -> None:
@@ -300,7 +311,7 @@ def test_rag_cells_are_coloured_by_rating(ws: Worksheet) -> None:
     for key in ("rag", "issued_rag"):
         letter = _letter(key)
         assert f"{letter}{FIRST}:{letter}{FIRST + 2}" in ranges
-    assert all(c.kind is Kind.RAG for c in RETURN_COLUMNS if c.key in ("rag", "issued_rag"))
+    assert all(c.kind is Kind.RAG for c in RETURN_LAYOUT.columns if c.key in ("rag", "issued_rag"))
 
 
 # -- layout and print ------------------------------------------------------------------------------
@@ -371,7 +382,9 @@ def test_a_long_manifest_spans_several_cells() -> None:
     plan = small_plan()
     from dataclasses import replace
 
-    areas = tuple(replace(plan.areas[2], id=f"9.{i}", progress="p" * 300) for i in range(200))
+    areas = tuple(
+        replace(with_values(plan.areas[2], progress="p" * 300), id=f"9.{i}") for i in range(200)
+    )
     plan = replace(plan, areas=plan.areas + areas)
     sheet = _book(_write(plan))[MANIFEST_SHEET]
     cells = [v for (v,) in sheet.iter_rows(min_row=3, max_col=1, values_only=True) if v]
@@ -427,9 +440,8 @@ def test_values_and_marks_only_for_open_cells_of_this_return(kwargs: dict[str, o
 
 def test_text_too_long_for_a_cell_is_a_clear_error() -> None:
     plan = small_plan()
-    from dataclasses import replace
 
-    area = replace(plan.areas[0], outcome="x" * 32_768)
+    area = with_values(plan.areas[0], outcome="x" * 32_768)
     with pytest.raises(ReturnWriteError, match=r"Area 1\.2, Desired outcome is longer than Excel"):
         _write(plan.with_areas((area, *plan.areas[1:])))
 

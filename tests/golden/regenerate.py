@@ -16,8 +16,13 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a script: the tests folder holds its helpers
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from plans import make_area  # noqa: E402
+
 from ipt_excel.core.manifest import sign
-from ipt_excel.core.model import Agency, Area, Plan, Round, Theme
+from ipt_excel.core.model import Agency, Plan, Round, Theme
 from ipt_excel.core.rounds import IssuedReturn, plan_round
 from ipt_excel.excel.return_writer import write_return
 
@@ -43,7 +48,7 @@ def small_plan(*, marking: str = "OFFICIAL-SENSITIVE", email: str = "plan@exampl
             Agency("C", "Police"),
         ),
         areas=(
-            Area(
+            make_area(
                 id="1.2",
                 theme="1",
                 title="Ensure that assessments are of a high quality",
@@ -59,7 +64,7 @@ def small_plan(*, marking: str = "OFFICIAL-SENSITIVE", email: str = "plan@exampl
                 evidence="Audit results",
                 next_review="September 2012",
             ),
-            Area(
+            make_area(
                 id="1.10",
                 theme="1",
                 title="=SUM(A1:A2) is how the old tracker started this cell",
@@ -74,7 +79,7 @@ def small_plan(*, marking: str = "OFFICIAL-SENSITIVE", email: str = "plan@exampl
                 evidence="",
                 next_review="",
             ),
-            Area(
+            make_area(
                 id="2.1",
                 theme="2",
                 title="Workforce plan’s targets are met",
@@ -90,7 +95,7 @@ def small_plan(*, marking: str = "OFFICIAL-SENSITIVE", email: str = "plan@exampl
                 evidence="Vacancy rate down from 18% to 6%.",
                 next_review="Not required",
             ),
-            Area(
+            make_area(
                 id="2.2",
                 theme="2",
                 title="Health visitors attend case conferences",

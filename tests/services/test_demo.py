@@ -187,7 +187,7 @@ def test_ipt_status_prints_the_same(cli_run: Run) -> None:
 def test_lscb_has_one_conflict_on_2_10_and_the_hand_edit_stands(cli_run: Run, master: Any) -> None:
     with Ledger(cli_run.ws.ledger_path) as ledger:
         conflicts = ledger.open_conflicts(ROUND)
-    assert [(c.agency, c.area_id, c.field) for c in conflicts] == [("LSCB", "2.10", "evidence")]
+    assert [(c.agency, c.area_id, c.column) for c in conflicts] == [("LSCB", "2.10", "evidence")]
     cell = plan_cell(master, "2.10", "Evidence of impact")
     assert cell.value == "To be determined: section 11 audit due December 2012."
     assert cell.fill.fgColor.rgb == "FF" + CONFLICT[0].lstrip("#")
@@ -229,8 +229,8 @@ def test_every_merged_change_is_highlighted_with_a_note(cli_run: Run, master: An
         "next_review": "Date of next review",
     }
     for ch in changes:
-        cell = plan_cell(master, ch.area_id, headers[ch.field])
-        assert cell.fill.fgColor.rgb == "FF" + CHANGED[0].lstrip("#"), (ch.area_id, ch.field)
+        cell = plan_cell(master, ch.area_id, headers[ch.column])
+        assert cell.fill.fgColor.rgb == "FF" + CHANGED[0].lstrip("#"), (ch.area_id, ch.column)
         assert cell.comment is not None and cell.comment.text.startswith("Was: ")
 
 

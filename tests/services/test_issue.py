@@ -39,7 +39,7 @@ def _workspace(tmp_path: Path, plan: Plan) -> Workspace:
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     """A workspace whose master reads as the small plan (the master reader is tested alone)."""
     plan = small_plan()
-    monkeypatch.setattr(master_reader, "read_master", lambda path: plan)
+    monkeypatch.setattr(master_reader, "read_master", lambda path, **kw: plan)
     return _workspace(tmp_path, plan)
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from golden.compare import compare_xlsx
+from plans import with_values
 
-from ipt_excel.core.columns import actions_text
 from ipt_excel.core.model import Plan, Round
 from ipt_excel.core.plan_data import dump_plan, plan_from_dict
 from ipt_excel.errors import PlanFileError, WorkspaceError
@@ -44,10 +44,16 @@ def test_load_plan_source_table_with_title_and_round(example: Plan, tmp_path: Pa
         w = csv.writer(fh)
         w.writerow(["Area for improvement", "Actions", "Progress at (Inc RAG rating)"])
         for a in example.areas[:3]:
-            w.writerow([f"{a.id} {a.title}", actions_text(a), f"{a.progress} {a.rag}".strip()])
+            w.writerow(
+                [
+                    f"{a.id} {a.value('title')}",
+                    a.value("actions"),
+                    f"{a.value('progress')} {a.value('rag')}".strip(),
+                ]
+            )
     plan = load_plan_source(path, title="Our plan", round_name="June", round_date=date(2012, 6, 1))
     assert (plan.title, plan.round) == ("Our plan", Round("June", date(2012, 6, 1)))
-    assert [a.rag for a in plan.areas] == [a.rag for a in example.areas[:3]]
+    assert [a.value("rag") for a in plan.areas] == [a.value("rag") for a in example.areas[:3]]
     default = load_plan_source(path)
     assert default.round.name == "Baseline" and default.round.date == date.today()
 
@@ -118,7 +124,7 @@ def test_save_master_keeps_every_previous_master(example: Plan, tmp_path: Path) 
     versions = [ws.master.read_bytes()]
     with Ledger(ws.ledger_path) as ledger:
         for n in range(3):
-            changed = replace(example, areas=(replace(example.areas[0], progress=f"v{n}"),))
+            changed = replace(example, areas=(with_values(example.areas[0], progress=f"v{n}"),))
             save_master(ws, changed, ledger, reason="merge", now=T1)  # same second every time
             versions.append(ws.master.read_bytes())
         assert len(ledger.snapshots()) == 4
@@ -134,7 +140,7 @@ def test_save_master_keeps_every_previous_master(example: Plan, tmp_path: Path) 
         (ws.history / "master-20120703T100000-before-merge-3.xlsx").read_bytes(),
     }
     assert kept == set(versions[:3])
-    assert read_master(ws.master).areas[0].progress == "v2"
+    assert read_master(ws.master).areas[0].value("progress") == "v2"
 
 
 def test_a_failed_write_leaves_the_old_master(
@@ -170,7 +176,7 @@ def test_rebuild_master_from_the_ledger(example: Plan, tmp_path: Path) -> None:
 def test_rebuild_keeps_text_exactly_as_saved(example: Plan, tmp_path: Path) -> None:
     # A hand-edited master may hold text with leading or trailing spaces and newlines;
     # the snapshot must give it back unchanged, or the rebuilt master differs.
-    area = replace(example.areas[0], progress="Done.\n", evidence="  indented", title="Title ")
+    area = with_values(example.areas[0], progress="Done.\n", evidence="  indented", title="Title ")
     plan = replace(example, areas=(area,), notes=(" note ",))
     ws = init_workspace(tmp_path, plan, force=False, now=T0).workspace
     with Ledger(ws.ledger_path) as ledger:
@@ -194,7 +200,7 @@ def test_next_round_shows_last_rounds_counts(example: Plan, tmp_path: Path) -> N
     third = replace(
         example,
         round=Round("Third review of progress", date(2012, 9, 26)),
-        areas=tuple(replace(a, rag="GREEN") for a in example.areas),
+        areas=tuple(with_values(a, rag="GREEN") for a in example.areas),
     )
     with Ledger(ws.ledger_path) as ledger:
         save_master(ws, third, ledger, reason="round", now=T1)

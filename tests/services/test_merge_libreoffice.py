@@ -25,11 +25,10 @@ from libreoffice import (
 )
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ipt_excel.core.columns import COLUMNS_BY_KEY
-from ipt_excel.core.model import UPDATE_FIELDS, Plan
+from ipt_excel.core.columns import DEFAULT_COLUMNS
+from ipt_excel.core.model import Plan
 from ipt_excel.excel.master_reader import read_master
 from ipt_excel.excel.return_reader import read_return
-from ipt_excel.excel.sheets import FIELD_HEADERS
 from ipt_excel.excel.styles import CHANGED
 from ipt_excel.services.issue import issue_round
 from ipt_excel.services.master import init_workspace
@@ -37,6 +36,9 @@ from ipt_excel.services.plan_source import EXAMPLE_PLAN, load_plan
 from ipt_excel.services.receive import MERGED, ReceiveResult, receive_returns
 from ipt_excel.workspace import Workspace
 from ipt_excel.workspace.ledger import Ledger
+
+UPDATE_KEYS = tuple(c.key for c in DEFAULT_COLUMNS.updates)
+
 
 pytestmark = LIBREOFFICE_MARKS
 
@@ -81,7 +83,7 @@ def merged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, Plan, R
 
     data = read_return(paths["HP"].read_bytes(), paths["HP"].name)
     rows = {r.text("id"): r for r in data.rows}
-    key_of = {c.field: c.key for c in COLUMNS_BY_KEY.values() if c.is_update}
+    key_of = {c.key: c.key for c in DEFAULT_COLUMNS.updates}
     edits: list[dict[str, str]] = []
     for area_id, fields in TYPED.items():
         for f, (typed, _) in fields.items():
@@ -122,8 +124,8 @@ def test_the_master_holds_exactly_what_was_entered(
     plan = read_master(ws.master)
     want = expected()
     for a in before.areas:
-        for f in UPDATE_FIELDS:
-            assert getattr(plan.area(a.id), f) == want.get((a.id, f), getattr(a, f)), (a.id, f)
+        for f in UPDATE_KEYS:
+            assert plan.area(a.id).value(f) == want.get((a.id, f), a.value(f)), (a.id, f)
 
 
 def test_changed_cells_are_highlighted_and_listed_and_no_others(
@@ -136,7 +138,7 @@ def test_changed_cells_are_highlighted_and_listed_and_no_others(
     sheet = wb["Plan"]
     assert isinstance(sheet, Worksheet)
     headers = [c.value for c in sheet[1]]
-    field_of = {h: f for f, h in FIELD_HEADERS.items()}
+    field_of = {h: f for f, h in ((c.key, c.header) for c in DEFAULT_COLUMNS.updates)}
     want = expected()
     seen = set()
     for row in sheet.iter_rows(min_row=2):
@@ -148,7 +150,7 @@ def test_changed_cells_are_highlighted_and_listed_and_no_others(
                 assert cell.value == want[(area_id, f)] and cell.data_type == "s"
                 assert cell.fill.fgColor.rgb == CHANGED_RGB
                 assert cell.comment is not None
-                old = getattr(before.area(area_id), f)
+                old = before.area(area_id).value(f)
                 assert f"Was: {old[:300] or '(empty)'}" in cell.comment.text
                 assert "14 September 2012" in cell.comment.text
             else:
@@ -156,7 +158,7 @@ def test_changed_cells_are_highlighted_and_listed_and_no_others(
     assert seen == set(want)
     with Ledger(ws.ledger_path) as ledger:
         changes = ledger.changes()
-    assert {(c.area_id, c.field): c.new for c in changes} == want
+    assert {(c.area_id, c.column): c.new for c in changes} == want
     names = {"HP": "Health providers", "CSC": "Children's Social Care Service"}
     changes_sheet = wb["Changes"]
     assert isinstance(changes_sheet, Worksheet)
@@ -168,6 +170,7 @@ def test_changed_cells_are_highlighted_and_listed_and_no_others(
 def test_the_libreoffice_file_is_archived_unchanged_and_merges_once(
     merged: tuple[Workspace, Plan, ReceiveResult], tmp_path: Path
 ) -> None:
+
     ws, _, _ = merged
     hp = ws.root.parent / "inbox" / "hp-from-libreoffice.xlsx"
     digest = hashlib.sha256(hp.read_bytes()).hexdigest()

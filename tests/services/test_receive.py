@@ -27,10 +27,11 @@ from openpyxl.cell.cell import Cell
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ipt_excel.core.model import UPDATE_FIELDS, Change, Plan, slugify
+from ipt_excel.core.columns import DEFAULT_COLUMNS
+from ipt_excel.core.model import Change, Plan, slugify
 from ipt_excel.errors import WorkspaceError
 from ipt_excel.excel.master_reader import read_master, read_master_bytes
-from ipt_excel.excel.sheets import CHANGES_HEADERS, FIELD_HEADERS, UPDATES_HEADERS
+from ipt_excel.excel.sheets import CHANGES_HEADERS, updates_headers
 from ipt_excel.excel.styles import CHANGED, CONFLICT
 from ipt_excel.services.issue import issue_round
 from ipt_excel.services.master import init_workspace, rebuild_master, save_master
@@ -38,6 +39,9 @@ from ipt_excel.services.plan_source import EXAMPLE_PLAN, load_plan
 from ipt_excel.services.receive import MERGED, REJECTED, UNCHANGED, ReceiveResult, receive_returns
 from ipt_excel.workspace import Workspace
 from ipt_excel.workspace.ledger import Ledger
+
+UPDATE_KEYS = tuple(c.key for c in DEFAULT_COLUMNS.updates)
+
 
 ROUND = "Third review of progress"
 ROUND_DATE = date(2012, 9, 26)
@@ -119,10 +123,7 @@ def hand_edit(ws: Workspace, area_id: str, **values: str) -> None:
     plan = read_master(ws.master)
     edited = replace(
         plan,
-        areas=tuple(
-            replace(a, **values) if a.id == area_id else a  # type: ignore[arg-type]
-            for a in plan.areas
-        ),
+        areas=tuple(a.with_updates(values) if a.id == area_id else a for a in plan.areas),
     )
     with ws.locked(), Ledger(ws.ledger_path) as ledger:
         save_master(ws, edited, ledger, reason="hand-edit", now=ISSUED_AT)
@@ -184,7 +185,7 @@ def expected_values(issued: Plan) -> dict[tuple[str, str], str]:
         f"{NAMES['CSC']}: {ENTERED['CSC']['1.3']['progress']}\n\n"
         f"{NAMES['HEALTH']}: {ENTERED['HEALTH']['1.3']['progress']}"
     )
-    return {k: v for k, v in out.items() if v != getattr(issued.area(k[0]), k[1])}
+    return {k: v for k, v in out.items() if v != issued.area(k[0]).value(k[1])}
 
 
 # -- end to end ---------------------------------------------------------------------------------
@@ -199,16 +200,15 @@ def test_end_to_end_the_master_holds_exactly_what_was_entered(ws: Workspace) -> 
     expected = expected_values(issued)
     merged = read_master(ws.master)
     for a in issued.areas:
-        for f in UPDATE_FIELDS:
-            want = expected.get((a.id, f), getattr(a, f))
-            assert getattr(merged.area(a.id), f) == want, (a.id, f)
+        for f in UPDATE_KEYS:
+            want = expected.get((a.id, f), a.value(f))
+            assert merged.area(a.id).value(f) == want, (a.id, f)
         # Plan text is never touched by a merge.
-        blank = dict.fromkeys(UPDATE_FIELDS, "")
-        assert replace(merged.area(a.id), **blank) == replace(a, **blank)  # type: ignore[arg-type]
+        assert merged.area(a.id).text == a.text
 
     cells = plan_cells(load(ws.master))
     for (area_id, f), want in expected.items():
-        cell = cells[(area_id, FIELD_HEADERS[f])]
+        cell = cells[(area_id, DEFAULT_COLUMNS.header(f))]
         assert cell.value == want
         assert cell.data_type == "s"
 
@@ -222,18 +222,18 @@ def test_end_to_end_changed_cells_are_highlighted_with_a_note_and_no_others(
     changes = ledger_changes(ws)
     who: dict[tuple[str, str], set[str]] = {}
     for c in changes:
-        who.setdefault((c.area_id, c.field), set()).add(NAMES[c.agency])
+        who.setdefault((c.area_id, c.column), set()).add(NAMES[c.agency])
     assert set(who) == set(expected)
 
     cells = plan_cells(load(ws.master))
-    header_field = {h: f for f, h in FIELD_HEADERS.items()}
+    header_field = {h: f for f, h in ((c.key, c.header) for c in DEFAULT_COLUMNS.updates)}
     for (area_id, header), cell in cells.items():
         f = header_field.get(header)
         if f is not None and (area_id, f) in expected:
             assert fill_rgb(cell) == CHANGED_RGB, (area_id, header)
             assert cell.comment is not None, (area_id, header)
             note = cell.comment.text
-            old = getattr(issued.area(area_id), f)
+            old = issued.area(area_id).value(f)
             assert f"Was: {old[:300] or '(empty)'}" in note
             assert any(f"changed by {name}" in note for name in who[(area_id, f)]), note
             assert MERGE_DAY in note
@@ -258,7 +258,7 @@ def test_end_to_end_changes_sheet_and_ledger_agree_one_to_one(ws: Workspace) -> 
             c.round,
             c.agency,
             c.area_id,
-            FIELD_HEADERS[c.field],
+            DEFAULT_COLUMNS.header(c.column),
             c.old,
             c.new,
             c.source_file,
@@ -279,11 +279,11 @@ def test_end_to_end_agency_updates_sheet_has_a_row_per_area_and_agency(ws: Works
     got = {(r[0], r[1]) for r in rows}
     want = {(area_id, agency) for agency, areas in ENTERED.items() for area_id in areas}
     assert got == want and len(rows) == len(want)
-    col = {h: i for i, h in enumerate(UPDATES_HEADERS)}
+    col = {h: i for i, h in enumerate(updates_headers(DEFAULT_COLUMNS))}
     for r in rows:
         entered = ENTERED[str(r[1])][str(r[0])]
         for f, v in entered.items():
-            assert r[col[FIELD_HEADERS[f]]] == v
+            assert r[col[DEFAULT_COLUMNS.header(f)]] == v
 
 
 def _sha(path: Path) -> str:
@@ -438,19 +438,19 @@ def test_highlights_start_afresh_in_a_new_round_and_hand_edits_survive(ws: Works
     result = merge(ws, [path], now=datetime(2012, 12, 1, 9, 0))
     assert (result.outcomes[0].outcome, result.outcomes[0].conflicts) == (MERGED, 0)
     plan = read_master(ws.master)
-    assert plan.area("1.5").evidence == "Corrected by hand between rounds."
-    assert plan.area("1.5").progress == "Fourth round words."
-    assert plan.area("1.4").progress == ENTERED["CSC"]["1.4"]["progress"]  # last round's
+    assert plan.area("1.5").value("evidence") == "Corrected by hand between rounds."
+    assert plan.area("1.5").value("progress") == "Fourth round words."
+    assert plan.area("1.4").value("progress") == ENTERED["CSC"]["1.4"]["progress"]  # last round's
     highlighted = {k for k, c in plan_cells(load(ws.master)).items() if c.comment is not None}
-    assert highlighted == {("1.5", FIELD_HEADERS["progress"])}
+    assert highlighted == {("1.5", DEFAULT_COLUMNS.header("progress"))}
 
 
 # -- conflicts ------------------------------------------------------------------------------------
 def _assert_conflict(ws: Workspace, hand: str, theirs: str) -> None:
     plan = read_master(ws.master)
-    assert plan.area("2.10").evidence == hand
+    assert plan.area("2.10").value("evidence") == hand
     wb = load(ws.master)
-    cell = plan_cells(wb)[("2.10", FIELD_HEADERS["evidence"])]
+    cell = plan_cells(wb)[("2.10", DEFAULT_COLUMNS.header("evidence"))]
     assert cell.value == hand
     assert fill_rgb(cell) == CONFLICT_RGB
     assert cell.comment is not None and NAMES["LSCB"] in cell.comment.text
@@ -458,14 +458,14 @@ def _assert_conflict(ws: Workspace, hand: str, theirs: str) -> None:
     assert row[2:8] == (
         "LSCB",
         "2.10",
-        FIELD_HEADERS["evidence"],
+        DEFAULT_COLUMNS.header("evidence"),
         plan_evidence_issued(),
         hand,
         theirs,
     )
     with Ledger(ws.ledger_path) as ledger:
         (c,) = ledger.open_conflicts(ROUND)
-    assert (c.agency, c.area_id, c.field, c.master, c.theirs) == (
+    assert (c.agency, c.area_id, c.column, c.master, c.theirs) == (
         "LSCB",
         "2.10",
         "evidence",
@@ -475,7 +475,7 @@ def _assert_conflict(ws: Workspace, hand: str, theirs: str) -> None:
 
 
 def plan_evidence_issued() -> str:
-    return load_plan(EXAMPLE_PLAN).area("2.10").evidence
+    return load_plan(EXAMPLE_PLAN).area("2.10").value("evidence")
 
 
 LSCB_UPDATE = {
@@ -495,15 +495,17 @@ def test_conflict_with_a_master_edited_through_the_library(ws: Workspace) -> Non
     assert not result.all_merged
     assert "conflict" in o.detail
     _assert_conflict(ws, hand, LSCB_UPDATE["2.10"]["evidence"])
-    assert read_master(ws.master).area("2.10").progress == "Report received."
+    assert read_master(ws.master).area("2.10").value("progress") == "Report received."
 
 
 def test_conflict_with_a_master_edited_in_excel(ws: Workspace) -> None:
     """Saved by openpyxl, as Excel would save it: the reader (calamine) must still read it."""
     hand = "Corrected by the coordinator in Excel."
     wb = load(ws.master)
-    plan_cells(wb)[("2.10", FIELD_HEADERS["evidence"])].value = hand
-    plan_cells(wb)[("1.4", FIELD_HEADERS["progress"])].value = "A hand edit nobody touches."
+    plan_cells(wb)[("2.10", DEFAULT_COLUMNS.header("evidence"))].value = hand
+    plan_cells(wb)[
+        ("1.4", DEFAULT_COLUMNS.header("progress"))
+    ].value = "A hand edit nobody touches."
     wb.save(ws.master)
     result = merge(
         ws,
@@ -515,8 +517,8 @@ def test_conflict_with_a_master_edited_in_excel(ws: Workspace) -> None:
     assert [(o.outcome, o.conflicts) for o in result.outcomes] == [(MERGED, 1), (MERGED, 0)]
     _assert_conflict(ws, hand, LSCB_UPDATE["2.10"]["evidence"])
     plan = read_master(ws.master)
-    assert plan.area("1.4").progress == "A hand edit nobody touches."
-    assert plan.area("1.8").rag == "GREEN"
+    assert plan.area("1.4").value("progress") == "A hand edit nobody touches."
+    assert plan.area("1.8").value("rag") == "GREEN"
 
 
 def test_a_conflict_copied_in_by_hand_is_resolved_at_the_next_merge(ws: Workspace) -> None:
@@ -538,8 +540,8 @@ def test_shared_area_disagreement(ws: Workspace) -> None:
     ]
     merge(ws, files)
     plan = read_master(ws.master)
-    assert plan.area("1.3").rag == "RED"  # the worst
-    assert plan.area("1.3").progress == (
+    assert plan.area("1.3").value("rag") == "RED"  # the worst
+    assert plan.area("1.3").value("progress") == (
         f"{NAMES['CSC']}: Social care view.\n\n{NAMES['HEALTH']}: Health view."
     )
     wb = load(ws.master)
@@ -563,7 +565,7 @@ def test_shared_area_agreement_has_no_disagreement_note(ws: Workspace) -> None:
         fill(ws, "HEALTH", {"1.3": {"rag": "AMBER"}}),
     ]
     merge(ws, files)
-    assert read_master(ws.master).area("1.3").rag == "AMBER"
+    assert read_master(ws.master).area("1.3").value("rag") == "AMBER"
     assert not plan_cells(load(ws.master))[("1.3", "RAG note")].value
 
 
@@ -585,8 +587,13 @@ def test_a_second_return_from_the_same_agency_supersedes_the_first(ws: Workspace
     assert o.outcome == MERGED and o.superseded
     assert "replaces" in o.detail
     plan = read_master(ws.master)
-    assert (plan.area("1.4").progress, plan.area("1.4").rag) == ("Second version.", "RED")
-    assert plan.area("1.4").evidence == pre_round.evidence  # dropped in the second return
+    assert (plan.area("1.4").value("progress"), plan.area("1.4").value("rag")) == (
+        "Second version.",
+        "RED",
+    )
+    assert plan.area("1.4").value("evidence") == pre_round.value(
+        "evidence"
+    )  # dropped in the second return
     changes = ledger_changes(ws)
     assert {c.superseded for c in changes if c.source_file == "first.xlsx"} == {True}
     assert {c.superseded for c in changes if c.source_file == "second.xlsx"} == {False}
@@ -596,7 +603,7 @@ def test_a_second_return_from_the_same_agency_supersedes_the_first(ws: Workspace
     ]
     note = plan_cells(load(ws.master))[("1.4", "Progress")].comment
     assert note is not None
-    assert f"Was: {pre_round.progress[:300]}" in note.text
+    assert f"Was: {pre_round.value('progress')[:300]}" in note.text
     assert "18 September 2012" in note.text
 
 
@@ -606,8 +613,8 @@ def test_a_superseding_return_that_drops_a_change_leaves_the_cell_unhighlighted(
     pre_round = read_master(ws.master).area("1.4")
     merge(ws, [fill(ws, "CSC", {"1.4": {"evidence": "E1", "progress": "P"}}, name="first.xlsx")])
     merge(ws, [fill(ws, "CSC", {"1.4": {"progress": "P"}}, name="second.xlsx")], now=LATER)
-    cell = plan_cells(load(ws.master))[("1.4", FIELD_HEADERS["evidence"])]
-    assert cell.value == pre_round.evidence
+    cell = plan_cells(load(ws.master))[("1.4", DEFAULT_COLUMNS.header("evidence"))]
+    assert cell.value == pre_round.value("evidence")
     assert fill_rgb(cell) != CHANGED_RGB
     assert cell.comment is None
 
@@ -639,7 +646,7 @@ def test_a_superseding_return_keeps_the_highlight_of_a_value_it_repeats(ws: Work
     cells = plan_cells(load(ws.master))
     assert cells[("1.4", "RAG")].value == "GREEN"
     assert fill_rgb(cells[("1.4", "RAG")]) == CHANGED_RGB
-    live = {(c.area_id, c.field) for c in ledger_changes(ws) if not c.superseded}
+    live = {(c.area_id, c.column) for c in ledger_changes(ws) if not c.superseded}
     assert ("1.4", "rag") in live
 
 
@@ -650,10 +657,10 @@ def test_a_superseding_return_repeating_a_conflicted_value_keeps_the_conflict_op
     merge(ws, [fill(ws, "LSCB", LSCB_UPDATE, name="first.xlsx")])
     again = {"2.10": {**LSCB_UPDATE["2.10"], "progress": "Report received; training agreed."}}
     merge(ws, [fill(ws, "LSCB", again, name="second.xlsx")], now=LATER)
-    assert read_master(ws.master).area("2.10").evidence == "By hand"
+    assert read_master(ws.master).area("2.10").value("evidence") == "By hand"
     with Ledger(ws.ledger_path) as ledger:
         open_ = ledger.open_conflicts(ROUND)
-    assert [(c.agency, c.field, c.theirs) for c in open_] == [
+    assert [(c.agency, c.column, c.theirs) for c in open_] == [
         ("LSCB", "evidence", LSCB_UPDATE["2.10"]["evidence"])
     ]
 
@@ -671,8 +678,8 @@ def test_formula_like_text_stays_text_in_the_master(ws: Workspace) -> None:
     cells = plan_cells(load(ws.master))
     for area_id, fields in FORMULA_LIKE.items():
         for f, text in fields.items():
-            assert getattr(plan.area(area_id), f) == text
-            cell = cells[(area_id, FIELD_HEADERS[f])]
+            assert plan.area(area_id).value(f) == text
+            cell = cells[(area_id, DEFAULT_COLUMNS.header(f))]
             assert (cell.value, cell.data_type) == (text, "s")
     with zipfile.ZipFile(ws.master) as z:
         for name in z.namelist():
@@ -752,7 +759,7 @@ def test_a_crash_after_the_ledger_commits_is_caught_up_by_the_next_command(
     assert result.outcomes[0].outcome == "unchanged"
     plan = read_master(ws.master)
     live = [c for c in ledger_changes(ws) if not c.superseded]
-    assert live and all(getattr(plan.area(c.area_id), c.field) == c.new for c in live)
+    assert live and all(plan.area(c.area_id).value(c.column) == c.new for c in live)
 
 
 def test_a_second_merge_waits_for_the_lock_or_fails_clearly(
@@ -802,10 +809,10 @@ def test_two_merges_at_once_both_finish_and_each_file_is_merged_once(ws: Workspa
         merged = [r.sha256 for r in ledger.receipts() if r.outcome == MERGED]
     assert sorted(merged) == sorted({_sha(csc), _sha(health)})
     changes = ledger_changes(ws)
-    assert len(changes) == len({(c.agency, c.area_id, c.field) for c in changes})
+    assert len(changes) == len({(c.agency, c.area_id, c.column) for c in changes})
     plan = read_master(ws.master)
-    assert plan.area("1.4").progress == ENTERED["CSC"]["1.4"]["progress"]
-    assert plan.area("1.11").evidence == ENTERED["HEALTH"]["1.11"]["evidence"]
+    assert plan.area("1.4").value("progress") == ENTERED["CSC"]["1.4"]["progress"]
+    assert plan.area("1.11").value("evidence") == ENTERED["HEALTH"]["1.11"]["evidence"]
     assert os.path.getsize(ws.master) > 0
 
 
@@ -832,7 +839,7 @@ def _malformed_variants(path: Path) -> dict[str, dict[str, object]]:
         "surrogate-in-name": {"A3": text.replace('"agency_name":"', '"agency_name":"\\udc80')},
         "not-json": {"A3": text[: len(text) // 2]},
         "deeply-nested": {"A3": deep},
-        "nan": {"A3": text.replace('"version":1', '"version":NaN')},
+        "nan": {"A3": text.replace('"version":2', '"version":NaN')},
         "huge-number": {"A3": text.replace('"header_row":9', '"header_row":' + "9" * 400)},
         "header-row-far-below": {"A3": text.replace('"header_row":9', '"header_row":1048576')},
         "rows-not-a-list": {"A3": text.replace('"rows":[', '"rows":{"x":[').replace("]}", "]}}")},
@@ -907,7 +914,7 @@ def _crash_after_commit(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> list[
 
 
 def _shows(plan: Plan, changes: list[Change]) -> bool:
-    return bool(changes) and all(getattr(plan.area(c.area_id), c.field) == c.new for c in changes)
+    return bool(changes) and all(plan.area(c.area_id).value(c.column) == c.new for c in changes)
 
 
 @pytest.mark.parametrize("command", ["circulate", "status", "lint"])
@@ -962,10 +969,10 @@ def test_a_full_length_update_to_a_shared_area_never_blocks_the_next_merge(
     second = merge(ws, [cs, health], now=LATER)
     assert [o.outcome for o in second.outcomes] == [MERGED, MERGED]
     plan = read_master(ws.master)
-    cell = plan.area("1.1").progress
+    cell = plan.area("1.1").value("progress")
     assert excel_length(cell) <= EXCEL_CELL_LIMIT
     assert cell.endswith(f"{NAMES['CS']}: Short update from CS.")
-    kept = {(u.area_id, u.agency): u.progress for u in plan.agency_updates}
+    kept = {(u.area_id, u.agency): u.value("progress") for u in plan.agency_updates}
     assert kept[("1.1", "CSC")] == long  # the full text is kept on the Agency updates sheet
 
 
@@ -973,6 +980,7 @@ def test_a_full_length_update_to_a_shared_area_never_blocks_the_next_merge(
 def test_a_hand_edit_equal_to_one_agencys_value_is_never_overwritten(
     ws: Workspace, order: tuple[str, str]
 ) -> None:
+
     words = {"CSC": "Same words as the coordinator's.", "HEALTH": "Health's own words."}
     hand_edit(ws, "1.3", progress=words["CSC"])
     for i, agency in enumerate(order):  # one merge each, across two commands
@@ -982,9 +990,9 @@ def test_a_hand_edit_equal_to_one_agencys_value_is_never_overwritten(
             now=LATER + i * (LATER - MERGED_AT),
         )
     plan = read_master(ws.master)
-    assert plan.area("1.3").progress == words["CSC"]  # the coordinator's edit stands
+    assert plan.area("1.3").value("progress") == words["CSC"]  # the coordinator's edit stands
     with Ledger(ws.ledger_path) as ledger:
-        assert [(c.agency, c.field) for c in ledger.open_conflicts(ROUND)] == [
+        assert [(c.agency, c.column) for c in ledger.open_conflicts(ROUND)] == [
             ("HEALTH", "progress")
         ]
     held = {u.agency: u.held for u in plan.agency_updates if u.area_id == "1.3"}

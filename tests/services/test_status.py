@@ -17,8 +17,9 @@ import openpyxl
 import pytest
 from filling import CellInput, fill_return
 from openpyxl.worksheet.worksheet import Worksheet
+from plans import make_area, with_values
 
-from ipt_excel.core.model import Agency, Area, Conflict, Plan, Round, slugify
+from ipt_excel.core.model import Agency, Conflict, Plan, Round, slugify
 from ipt_excel.core.records import IssuedRecord, Receipt
 from ipt_excel.core.summary import NOT_RATED_LABEL
 from ipt_excel.excel.master_reader import read_master
@@ -53,7 +54,7 @@ def _plan() -> Plan:
         inspection="Inspection",
         round=Round(R3, ROUND_DATE),
         agencies=(Agency("A", "Agency A"), Agency("B", "Agency B"), Agency("C", "Agency C")),
-        areas=(Area(id="1", theme="1", title="x", agencies=("A", "B", "C")),),
+        areas=(make_area(id="1", theme="1", title="x", agencies=("A", "B", "C")),),
     )
 
 
@@ -169,7 +170,7 @@ def hand_edit_evidence(ws: Workspace, area_id: str, text: str) -> None:
     plan = read_master(ws.master)
     edited = replace(
         plan,
-        areas=tuple(replace(a, evidence=text) if a.id == area_id else a for a in plan.areas),
+        areas=tuple(with_values(a, evidence=text) if a.id == area_id else a for a in plan.areas),
     )
     with ws.locked(), Ledger(ws.ledger_path) as ledger:
         save_master(ws, edited, ledger, reason="hand-edit", now=ISSUED_AT)
@@ -216,7 +217,7 @@ def _independent_counts(plan: Plan) -> tuple[dict[str, Counter[str]], dict[str, 
     themes: dict[str, Counter[str]] = {}
     agencies: dict[str, Counter[str]] = {}
     for a in plan.areas:
-        label = a.rag or NOT_RATED_LABEL
+        label = a.value("rag") or NOT_RATED_LABEL
         theme = plan.theme(a.theme)
         assert theme is not None
         themes.setdefault(theme.label, Counter())[label] += 1
@@ -243,7 +244,7 @@ def test_rag_counts_by_theme_and_agency(ws: Workspace) -> None:
 
 
 def test_previous_round_counts_after_a_second_round_is_issued(ws: Workspace) -> None:
-    initial = Counter(a.rag or NOT_RATED_LABEL for a in load_plan(EXAMPLE_PLAN).areas)
+    initial = Counter(a.value("rag") or NOT_RATED_LABEL for a in load_plan(EXAMPLE_PLAN).areas)
     assert status(ws).previous_counts == dict(initial)  # the plan as first set up
     mixed_round(ws)
     end_of_r3 = status(ws).counts
@@ -318,7 +319,7 @@ def _police_plan() -> Plan:
         inspection="I",
         round=Round("R2", date(2012, 9, 26)),
         agencies=(Agency("POLICE", "Police"),),
-        areas=(Area("1.1", "1", "t", agencies=("POLICE",)),),
+        areas=(make_area("1.1", "1", "t", agencies=("POLICE",)),),
     )
 
 

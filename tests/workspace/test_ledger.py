@@ -32,7 +32,7 @@ def change(agency: str = "CSC", field: str = "progress", new: str = "Done", **kw
         "round": R2,
         "agency": agency,
         "area_id": "1.10",
-        "field": field,
+        "column": field,
         "old": "",
         "new": new,
         "merged_at": AT,
@@ -146,7 +146,7 @@ def test_changes_round_trip(ledger: Ledger) -> None:
     rid = receipt(ledger)
     changes = [
         change(),
-        change(field="rag", new="GREEN", old="AMBER"),
+        change(column="rag", new="GREEN", old="AMBER"),
         change(agency="HEALTH", area_id="2.2.1", new="=not a formula\nline 2", round=R3),
     ]
     ledger.add_changes(rid, changes)
@@ -158,7 +158,7 @@ def test_changes_round_trip(ledger: Ledger) -> None:
 def test_supersede_marks_one_agencys_changes_in_one_round(ledger: Ledger) -> None:
     rid = receipt(ledger)
     ledger.add_changes(
-        rid, [change(), change(agency="HEALTH"), change(round=R3), change(field="rag", new="RED")]
+        rid, [change(), change(agency="HEALTH"), change(round=R3), change(column="rag", new="RED")]
     )
     assert ledger.supersede(R2, "CSC") == 2
     assert [c.superseded for c in ledger.changes()] == [True, False, False, True]
