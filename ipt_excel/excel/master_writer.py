@@ -8,17 +8,17 @@ No secret of the workspace is ever written here.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from ipt_excel.core.columns import Column, ColumnSet, Kind
+from ipt_excel.core.facts import MasterExtras
 from ipt_excel.core.kinds import KindContext, cell_spec, show, write_value
-from ipt_excel.core.model import Change, Conflict, Plan
+from ipt_excel.core.model import Plan
 from ipt_excel.core.rows import cell_text
-from ipt_excel.core.summary import RagCounts, disagreements, overdue_areas
+from ipt_excel.core.summary import disagreements
 from ipt_excel.excel.sheets import (
     AGENCIES_SHEET,
     CHANGES_SHEET,
@@ -56,7 +56,6 @@ __all__ = [
     "PLAN_SHEET",
     "SUMMARY_SHEET",
     "UPDATES_SHEET",
-    "MasterExtras",
     "write_master",
     "write_table_sheet",
 ]
@@ -73,22 +72,9 @@ def master_columns(columns: ColumnSet) -> tuple[Column, ...]:
     return (*columns.master, *DERIVED_MASTER)
 
 
-@dataclass(frozen=True)
-class MasterExtras:
-    """What the master shows besides the plan: this round's changes, conflicts, history."""
-
-    changes: tuple[Change, ...] = ()  # every change on record; this round's are highlighted
-    conflicts: tuple[Conflict, ...] = ()  # open conflicts
-    today: date | None = None  # for overdue flags; default: the round date
-    previous_counts: dict[str, int] = field(default_factory=dict)  # RAG counts last round
-    returns: tuple[tuple[str, str, str], ...] = ()  # (agency, state, detail) this round
-    previous_by_theme: RagCounts | None = None  # last round's counts, when there was one
-    previous_by_agency: RagCounts | None = None
-
-
 def write_master(
     plan: Plan,
-    extras: MasterExtras = MasterExtras(),
+    extras: MasterExtras | None = None,
     *,
     created: datetime,
     circulation: bool = False,
@@ -100,6 +86,7 @@ def write_master(
     sheet protected read-only, no dropdown lists and no workspace detail (no source file
     names or hashes, nothing from the ledger beyond the changes themselves).
     """
+    extras = extras or MasterExtras()
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False})
     kind = "Circulation copy" if circulation else "Master improvement plan"
@@ -194,7 +181,7 @@ def _plan_sheet(
         first_old.setdefault((ch.area_id, ch.column), ch.old)
     conflicted = {(c.area_id, c.column): c for c in extras.conflicts if c.round == plan.round.name}
     notes = disagreements(plan)
-    overdue = overdue_areas(plan, extras.today or plan.round.date)
+    overdue = extras.facts_for(plan).overdue
     for c, col in enumerate(columns):
         ws.set_column(c, c, col.width)
     add_table(ws, fmt, [c.header for c in columns], len(plan.areas))

@@ -12,12 +12,12 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from ipt_excel.core.model import Plan
-from ipt_excel.core.summary import RagCounts, counts_by_agency, counts_by_theme, overdue_areas
+from ipt_excel.core.summary import RagCounts
 from ipt_excel.excel.sheets import SUMMARY_SHEET, add_table
 from ipt_excel.excel.styles import RAG_COLOURS, Formats, print_setup, row_height
 
 if TYPE_CHECKING:
-    from ipt_excel.excel.master_writer import MasterExtras
+    from ipt_excel.core.facts import MasterExtras
 
 NO_RATING_COLOUR = "#B1B4B6"
 RETURNS_ROW = 21  # below the chart
@@ -67,8 +67,8 @@ def summary_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, extras: Mas
     ws.set_column(1, 8, 12)
     ws.write_string(0, 0, plan.title, fmt.title)
     ws.write_string(1, 0, f"{plan.round.name}, {plan.round.date:%d %B %Y}", fmt.subtitle)
-    themes = counts_by_theme(plan)
-    agencies = counts_by_agency(plan)
+    facts = extras.facts_for(plan)
+    themes, agencies = facts.by_theme, facts.by_agency
     labels = list(themes.labels)
     t_first = 5  # first data row of the theme table (title at 3, header at 4)
     t_last = _block(
@@ -89,7 +89,7 @@ def summary_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, extras: Mas
         ["Agency", *labels, "Total"],
         _count_rows(agencies),
     )
-    last_round = extras.previous_counts
+    last_round = facts.previous_counts
     totals: list[list[str | int]] = [
         [label, themes.total(label), last_round.get(label, 0) if last_round else "–"]
         for label in labels
@@ -97,22 +97,18 @@ def summary_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, extras: Mas
     end = _block(
         ws, fmt, a_last + 2, "All areas", "AllAreas", ["RAG", "This round", "Last round"], totals
     )
-    overdue = overdue_areas(plan, extras.today or plan.round.date)
     figures: list[list[str | int]] = [
-        ["Areas with overdue actions (not GREEN)", len(overdue)],
-        [
-            "Changes this round",
-            sum(1 for c in extras.changes if c.round == plan.round.name and not c.superseded),
-        ],
-        ["Open conflicts", len(extras.conflicts)],
+        ["Areas with overdue actions (not GREEN)", len(facts.overdue)],
+        ["Changes this round", facts.changes],
+        ["Open conflicts", facts.open_conflicts],
     ]
     end = _block(ws, fmt, end + 2, "This round", "ThisRound", ["Measure", "Number"], figures)
     for title, name, counts, group in (
-        ("RAG ratings by theme, last round", "LastRoundByTheme", extras.previous_by_theme, "Theme"),
+        ("RAG ratings by theme, last round", "LastRoundByTheme", facts.previous_by_theme, "Theme"),
         (
             "RAG ratings by agency, last round",
             "LastRoundByAgency",
-            extras.previous_by_agency,
+            facts.previous_by_agency,
             "Agency",
         ),
     ):
@@ -125,8 +121,9 @@ def summary_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, extras: Mas
     ws.set_column(right, right, 40)
     ws.set_column(right + 1, right + 1, 13)
     ws.set_column(right + 2, right + 2, 60)
-    if extras.returns:
-        for i, (_, _, detail) in enumerate(extras.returns, start=RETURNS_ROW + 2):
+    returns = [(a.name, a.state, a.detail) for a in facts.agencies]
+    if returns:
+        for i, (_, _, detail) in enumerate(returns, start=RETURNS_ROW + 2):
             ws.set_row(i, row_height([(detail, 60)]))
         _block(
             ws,
@@ -135,7 +132,7 @@ def summary_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, extras: Mas
             "Returns this round",
             "Returns",
             ["Agency", "State", "Detail"],
-            [list(r) for r in extras.returns],
+            [list(r) for r in returns],
             first_col=right,
         )
 

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from ipt_excel.core.facts import MasterExtras, RoundFacts, round_facts
 from ipt_excel.core.model import Plan
 from ipt_excel.core.plan_data import columns_from_dict, plan_from_dict, plan_to_dict
-from ipt_excel.core.summary import counts_by_agency, counts_by_theme, overall_counts, unsettled
+from ipt_excel.core.summary import unsettled
 from ipt_excel.errors import WorkspaceError
 from ipt_excel.excel.master_reader import master_snapshot, read_master_bytes
-from ipt_excel.excel.master_writer import MasterExtras, write_master
+from ipt_excel.excel.master_writer import write_master
 from ipt_excel.workspace import Workspace, atomic_write
 from ipt_excel.workspace.ledger import Ledger
 
@@ -34,30 +35,35 @@ def previous_plan(ledger: Ledger, plan: Plan) -> Plan | None:
     return None
 
 
-def previous_counts(ledger: Ledger, plan: Plan) -> dict[str, int]:
-    """RAG counts of the last master written in an earlier round ({} when there is none)."""
-    previous = previous_plan(ledger, plan)
-    return overall_counts(previous) if previous else {}
+def extras_from_ledger(
+    ledger: Ledger, plan: Plan, today: date | None = None, *, at: datetime | None = None
+) -> MasterExtras:
+    """What the master shows beside the plan: changes, conflicts and the round's facts, as
+    the ledger holds them now (or held them at `at`, for a master rebuilt from the past)."""
+    rnd = plan.round.name
 
+    def by(when: datetime) -> bool:
+        return at is None or when <= at
 
-def extras_from_ledger(ledger: Ledger, plan: Plan, today: date | None = None) -> MasterExtras:
-    """What the master shows beside the plan: changes, conflicts, returns, last round's counts."""
-    from ipt_excel.services.status import agency_states
-
-    conflicts = unsettled(plan, ledger.open_conflicts(plan.round.name))
-    states = agency_states(
-        plan, ledger.issued(plan.round.name), ledger.receipts(plan.round.name), conflicts
-    )
-    previous = previous_plan(ledger, plan)
-    return MasterExtras(
-        changes=tuple(ledger.changes()),
-        conflicts=tuple(conflicts),
+    changes = tuple(c for c in ledger.changes() if by(c.merged_at))
+    conflicts = tuple(c for c in unsettled(plan, ledger.open_conflicts(rnd)) if by(c.found_at))
+    facts = round_facts(
+        plan,
+        issued=[r for r in ledger.issued(rnd) if by(r.issued_at)],
+        receipts=[r for r in ledger.receipts(rnd) if by(r.received_at)],
+        conflicts=conflicts,
+        previous=previous_plan(ledger, plan),
+        changes=changes,
         today=today,
-        previous_counts=overall_counts(previous) if previous else {},
-        previous_by_theme=counts_by_theme(previous) if previous else None,
-        previous_by_agency=counts_by_agency(previous) if previous else None,
-        returns=tuple((s.name, s.state, s.detail) for s in states),
     )
+    return MasterExtras(changes=changes, conflicts=conflicts, facts=facts, today=today)
+
+
+def facts_from_ledger(ledger: Ledger, plan: Plan, today: date | None = None) -> RoundFacts:
+    """The round's facts, from what the ledger holds about the master's round."""
+    facts = extras_from_ledger(ledger, plan, today).facts
+    assert facts is not None
+    return facts
 
 
 def save_master(
@@ -154,14 +160,9 @@ def rebuild_master(ws: Workspace, snapshot_id: int, *, created: datetime) -> byt
     """The master as it was at a snapshot, rebuilt from the ledger alone."""
     with Ledger(ws.ledger_path) as ledger:
         plan = plan_from_dict(ledger.snapshot(snapshot_id))
-        extras = extras_from_ledger(ledger, plan)
         at = next((when for sid, when, _, _ in ledger.snapshots() if sid == snapshot_id), None)
-    if at is not None:  # only what the ledger held when that master was written
-        extras = replace(
-            extras,
-            changes=tuple(c for c in extras.changes if c.merged_at <= at),
-            conflicts=tuple(c for c in extras.conflicts if c.found_at <= at),
-        )
+        # Only what the ledger held when that master was written.
+        extras = extras_from_ledger(ledger, plan, at=at)
     return write_master(plan, extras, created=created, snapshot=snapshot_id)
 
 

@@ -19,10 +19,11 @@ from plans import make_area, make_update, with_values
 
 from ipt_excel.core.actions import actions_text
 from ipt_excel.core.columns import DEFAULT_COLUMNS
+from ipt_excel.core.facts import MasterExtras
 from ipt_excel.core.model import EXCEL_CELL_LIMIT, Change, Conflict, Plan
 from ipt_excel.core.rows import cell_text
 from ipt_excel.errors import IptError
-from ipt_excel.excel.master_writer import MasterExtras, master_columns, write_master
+from ipt_excel.excel.master_writer import master_columns, write_master
 from ipt_excel.excel.styles import CHANGED, CONFLICT, RAG_COLOURS
 from ipt_excel.services.master import init_workspace
 from ipt_excel.services.plan_source import example_plan_path, load_plan

@@ -17,7 +17,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from ipt_excel.excel.master_writer import MasterExtras, write_master
+from ipt_excel.core.facts import MasterExtras
+from ipt_excel.excel.master_writer import write_master
 from ipt_excel.services.plan_source import example_plan_path, load_plan
 
 GOLDEN_MASTER = Path(__file__).with_name("master_example.xlsx")

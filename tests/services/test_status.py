@@ -19,6 +19,14 @@ from filling import CellInput, fill_return
 from openpyxl.worksheet.worksheet import Worksheet
 from plans import make_area, with_values
 
+from ipt_excel.core.facts import (
+    CONFLICTS,
+    OUTSTANDING,
+    RECEIVED,
+    REJECTED,
+    RoundFacts,
+    agency_states,
+)
 from ipt_excel.core.model import Agency, Conflict, Plan, Round, slugify
 from ipt_excel.core.records import IssuedRecord, Receipt
 from ipt_excel.core.summary import NOT_RATED_LABEL
@@ -27,15 +35,7 @@ from ipt_excel.services.issue import issue_round
 from ipt_excel.services.master import init_workspace, save_master
 from ipt_excel.services.plan_source import EXAMPLE_PLAN, load_plan
 from ipt_excel.services.receive import receive_returns
-from ipt_excel.services.status import (
-    CONFLICTS,
-    OUTSTANDING,
-    RECEIVED,
-    REJECTED,
-    Status,
-    agency_states,
-    workspace_status,
-)
+from ipt_excel.services.status import workspace_status
 from ipt_excel.workspace import Workspace
 from ipt_excel.workspace.ledger import Ledger
 
@@ -155,12 +155,12 @@ def merge(ws: Workspace, files: list[Path]) -> None:
     )
 
 
-def status(ws: Workspace) -> Status:
+def status(ws: Workspace) -> RoundFacts:
     with Ledger(ws.ledger_path) as ledger:
         return workspace_status(read_master(ws.master), ledger, today=ROUND_DATE)
 
 
-def by_key(st: Status) -> dict[str, tuple[str, str]]:
+def by_key(st: RoundFacts) -> dict[str, tuple[str, str]]:
     return {a.agency: (a.state, a.detail) for a in st.agencies}
 
 

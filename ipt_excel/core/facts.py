@@ -1,0 +1,151 @@
+"""Where a round stands: each agency's return, RAG counts against last round, overdue work.
+
+Pure. Computed once (`round_facts`) and shown twice: by `ipt status`, and on the master's
+Summary sheet, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from ipt_excel.core.model import Change, Conflict, Plan
+from ipt_excel.core.records import IssuedRecord, Receipt
+from ipt_excel.core.summary import (
+    RagCounts,
+    counts_by_agency,
+    counts_by_theme,
+    overall_counts,
+    overdue_areas,
+)
+
+OUTSTANDING = "outstanding"
+RECEIVED = "received"
+REJECTED = "rejected"
+CONFLICTS = "conflicts"
+
+
+@dataclass(frozen=True)
+class AgencyState:
+    agency: str  # key
+    name: str
+    state: str  # outstanding / received / rejected / conflicts
+    detail: str  # plain English
+    file_name: str = ""
+
+
+@dataclass(frozen=True)
+class RoundFacts:
+    """Where a round stands, computed once for `ipt status` and the master's Summary alike."""
+
+    round_name: str
+    round_date: date
+    due: date | None
+    agencies: tuple[AgencyState, ...]
+    by_theme: RagCounts
+    by_agency: RagCounts
+    counts: dict[str, int]
+    previous_counts: dict[str, int]
+    overdue: dict[str, str]  # area ID -> overdue phrases
+    open_conflicts: int
+    previous_by_theme: RagCounts | None = None  # last round's, when there was one
+    previous_by_agency: RagCounts | None = None
+    changes: int = 0  # changes merged this round that still stand
+
+
+def agency_states(
+    plan: Plan, issued: list[IssuedRecord], receipts: list[Receipt], conflicts: list[Conflict]
+) -> tuple[AgencyState, ...]:
+    names = {a.key: a.name for a in plan.agencies}
+    latest: dict[str, Receipt] = {}
+    merged_before: set[str] = set()
+    merged_files: set[str] = set()
+    for r in receipts:
+        if r.agency and r.round == plan.round.name:
+            if r.outcome == "unchanged" and r.sha256 in merged_files:
+                continue  # the same file sent again: the first merge still says what happened
+            if r.agency in latest and latest[r.agency].outcome != "rejected":
+                merged_before.add(r.agency)
+            if r.outcome != "rejected":
+                merged_files.add(r.sha256)
+            latest[r.agency] = r  # receipts come in order: the last one counts
+    open_by_agency: dict[str, int] = {}
+    for c in conflicts:
+        open_by_agency[c.agency] = open_by_agency.get(c.agency, 0) + 1
+    states = []
+    for rec in issued:
+        name = names.get(rec.agency, rec.agency)
+        last = latest.get(rec.agency)
+        if last is None:
+            states.append(AgencyState(rec.agency, name, OUTSTANDING, "No return received yet."))
+        elif last.outcome == "rejected":
+            detail = last.detail
+            if rec.agency in merged_before:
+                detail += " Its earlier return is merged and still stands."
+            states.append(AgencyState(rec.agency, name, REJECTED, detail, last.file_name))
+        elif open_by_agency.get(rec.agency):
+            n = open_by_agency[rec.agency]
+            states.append(
+                AgencyState(
+                    rec.agency,
+                    name,
+                    CONFLICTS,
+                    f"Received; {n} conflict(s) need a decision (see the Conflicts sheet).",
+                    last.file_name,
+                )
+            )
+        else:
+            detail = last.detail
+            if last.conflicts:
+                detail = detail.split(";")[0] + "; its conflicts have since been settled."
+            states.append(AgencyState(rec.agency, name, RECEIVED, detail, last.file_name))
+    return tuple(states)
+
+
+def round_facts(
+    plan: Plan,
+    *,
+    issued: Sequence[IssuedRecord] = (),
+    receipts: Sequence[Receipt] = (),
+    conflicts: Sequence[Conflict] = (),
+    previous: Plan | None = None,
+    changes: Sequence[Change] = (),
+    today: date | None = None,
+) -> RoundFacts:
+    """The round's facts from the plan and what the ledger holds about the round.
+
+    `conflicts` are the open ones (settled ones left out by the caller, see
+    summary.unsettled); `previous` is the plan as last written in an earlier round.
+    """
+    return RoundFacts(
+        round_name=plan.round.name,
+        round_date=plan.round.date,
+        due=plan.round.due,
+        agencies=agency_states(plan, list(issued), list(receipts), list(conflicts)),
+        by_theme=counts_by_theme(plan),
+        by_agency=counts_by_agency(plan),
+        counts=overall_counts(plan),
+        previous_counts=overall_counts(previous) if previous else {},
+        overdue=overdue_areas(plan, today or plan.round.date),
+        open_conflicts=len(conflicts),
+        previous_by_theme=counts_by_theme(previous) if previous else None,
+        previous_by_agency=counts_by_agency(previous) if previous else None,
+        changes=sum(1 for c in changes if c.round == plan.round.name and not c.superseded),
+    )
+
+
+@dataclass(frozen=True)
+class MasterExtras:
+    """What the master shows besides the plan: every change on record (this round's are
+    highlighted), the open conflicts, and the round's facts for its Summary."""
+
+    changes: tuple[Change, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    facts: RoundFacts | None = None  # None: the plan's own figures, no ledger behind them
+    today: date | None = None  # for overdue flags when there are no facts; default: round date
+
+    def facts_for(self, plan: Plan) -> RoundFacts:
+        return self.facts or round_facts(
+            plan, changes=self.changes, conflicts=self.conflicts, today=self.today
+        )
