@@ -96,18 +96,14 @@ def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
 
 
-WARNING_SUMMARIES = {
-    "no-update": "no update given for",
-    "review-date-stale": "the date of next review has passed for",
-}
-
-
 def _print_problems(problems: list[Problem]) -> None:
     """Errors one short line each; warnings one line per kind. Grouped by file.
 
     Every row, warnings included, is in the --report file.
     """
     from rich.markup import escape
+
+    from ipt_excel.core.rule_codes import info
 
     out = _console()
     files: dict[str, list[Problem]] = {}
@@ -129,7 +125,7 @@ def _print_problems(problems: list[Problem]) -> None:
                 by_rule.setdefault(p.rule, []).append(p)
         for rule, group in by_rule.items():
             ids = ", ".join(dict.fromkeys(p.area_id for p in group if p.area_id))
-            what = WARNING_SUMMARIES.get(rule)
+            what = info(rule).summary
             text = f"{what} {ids}" if what and ids else group[0].message
             if len(group) > 1 and not what:
                 text += f" (and {len(group) - 1} more like it)"

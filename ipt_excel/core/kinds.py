@@ -33,6 +33,7 @@ from ipt_excel.core.dates import (
     review_is_too_far,
 )
 from ipt_excel.core.problems import Severity
+from ipt_excel.core.rule_codes import Rule
 from ipt_excel.core.text import EXCEL_CELL_LIMIT, excel_length
 
 WriteAs = Literal["text", "date", "number"]
@@ -225,7 +226,7 @@ def value_rules(column: Column, ctx: KindContext) -> list[ValueRule]:
         allowed = {*ctx.rag_scale, ""}
         rules.append(
             ValueRule(
-                "rag-in-scale",
+                Rule.RAG_IN_SCALE,
                 lambda t: normalise_rag(t) in allowed,
                 f"'{{value}}' is not a RAG rating. Choose {_words(ctx.rag_scale)} from the "
                 "list, or leave the cell empty.",
@@ -234,7 +235,7 @@ def value_rules(column: Column, ctx: KindContext) -> list[ValueRule]:
     elif kind is Kind.CHOICE:
         rules.append(
             ValueRule(
-                "choice-in-list",
+                Rule.CHOICE_IN_LIST,
                 lambda t: not t.strip() or _choice(column, t) is not None,
                 f"'{{value}}' is not one of the choices for {{header}}. Choose "
                 f"{_words(column.choices)} from the list, or leave the cell empty.",
@@ -244,27 +245,27 @@ def value_rules(column: Column, ctx: KindContext) -> list[ValueRule]:
         stale_cutoff = max(rd, ctx.today) if ctx.today is not None else rd
         rules += [
             ValueRule(
-                "review-date-format",
+                Rule.REVIEW_DATE_FORMAT,
                 lambda t: parse_review_date(t) is not None,
                 "'{value}' is not a date of next review. Pick a month from the list, type a "
                 f"date like {example_date(rd)}, or pick Not required.",
             ),
             ValueRule(
-                "review-date-past",
+                Rule.REVIEW_DATE_PAST,
                 lambda t: not _review_before(t, rd),
                 f"{{value}} is not after this review ({long_date(rd)}). Pick "
                 f"{first_review_month(rd)} or a later month, type a date on or after "
                 f"{rd:%d/%m/%Y}, or pick Not required.",
             ),
             ValueRule(
-                "review-date-too-far",
+                Rule.REVIEW_DATE_TOO_FAR,
                 lambda t: not _review_too_far(t, rd),
                 f"{{value}} is more than {REVIEW_HORIZON_YEARS} years after this review. Pick a "
                 f"month from the list, or type a date on or before "
                 f"{review_horizon(rd):%d/%m/%Y}.",
             ),
             ValueRule(
-                "review-date-stale",
+                Rule.REVIEW_DATE_STALE,
                 lambda t: not _review_before(t, stale_cutoff),
                 "The date of next review, {value}, has passed. Pick the month of the next "
                 "review, type its date, or pick Not required.",
@@ -275,7 +276,7 @@ def value_rules(column: Column, ctx: KindContext) -> list[ValueRule]:
     elif kind is Kind.DATE:
         rules.append(
             ValueRule(
-                "date-format",
+                Rule.DATE_FORMAT,
                 lambda t: not t.strip() or _day(t) is not None,
                 f"'{{value}}' is not a date. Type a date like {example_date(rd)}, or leave the "
                 "cell empty.",
@@ -284,7 +285,7 @@ def value_rules(column: Column, ctx: KindContext) -> list[ValueRule]:
     elif kind is Kind.NUMBER:
         rules.append(
             ValueRule(
-                "number-format",
+                Rule.NUMBER_FORMAT,
                 lambda t: not t.strip() or _number(t) is not None,
                 "'{value}' is not a number. Type a number, like 12 or 12.5, or leave the cell "
                 "empty.",
@@ -298,7 +299,7 @@ def value_rules(column: Column, ctx: KindContext) -> list[ValueRule]:
 
         rules.append(
             ValueRule(
-                "percent-range",
+                Rule.PERCENT_RANGE,
                 percent_ok,
                 "'{value}' is not a percentage from 0 to 100. Type a number from 0 to 100, "
                 "like 45, or leave the cell empty.",
@@ -307,7 +308,7 @@ def value_rules(column: Column, ctx: KindContext) -> list[ValueRule]:
     if kind is Kind.TEXT:  # other kinds refuse a value that long as not of their kind
         rules.append(
             ValueRule(
-                "too-long",
+                Rule.TOO_LONG,
                 lambda t: excel_length(t) <= EXCEL_CELL_LIMIT,
                 f"This text is longer than an Excel cell can hold. Shorten it to "
                 f"{EXCEL_CELL_LIMIT:,} characters or fewer.",

@@ -54,45 +54,18 @@ from ipt_excel.core.rounds import (
     return_layout,
     scale_of,
 )
+from ipt_excel.core.rule_codes import Group, Rule, in_group
 from ipt_excel.core.schemas import FrameContext, return_rules, validate
 
 if TYPE_CHECKING:  # types only: this module imports no Excel library and does no I/O
     from ipt_excel.core.records import IssuedRecord
     from ipt_excel.core.returned import ReturnData, ReturnRow
 
-# Every rule code validate_return can give, for reports and tests.
-IDENTITY_RULES = (
-    "no-manifest",
-    "manifest-damaged",
-    "signature",
-    "stale-round",
-    "agency-mismatch",
-    "not-issued",
-    "superseded",
-)
-STRUCTURE_RULES = (
-    "header-changed",
-    "row-added",
-    "row-missing",
-    "row-duplicated",
-    "row-order",
-    "formula",
-    "locked-text-changed",
-    "content-outside-table",
-    "lists-changed",
-    "sheet-added",
-    "excel-error",
-)
-VALUE_RULES = (
-    "rag-in-scale",
-    "progress-required",
-    "evidence-required",
-    "review-date-format",
-    "review-date-past",
-    "review-date-too-far",
-    "too-long",
-)
-WARNING_RULES = ("no-update", "review-date-stale")
+# Every rule code validate_return can give, by group, for reports and tests.
+IDENTITY_RULES = tuple(sorted(in_group(Group.IDENTITY)))
+STRUCTURE_RULES = tuple(sorted(in_group(Group.STRUCTURE)))
+VALUE_RULES = tuple(sorted(in_group(Group.VALUE)))
+WARNING_RULES = tuple(sorted(in_group(Group.WARNING)))
 
 _SEND_BACK = "send back the return you were sent"
 
@@ -206,18 +179,18 @@ class _Validator:
     def identify(self) -> tuple[Manifest, Agency]:
         data, name = self.data, self.data.file_name
         if not data.has_manifest_sheet:
-            raise self.whole("no-manifest", no_manifest_message(name))
+            raise self.whole(Rule.NO_MANIFEST, no_manifest_message(name))
         m = data.manifest
         if m is None:
             raise self.whole(
-                "manifest-damaged",
+                Rule.MANIFEST_DAMAGED,
                 data.manifest_problem
                 or f"{name}: a hidden part of the return has been changed, so it cannot be "
                 f"checked. {_SEND_BACK.capitalize()}.",
             )
         if not verify(m, data.signature, self.key):
             raise self.whole(
-                "signature",
+                Rule.SIGNATURE,
                 f"{name} was not issued by this workspace or has been altered. Fill in the "
                 f"return you were sent, changing only the white cells, and send that back.",
             )
@@ -225,14 +198,14 @@ class _Validator:
         self.agency_name = agency.name if agency else m.agency_name
         if m.round_name != self.current_round:
             raise self.whole(
-                "stale-round",
+                Rule.STALE_ROUND,
                 f"{name} is the return for an earlier round, '{m.round_name}' "
                 f"({m.round_date}). Fill in the return for the current round, "
                 f"'{self.current_round}', and send that instead.",
             )
         if agency is None:
             raise self.whole(
-                "agency-mismatch",
+                Rule.AGENCY_MISMATCH,
                 f"{name} was issued to '{m.agency_name}' ({m.agency}), which is no longer an "
                 f"agency in the plan. Check the Agencies sheet of the master, then issue the "
                 f"return again.",
@@ -240,13 +213,13 @@ class _Validator:
         issued = self.issued
         if issued is None or (issued.round, issued.agency) != (m.round_name, m.agency):
             raise self.whole(
-                "not-issued",
+                Rule.NOT_ISSUED,
                 f"{name} has no record in this workspace of being issued to {agency.name} for "
                 f"'{m.round_name}'. Issue the return again and send the new one to the agency.",
             )
         if issued.manifest != to_json(m) or issued.signature.strip() != data.signature.strip():
             raise self.whole(
-                "superseded",
+                Rule.SUPERSEDED,
                 f"{name} is not the latest return issued to {agency.name} for '{m.round_name}': "
                 f"a newer one was issued on {issued.issued_at:%d/%m/%Y at %H:%M}. Fill in the "
                 f"latest return and send that instead.",
@@ -259,7 +232,7 @@ class _Validator:
         row = data.header_row
         if row != m.header_row:
             self.at(
-                "header-changed",
+                Rule.HEADER_CHANGED,
                 f"The table's heading row is row {row}, but it was sent in row "
                 f"{m.header_row}. Delete the rows added above the table, or {_SEND_BACK}.",
                 cell=f"A{row}",
@@ -293,11 +266,11 @@ class _Validator:
                         f"{column_letter(i)}). Put it back, or {_SEND_BACK}."
                     )
                     value = ""
-                self.at("header-changed", msg, cell=cell, column=expected[i], value=value)
+                self.at(Rule.HEADER_CHANGED, msg, cell=cell, column=expected[i], value=value)
             for i in extra:
                 what = f"'{found[i]}'" if found[i] else "a column with no heading"
                 self.at(
-                    "header-changed",
+                    Rule.HEADER_CHANGED,
                     f"Column {column_letter(i)} is {what}, which was not in the return as "
                     f"sent. Delete the column, or {_SEND_BACK}.",
                     cell=cell_ref(row, i),
@@ -308,7 +281,7 @@ class _Validator:
             for i, (n, w) in enumerate(zip(norm, want, strict=True)):
                 if n != w:
                     self.at(
-                        "header-changed",
+                        Rule.HEADER_CHANGED,
                         f"The column '{found[i]}' has been moved: column {column_letter(i)} "
                         f"should be '{expected[i]}'. Put the columns back in the order they "
                         f"were sent, or {_SEND_BACK}.",
@@ -332,7 +305,7 @@ class _Validator:
                 first[rid] = row
             elif rid in position:
                 self.at(
-                    "row-duplicated",
+                    Rule.ROW_DUPLICATED,
                     f"Area {rid} appears more than once (rows {first[rid].excel_row} and "
                     f"{row.excel_row}). Delete the copy in row {row.excel_row}.",
                     cell=cell,
@@ -342,7 +315,7 @@ class _Validator:
                 )
             elif rid in areas and agency.key not in areas[rid].agencies:
                 self.at(
-                    "agency-mismatch",
+                    Rule.AGENCY_MISMATCH,
                     f"Row {row.excel_row} is area {rid}, which is not one of "
                     f"{agency.name}'s areas. Delete the row: only the areas you were sent can "
                     f"be updated in this return.",
@@ -354,7 +327,7 @@ class _Validator:
             else:
                 label = f"area {rid}" if rid else "a row with no ID"
                 self.at(
-                    "row-added",
+                    Rule.ROW_ADDED,
                     f"Row {row.excel_row} ({label}) was not in the return as sent. Delete the "
                     f"row: only the areas you were sent can be updated in this return.",
                     cell=cell,
@@ -364,7 +337,7 @@ class _Validator:
                 )
         for r in self.data.ignored_rows:
             self.at(
-                "row-added",
+                Rule.ROW_ADDED,
                 f"Row {r} is below an empty row, outside the table as sent. Delete it, and "
                 f"any empty row added inside the table.",
                 cell=f"A{r}",
@@ -372,7 +345,7 @@ class _Validator:
         for rid in m.row_ids:
             if rid not in first:
                 self.at(
-                    "row-missing",
+                    Rule.ROW_MISSING,
                     f"Area {rid} is missing from the return. Put its row back, or {_SEND_BACK}.",
                     column=self.header("id"),
                     area_id=rid,
@@ -381,7 +354,7 @@ class _Validator:
         for i in sorted(_moved([position[rid] for rid in found])):
             rid, row = found[i], first[found[i]]
             self.at(
-                "row-order",
+                Rule.ROW_ORDER,
                 f"Area {rid} has been moved to row {row.excel_row}; it was sent in row "
                 f"{m.header_row + 1 + position[rid]}. Put the rows back in the order they "
                 f"were sent.",
@@ -398,7 +371,7 @@ class _Validator:
             for key, cell in row.cells.items():
                 if cell.is_formula:
                     self.at(
-                        "formula",
+                        Rule.FORMULA,
                         f"{cell.address} holds a formula ({_shorten(cell.text)}). Type the "
                         f"value instead of a formula.",
                         cell=cell.address,
@@ -420,7 +393,7 @@ class _Validator:
             where = f"{c.address} on the sheet '{c.sheet}'"
             if c.is_formula:
                 self.at(
-                    "formula",
+                    Rule.FORMULA,
                     f"{where} holds a formula ({_shorten(c.text)}). Delete it: a return holds "
                     f"only typed values.",
                     cell=c.address,
@@ -431,7 +404,7 @@ class _Validator:
                 if int("".join(ch for ch in c.address if ch.isdigit())) in ignored:
                     continue  # reported already as a row added below the table
                 self.at(
-                    "content-outside-table",
+                    Rule.CONTENT_OUTSIDE_TABLE,
                     f"{c.address} has something typed in it ({_shorten(c.text, 40)}), outside "
                     f"the table as sent. Delete it: only the white cells of the table are read.",
                     cell=c.address,
@@ -442,7 +415,7 @@ class _Validator:
                 lists_found[c.address] = c.text
             elif c.sheet.casefold() == MANIFEST_SHEET.casefold():
                 self.at(
-                    "manifest-damaged",
+                    Rule.MANIFEST_DAMAGED,
                     f"{where} has something added to it. It is a hidden part of the return: "
                     f"{_SEND_BACK}.",
                     cell=c.address,
@@ -451,7 +424,7 @@ class _Validator:
                 )
             else:
                 self.at(
-                    "sheet-added",
+                    Rule.SHEET_ADDED,
                     f"The sheet '{c.sheet}' was added to the return ({c.address} holds "
                     f"{_shorten(c.text, 40)}). Delete the sheet: only the white cells of the "
                     f"Return sheet are read.",
@@ -467,7 +440,7 @@ class _Validator:
         )
         if changed:
             self.at(
-                "lists-changed",
+                Rule.LISTS_CHANGED,
                 f"The hidden Lists sheet, which holds the choices for the dropdowns, has been "
                 f"changed (at {', '.join(changed[:5])}{' and more' if len(changed) > 5 else ''})."
                 f" {_SEND_BACK.capitalize()}.",
@@ -499,7 +472,7 @@ class _Validator:
                 elif text != want:
                     reported = True
                     self.at(
-                        "locked-text-changed",
+                        Rule.LOCKED_TEXT_CHANGED,
                         f"The {col.header} text for area {rid} has been changed. It is plan "
                         f"text, for reference only: put back the text that was sent, or "
                         f"{_SEND_BACK}.",
@@ -510,7 +483,7 @@ class _Validator:
                     )
             if not reported:
                 self.at(
-                    "locked-text-changed",
+                    Rule.LOCKED_TEXT_CHANGED,
                     f"The plan text of area {rid} (row {row.excel_row}) has been changed. It "
                     f"is shown for reference only: put back the text that was sent, or "
                     f"{_SEND_BACK}.",
@@ -540,7 +513,7 @@ class _Validator:
                     text, changed = was[key], False
                 elif cell.is_error:  # the cell shows #N/A or the like: not a value
                     self.at(
-                        "excel-error",
+                        Rule.EXCEL_ERROR,
                         f"{cell.address} shows an Excel error ({cell.text}), not a value. Type "
                         f"the value in the cell instead.",
                         cell=cell.address,
@@ -582,7 +555,7 @@ class _Validator:
                 row.cells[k].is_formula or row.cells[k].is_error for k in keys
             ):
                 self.at(
-                    "no-update",
+                    Rule.NO_UPDATE,
                     f"No update given for {rid}. Fill in the white cells for this area, or "
                     f"leave them as they are if nothing has changed since the last review.",
                     cell=row.cells[first.key].address,

@@ -31,16 +31,17 @@ from ipt_excel.core.model import EXCEL_CELL_LIMIT, Agency, Area, Plan, Round
 from ipt_excel.core.problems import Problem
 from ipt_excel.core.returned import ReturnData, ReturnRow
 from ipt_excel.core.rounds import IssuedReturn, ReturnLayout, locked_values, return_layout
+from ipt_excel.core.rule_codes import Rule
 from ipt_excel.core.validate import with_issued
 from ipt_excel.excel.return_writer import write_return
 
 # Problems fixed by re-issuing: what the note on the row's first open cell says about each.
-_REPAIRED = {
-    "locked-text-changed": "The plan text in this row had been changed. It has been put back "
-    "as it was sent: only the white cells can be changed.",
-    "row-order": "This row had been moved. It has been put back where it was sent.",
-    "row-missing": "This row had been deleted. It has been put back: fill in its white cells.",
-    "row-duplicated": "This area appeared more than once. The copy has been removed: check "
+_REPAIRED: dict[str, str] = {
+    Rule.LOCKED_TEXT_CHANGED: "The plan text in this row had been changed. It has been put "
+    "back as it was sent: only the white cells can be changed.",
+    Rule.ROW_ORDER: "This row had been moved. It has been put back where it was sent.",
+    Rule.ROW_MISSING: "This row had been deleted. It has been put back: fill in its white cells.",
+    Rule.ROW_DUPLICATED: "This area appeared more than once. The copy has been removed: check "
     "the white cells hold the update you want to send.",
 }
 
@@ -113,7 +114,7 @@ def _marks(
         key = key_by_header.get(p.column)
         if key is not None and row is not None and row.cells[key].address == p.cell:
             add((p.area_id, key), p.is_error, p.message)
-        elif p.rule in _REPAIRED or (p.rule == "formula" and key is None):
+        elif p.rule in _REPAIRED or (p.rule == Rule.FORMULA and key is None):
             text = _REPAIRED.get(p.rule, "A formula in the plan text has been removed.")
             add((p.area_id, first_open), False, text)
     marks: dict[tuple[str, str], tuple[str, str]] = {}

@@ -21,7 +21,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ipt_excel.core.columns import DEFAULT_COLUMNS, ColumnSet
 from ipt_excel.core.problems import PROBLEM_HEADERS, Problem, Severity
+from ipt_excel.core.rule_codes import UNTRUSTED, Rule
 from ipt_excel.core.validate import file_problem, no_manifest_message, validate_return
 from ipt_excel.errors import UsageError, WorkspaceError
 from ipt_excel.workspace import Workspace, atomic_write
@@ -32,22 +34,9 @@ if TYPE_CHECKING:
     from ipt_excel.core.records import IssuedRecord
     from ipt_excel.core.returned import ReturnData
 
-# Rules after which the file cannot be trusted as a return issued for this round: no feedback.
-UNTRUSTED_RULES = frozenset(
-    {
-        "no-manifest",
-        "manifest-damaged",
-        "signature",
-        "stale-round",
-        "not-issued",
-        "superseded",
-        "not-a-return",
-        "unreadable-workbook",
-        "unexpected-error",
-    }
-)
-UNEXPECTED_RULE = "unexpected-error"
-OK_RULE = "ok"
+UNTRUSTED_RULES = UNTRUSTED
+UNEXPECTED_RULE = Rule.UNEXPECTED_ERROR
+OK_RULE = Rule.OK
 REPORT_VALUE_LIMIT = 1000  # characters of "Value found" in a report; the cell says the rest
 _REPORT_WIDTHS = {
     "file": 26,
@@ -77,6 +66,12 @@ class CheckResult:
     accepted: AcceptedReturn | None  # set only for a valid return
     data: ReturnData | None  # what the reader found; None for a file refused as a whole
     workspace_root: Path | None = None  # the workspace it was checked against
+
+    @property
+    def columns(self) -> ColumnSet:
+        """The columns the return was issued with (the default set when unknown)."""
+        m = self.data.manifest if self.data is not None else None
+        return m.columns if m is not None else DEFAULT_COLUMNS
 
     @property
     def valid(self) -> bool:
@@ -187,17 +182,19 @@ def _check_one(path: Path, ctx: _Context) -> CheckResult:
     # The gate lists the sheets without parsing any: a workbook with no manifest sheet (the
     # template, any other spreadsheet) is refused before openpyxl reads it.
     if not any(s.casefold() == MANIFEST_SHEET.casefold() for s in safe.sheet_names):
-        return _refused(path, name, safe.sha256, "no-manifest", no_manifest_message(name), ctx.root)
+        return _refused(
+            path, name, safe.sha256, Rule.NO_MANIFEST, no_manifest_message(name), ctx.root
+        )
     try:
         data = read_return(safe.data, name)
     except ReturnReadError as exc:
-        return _refused(path, name, safe.sha256, "not-a-return", str(exc), ctx.root)
+        return _refused(path, name, safe.sha256, Rule.NOT_A_RETURN, str(exc), ctx.root)
     except Exception:  # a damaged file must give a row, never a traceback
         return _refused(
             path,
             name,
             safe.sha256,
-            "unreadable-workbook",
+            Rule.UNREADABLE_WORKBOOK,
             f"{name} is damaged and could not be read as a return. Open it in Excel, save it "
             f"as an Excel Workbook (.xlsx) and send it again, or send back the return you "
             f"were sent.",
@@ -214,7 +211,7 @@ def _check_one(path: Path, ctx: _Context) -> CheckResult:
         sha256=safe.sha256,
     )
     # Who the file is from is known only when its manifest is signed by this workspace.
-    if m is not None and any(p.rule == "signature" for p in problems):
+    if m is not None and any(p.rule == Rule.SIGNATURE for p in problems):
         m = None
     agency_name = ""
     if m is not None:

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from ipt_excel.core.merge import merge_return
 from ipt_excel.core.model import Plan
-from ipt_excel.core.problems import Problem
+from ipt_excel.core.problems import Problem, Severity
+from ipt_excel.core.rule_codes import Rule
 from ipt_excel.core.validate import file_problem
 from ipt_excel.services.check import UNEXPECTED_RULE, CheckResult, check_files, unexpected_message
 from ipt_excel.services.feedback import check_feedback_dir, write_feedback
@@ -176,6 +177,22 @@ def _receive_one(
     ledger.add_changes(receipt, list(merged.changes))
     ledger.add_conflicts(receipt, list(merged.conflicts))
     warnings = tuple(p for p in result.problems if not p.is_error)
+    if merged.ignored:  # issued with a column the master has since dropped
+        gone = ", ".join(f"'{result.columns.header(k)}'" for k in merged.ignored)
+        warnings += (
+            Problem(
+                file=result.file_name,
+                sheet="",
+                cell="",
+                column="",
+                rule=Rule.COLUMN_REMOVED,
+                value=gone,
+                message=f"The return's values for {gone} were not merged: the column is no "
+                f"longer in the plan. They are kept in the archived return.",
+                severity=Severity.WARNING,
+                agency=agency_name,
+            ),
+        )
     return (
         FileOutcome(
             result.file_name,

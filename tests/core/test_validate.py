@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from plans import make_area, with_values
 
-from ipt_excel.core.columns import DEFAULT_COLUMNS, PROGRESS_RULE, ColumnSet
+from ipt_excel.core.columns import DEFAULT_COLUMNS, PROGRESS_RULE, ColumnSet, apply_overrides
 from ipt_excel.core.kinds import KindContext, normalise
 from ipt_excel.core.manifest import sign, to_json
 from ipt_excel.core.merge import AcceptedReturn
@@ -850,11 +850,19 @@ def test_normalise() -> None:
 
 
 def test_the_rule_lists_name_every_rule_of_a_return() -> None:
-    frame = pd.DataFrame({k: pd.Series(dtype=str) for k in ("progress", "rag", "evidence")})
-    frame["next_review"] = pd.Series(dtype=str)
+    every_kind = apply_overrides(
+        DEFAULT_COLUMNS,
+        [
+            {"header": "Status", "kind": "choice", "choices": ["A", "B"], "update": True},
+            {"header": "Due", "kind": "date", "update": True},
+            {"header": "Spend", "kind": "number", "update": True},
+            {"header": "Done", "kind": "percent", "update": True},
+        ],
+    )
+    frame = pd.DataFrame({c.key: pd.Series(dtype=str) for c in every_kind.updates})
     ctx = KindContext(PLAN.rag_scale, ROUND.date)
-    names = {r.name for rs in return_rules(DEFAULT_COLUMNS, ctx, frame=frame).values() for r in rs}
+    names = {r.name for rs in return_rules(every_kind, ctx, frame=frame).values() for r in rs}
     assert names == set(VALUE_RULES) | {"review-date-stale"}
-    assert set(WARNING_RULES) == {"no-update", "review-date-stale"}
+    assert set(WARNING_RULES) == {"no-update", "review-date-stale", "column-removed"}
     everything = IDENTITY_RULES + STRUCTURE_RULES + VALUE_RULES + WARNING_RULES
     assert len(everything) == len(set(everything))
