@@ -8,12 +8,20 @@ workbook that is safe to hand to openpyxl or calamine, and otherwise raises
 
 Every check runs on the bytes read once from disk, so later readers use `SafeWorkbook.data`
 and never see a different file from the one that was checked.
+
+The gate bounds the work a file would cause, not only its bytes: while it expands each part it
+counts cells, rows, columns, formulas, text and other markup (see `Limits`), and refuses the
+file as soon as one passes what a return could hold, long before openpyxl would have spent
+seconds and gigabytes on it. What it learns on the way about each sheet is kept in
+`SafeWorkbook.sheets` (see `sheet_scan.SheetScan`), so a caller can ask about formulas or
+stray content without loading the workbook.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import posixpath
 import stat
 import struct
 import zipfile
@@ -28,6 +36,16 @@ import defusedxml.ElementTree as DefusedET
 from defusedxml import DefusedXmlException
 
 from ipt_excel.errors import IptError
+from ipt_excel.excel.sheet_scan import (
+    CommentScanner,
+    MarkupCounter,
+    PartKind,
+    ScanError,
+    SheetScan,
+    SheetScanner,
+    column_letter,
+    dimension_extent,
+)
 
 # Short machine codes for why a file was refused; the CLI maps them to exit codes.
 Reason = Literal[
@@ -45,6 +63,9 @@ Reason = Literal[
     "macro",  # macro-enabled (.xlsm) or contains VBA / Excel 4 macro sheets
     "zip-bomb",  # too many parts, expands too much, or lies about its sizes
     "xml-bomb",  # a DOCTYPE or entity declaration in an XML part
+    "too-many-cells",  # more cells, rows, columns, formulas or merged cells than a return has
+    "too-much-text",  # more text, or bigger sheets, than a return has
+    "too-complex",  # more sheets, styles, drawings or other markup than a return has
 ]
 REASONS: tuple[str, ...] = get_args(Reason)
 
@@ -70,6 +91,9 @@ _DTD_MARKERS: tuple[bytes, ...] = tuple(
 )
 _DTD_OVERLAP = max(len(m) for m in _DTD_MARKERS) - 1
 _XML_SUFFIXES = (".xml", ".rels", ".vml")  # always scanned, whatever their type
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_SHARED_STRINGS_TYPE = "sharedstrings+xml"  # in a lower-cased content type
+_DEFAULT_SHARED_STRINGS = "xl/sharedstrings.xml"  # where readers look without being told
 
 # What zipfile raises on a damaged directory (not all of it is documented).
 _ZIP_OPEN_ERRORS = (
@@ -85,6 +109,14 @@ _ZIP_OPEN_ERRORS = (
 _SAVE_AS_XLSX = "Open it in Excel and save it as an Excel Workbook (.xlsx), then send it again."
 _SEND_RETURN = "Send back the return workbook you were sent, saved as an Excel Workbook (.xlsx)."
 _SEND_AGAIN = "Send the return workbook again."
+_CHECK_IT = "Check it is the return workbook you were sent, "
+_REMOVE_ROWS = (
+    _CHECK_IT + "remove any sheets, rows or columns that were added to it, then send it again."
+)
+_REMOVE_TEXT = _CHECK_IT + "remove any sheets or text that were added to it, then send it again."
+_REMOVE_EXTRAS = (
+    _CHECK_IT + "remove any sheets, pictures or charts that were added to it, then send it again."
+)
 
 
 class UnsafeWorkbookError(IptError):
@@ -113,6 +145,29 @@ class Limits:
     ratio_min_bytes: int = 1 * _MB  # ... that expands to more than this
     chunk_bytes: int = 256 * 1024  # how much to expand at a time while counting
 
+    # The work a reader would do. A real return is one sheet of at most a few thousand rows
+    # by about 20 columns; openpyxl spends about 10 microseconds and 500 bytes on each cell,
+    # and more on each style, chart or merged range, so these keep the largest file that
+    # passes to a few seconds and a few hundred megabytes for the whole of `ipt check`.
+    max_sheets: int = 200  # sheets the workbook lists
+    # Cells: every <c>, and every cell a merged range, hyperlink or comment covers (openpyxl
+    # creates each one).
+    max_sheet_cells: int = 100_000  # in any one sheet
+    max_cells: int = 150_000  # in the whole workbook
+    max_rows: int = 50_000  # the last row any sheet reaches, and <row> elements in a sheet
+    max_columns: int = 1_000  # the last column any sheet reaches ("ALL")
+    # Rows x columns of a sheet's used range (and of its <dimension>): readers that go
+    # through a sheet row by row create a cell for every position in it.
+    max_sheet_area: int = 500_000
+    max_formulas: int = 10_000  # cells with a formula, whole workbook
+    max_merged_ranges: int = 1_000  # whole workbook; openpyxl is slow on each
+    max_shared_strings: int = 50_000  # entries in the shared-strings table
+    max_shared_string_bytes: int = 20 * _MB  # the shared-strings part, expanded
+    max_sheet_bytes: int = 30 * _MB  # all worksheet parts, expanded (inline text included)
+    # XML elements other than rows, cells and plain text: styles, drawings, charts,
+    # comments, rich-text runs, column settings and so on, whole workbook.
+    max_markup: int = 50_000
+
 
 @dataclass(frozen=True)
 class SafeWorkbook:
@@ -123,6 +178,51 @@ class SafeWorkbook:
     sha256: str
     sheet_names: list[str]  # in workbook order, hidden ones included
     sheet_states: dict[str, str]  # name -> "visible" / "hidden" / "veryHidden"
+    # What the gate learnt about each sheet while checking it, by name in workbook order
+    # (every name in sheet_names; a chart sheet, or a sheet whose part is missing, is empty).
+    sheets: dict[str, SheetScan] = field(default_factory=dict)
+    shared_strings: int = 0  # entries in the shared-strings table
+
+    def sheet(self, name: str) -> SheetScan | None:
+        """The facts about sheet `name`, matched case-insensitively as Excel matches it."""
+        if name in self.sheets:
+            return self.sheets[name]
+        folded = name.casefold()
+        return next((s for n, s in self.sheets.items() if n.casefold() == folded), None)
+
+    def exceeds(
+        self,
+        sheet: str,
+        issued_rows: int,
+        issued_columns: int,
+        *,
+        spare_rows: int = 500,
+        spare_columns: int = 26,
+    ) -> str | None:
+        """Whether `sheet` is far larger than it was when issued, as one line to show the
+        sender, or None when it is not (or there is no such sheet).
+
+        `issued_rows` and `issued_columns` are the last row and column of the sheet as it
+        was sent (title and header rows included). "Far larger" means its used range (any
+        cell a reader would create, formatted or filled in) reaches more than `spare_rows`
+        rows or `spare_columns` columns beyond that: a few added rows are left for the
+        row-by-row checks to report, a sheet grown by thousands is refused before it is
+        loaded.
+        """
+        scan = self.sheet(sheet)
+        if scan is None:
+            return None
+        too_deep = scan.max_row > issued_rows + spare_rows
+        too_wide = scan.max_column > issued_columns + spare_columns
+        if not (too_deep or too_wide):
+            return None
+        return (
+            f"{_file_name(self.path)} is much larger than the return you were sent: sheet "
+            f"{_quote(scan.name)} reaches row {scan.max_row:,} and column "
+            f"{column_letter(scan.max_column)}, but it was sent with {issued_rows:,} rows "
+            f"and {issued_columns:,} columns. {_CHECK_IT}delete any rows or columns that "
+            "were added to it, then send it again."
+        )
 
 
 def open_workbook_safely(path: Path, limits: Limits = Limits()) -> SafeWorkbook:
@@ -146,14 +246,15 @@ def open_workbook_safely(path: Path, limits: Limits = Limits()) -> SafeWorkbook:
         raise _corrupt(path) from exc
     with archive:
         gate = _ZipGate(path, data, archive, limits)
-        part_name, workbook_xml = gate.check()
-    names, states = _read_sheets(path, part_name, workbook_xml)
+        sheets = gate.check()
     return SafeWorkbook(
         path=path,
         data=data,
         sha256=hashlib.sha256(data).hexdigest(),
-        sheet_names=names,
-        sheet_states=states,
+        sheet_names=[sheet.name for sheet in sheets],
+        sheet_states={sheet.name: sheet.state for sheet in sheets},
+        sheets={sheet.name: sheet for sheet in sheets},
+        shared_strings=gate.budget.strings,
     )
 
 
@@ -171,7 +272,9 @@ def parse_part(
         info = gate.find(part_name.lstrip("/"))
         if info is None:
             return None
-        return _parse_xml(workbook.path, info.filename, gate.read(info, keep=True))
+        # The workbook passed the gate already: only the DTD check is repeated here.
+        content = gate.read(info, keep=True, count=False)
+        return _parse_xml(workbook.path, info.filename, content)
 
 
 # --- the file on disk ---------------------------------------------------------------------
@@ -336,6 +439,15 @@ def _cfb_entry_names(data: bytes) -> set[str] | None:
 # --- the zip ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _SheetEntry:
+    """One <sheet> of xl/workbook.xml."""
+
+    name: str
+    state: str
+    rel_id: str
+
+
 class _ZipGate:
     """Checks one zip held in memory, expanding parts itself so no declared size is trusted."""
 
@@ -346,10 +458,21 @@ class _ZipGate:
         self.limits = limits
         self.expanded = 0  # bytes actually produced by expanding parts, across all parts
         self.content_types: dict[str, str] = {}  # lower-case part name or ".ext" -> type
+        self.budget = _Budget(path, limits)
         self._by_lower = {info.filename.lower(): info for info in archive.infolist()}
+        self._read_parts: set[str] = set()  # lower-case names of the parts expanded so far
+        self._rels: dict[str, dict[str, tuple[str, str]]] = {}  # part -> its relationships
+        # What the workbook says each part is, by lower-case name, found before the parts
+        # themselves are expanded so each is expanded once, by the right scanner.
+        self._sheet_part: dict[str, str] = {}  # sheet name -> its part (real name)
+        self._sheet_names: dict[str, list[str]] = {}  # worksheet part -> sheet names
+        self._string_parts: set[str] = set()
+        self._comment_owner: dict[str, str] = {}  # comments part -> its worksheet part
+        self._scanners: dict[str, SheetScanner] = {}
+        self._comments: dict[str, CommentScanner] = {}
 
-    def check(self) -> tuple[str, bytes]:
-        """Run every zip-level check; return the workbook part's name and bytes."""
+    def check(self) -> list[SheetScan]:
+        """Run every check on every part; return what was learnt about each sheet."""
         infos = self.archive.infolist()
         self._check_directory(infos)
         types_info = self.find(_CONTENT_TYPES)
@@ -360,14 +483,122 @@ class _ZipGate:
         workbook_info = self.find(self._workbook_part_name())
         if workbook_info is None:
             raise self._not_workbook()
-        workbook_xml = b""
+        workbook_xml = self.read(workbook_info, keep=True)
+        sheets = _read_sheets(self.path, workbook_info.filename, workbook_xml)
+        if len(sheets) > self.limits.max_sheets:
+            raise self.budget.too_complex(
+                f"it has {len(sheets):,} sheets (the limit is {self.limits.max_sheets:,})"
+            )
+        self._map_parts(workbook_info.filename, sheets)
         for info in infos:
-            if info is types_info:
+            if info.filename.lower() not in self._read_parts:
+                self._scan(info)
+        self._add_comments()
+        return [self._facts(sheet) for sheet in sheets]
+
+    def _map_parts(self, workbook_part: str, sheets: list[_SheetEntry]) -> None:
+        """Find each sheet's part, the shared strings and each sheet's comments, as
+        openpyxl does: through the relationships, which are small and read first."""
+        relationships = self._relationships(workbook_part)
+        for sheet in sheets:
+            rel_type, target = relationships.get(sheet.rel_id, ("", ""))
+            info = self.find(target) if target else None
+            if info is None:
+                continue  # openpyxl skips a sheet whose part is missing
+            self._sheet_part[sheet.name] = info.filename
+            if "chartsheet" not in rel_type:  # openpyxl reads anything else as a worksheet
+                self._sheet_names.setdefault(info.filename.lower(), []).append(sheet.name)
+        if set(self._sheet_names) & self._read_parts:
+            raise _corrupt(self.path)  # a "sheet" that is the workbook or a list of links
+        self._string_parts = {
+            target.lower()
+            for rel_type, target in relationships.values()
+            if rel_type.endswith("/sharedstrings")
+        }
+        self._string_parts |= {
+            part.lstrip("/")
+            for part, content_type in self.content_types.items()
+            if part.startswith("/") and content_type.endswith(_SHARED_STRINGS_TYPE)
+        }
+        self._string_parts.add(_DEFAULT_SHARED_STRINGS)
+        for part in list(self._sheet_names):
+            for rel_type, target in self._relationships(part).values():
+                if rel_type.endswith("/comments"):
+                    self._comment_owner[target.lower()] = part
+
+    def _relationships(self, part: str) -> dict[str, tuple[str, str]]:
+        """Id -> (lower-case type, target part) for `part`, from its .rels part."""
+        lower = part.lower()
+        if lower in self._rels:
+            return self._rels[lower]
+        folder, base = posixpath.split(part)
+        info = self.find(posixpath.join(folder, "_rels", base + ".rels"))
+        found: dict[str, tuple[str, str]] = {}
+        self._rels[lower] = found
+        if info is None or info.filename.lower() in self._read_parts:
+            return found
+        root = _parse_xml(self.path, info.filename, self.read(info, keep=True))
+        for item in root:
+            target = item.get("Target", "")
+            if _local(item.tag) != "Relationship" or item.get("TargetMode") == "External":
                 continue
-            content = self.read(info, keep=info is workbook_info)
-            if info is workbook_info:
-                workbook_xml = content
-        return workbook_info.filename, workbook_xml
+            if target.startswith("/"):
+                target = target.lstrip("/")
+            else:  # relative to the folder of the part the links belong to
+                target = posixpath.normpath(posixpath.join(folder, target))
+            found[item.get("Id", "")] = (item.get("Type", "").lower(), target)
+        return found
+
+    def _scan(self, info: zipfile.ZipInfo) -> None:
+        """Expand one part with the scanner its role calls for."""
+        lower = info.filename.lower()
+        if lower in self._sheet_names:
+            sheet = self._scanners[lower] = SheetScanner()
+            self.read(info, keep=False, kind="sheet", scanner=sheet)
+        elif lower in self._comment_owner:
+            comments = self._comments[lower] = CommentScanner()
+            self.read(info, keep=False, scanner=comments)
+        elif lower in self._string_parts:
+            self.read(info, keep=False, kind="strings")
+        elif self._is_worksheet(lower):
+            # A worksheet no sheet points to: counted, so it cannot hide bulk, not read.
+            self.read(info, keep=False, kind="sheet")
+        else:
+            self.read(info, keep=False)
+
+    def _is_worksheet(self, lower: str) -> bool:
+        content_type = self.content_types.get("/" + lower, "")
+        return "worksheet+xml" in content_type or (
+            lower.startswith("xl/worksheets/") and lower.endswith(".xml")
+        )
+
+    def _add_comments(self) -> None:
+        """openpyxl creates the cell each comment sits in: count them with their sheet."""
+        for part, comments in self._comments.items():
+            sheet = self._scanners.get(self._comment_owner[part])
+            if sheet is None:
+                continue
+            before = sheet.created
+            for ref in comments.refs:
+                sheet.cover(ref)
+            label = self._label(self._comment_owner[part])
+            refs = len(self._sheet_names[self._comment_owner[part]])
+            self.budget.add_cells(label, sheet, (sheet.created - before) * refs)
+
+    def _facts(self, sheet: _SheetEntry) -> SheetScan:
+        part = self._sheet_part.get(sheet.name, "")
+        scanner = self._scanners.get(part.lower())
+        if scanner is None:
+            return SheetScan(name=sheet.name, part=part, state=sheet.state)
+        return scanner.facts(sheet.name, part, sheet.state)
+
+    def _label(self, lower: str) -> str:
+        """How a message names a worksheet part: by its sheet's name when it has one."""
+        names = self._sheet_names.get(lower)
+        if names:
+            return f"sheet {_quote(names[0])}"
+        info = self.find(lower)
+        return _quote(info.filename if info is not None else lower)
 
     def find(self, name: str) -> zipfile.ZipInfo | None:
         # OPC part names are case-insensitive; zip names are not.
@@ -403,9 +634,29 @@ class _ZipGate:
         ):
             raise self._bomb(f"part {info.filename} expands more than {limits.max_ratio:g} times")
 
-    def read(self, info: zipfile.ZipInfo, *, keep: bool) -> bytes:
-        """Expand one part, checking sizes, CRC and (for XML) DTDs as the bytes arrive."""
-        scan = self._may_be_parsed_as_xml(info.filename)
+    def read(
+        self,
+        info: zipfile.ZipInfo,
+        *,
+        keep: bool,
+        kind: PartKind = "other",
+        scanner: SheetScanner | CommentScanner | None = None,
+        count: bool = True,
+    ) -> bytes:
+        """Expand one part, checking sizes, CRC and (for XML) DTDs as the bytes arrive.
+
+        With `count`, XML is also counted against the work limits, and `scanner` (if any)
+        reads it; both stop the expansion as soon as a limit is passed.
+        """
+        self._read_parts.add(info.filename.lower())
+        # A part the workbook names as a sheet is XML to openpyxl, whatever its type says.
+        scan = kind != "other" or scanner is not None or self._may_be_parsed_as_xml(info.filename)
+        counter = MarkupCounter(kind) if scan and count else None
+        usage = _PartUsage(
+            self._label(info.filename.lower()),
+            kind,
+            len(self._sheet_names.get(info.filename.lower(), ())) or 1,
+        )
         kept: list[bytes] = []
         produced = 0
         crc = 0
@@ -424,11 +675,34 @@ class _ZipGate:
                 if any(marker in window for marker in _DTD_MARKERS):
                     raise _xml_bomb(self.path, info.filename)
                 tail = window[-_DTD_OVERLAP:]
+            if counter is not None:
+                # Counted before it is parsed, so no chunk past a limit is parsed at all.
+                counter.feed(chunk)
+                self.budget.check(usage, counter, None, produced)
+                if scanner is not None:
+                    self._feed(scanner, chunk)
+                    self.budget.check(usage, counter, scanner, produced)
             if keep:
                 kept.append(chunk)
         if produced != info.file_size or crc != info.CRC:
             raise _corrupt(self.path)
+        if counter is not None:
+            counter.close()
+            if scanner is not None:
+                self._feed(scanner, None)
+            self.budget.check(usage, counter, scanner, produced)
+            self.budget.done(usage, counter, scanner, produced)
         return b"".join(kept)
+
+    def _feed(self, scanner: SheetScanner | CommentScanner, chunk: bytes | None) -> None:
+        """Give the scanner the next chunk (None: the end of the part)."""
+        try:
+            if chunk is None:
+                scanner.close()
+            else:
+                scanner.feed(chunk)
+        except ScanError as exc:
+            raise _corrupt(self.path) from exc
 
     def _expand(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
         data, step = self.data, max(self.limits.chunk_bytes, 1024)
@@ -553,7 +827,7 @@ def _parse_xml(path: Path, part: str, content: bytes) -> Element:
     return root
 
 
-def _read_sheets(path: Path, part: str, workbook_xml: bytes) -> tuple[list[str], dict[str, str]]:
+def _read_sheets(path: Path, part: str, workbook_xml: bytes) -> list[_SheetEntry]:
     root = _parse_xml(path, part, workbook_xml)
     if root.tag.startswith("{" + _STRICT_MAIN_NS + "}") or root.get("conformance") == "strict":
         raise _refuse(
@@ -563,8 +837,7 @@ def _read_sheets(path: Path, part: str, workbook_xml: bytes) -> tuple[list[str],
         )
     if _local(root.tag) != "workbook":
         raise _corrupt(path)
-    names: list[str] = []
-    states: dict[str, str] = {}
+    sheets: dict[str, _SheetEntry] = {}
     for group in root:
         if _local(group.tag) != "sheets":
             continue
@@ -572,24 +845,183 @@ def _read_sheets(path: Path, part: str, workbook_xml: bytes) -> tuple[list[str],
             if _local(sheet.tag) != "sheet":
                 continue
             name = sheet.get("name")
-            if not name or name in states:
+            if not name or name in sheets:
                 raise _corrupt(path)
-            names.append(name)
-            states[name] = sheet.get("state", "visible")
-    if not names:
+            state = sheet.get("state", "visible")
+            sheets[name] = _SheetEntry(name, state, sheet.get(f"{{{_REL_NS}}}id", ""))
+    if not sheets:
         raise _corrupt(path)
-    return names, states
+    return list(sheets.values())
 
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+# --- the work limits ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _PartUsage:
+    label: str  # how messages name the part: "sheet 'Lists'" or its part name
+    kind: PartKind
+    refs: int  # sheets that use the part: openpyxl loads it once for each
+
+
+class _Budget:
+    """Running totals over the workbook, checked against Limits after every chunk."""
+
+    def __init__(self, path: Path, limits: Limits) -> None:
+        self.path = path
+        self.limits = limits
+        # Totals of the parts already expanded.
+        self.markup = 0
+        self.cells = 0
+        self.formulas = 0
+        self.merges = 0
+        self.strings = 0
+        self.string_bytes = 0
+        self.sheet_bytes = 0
+
+    def check(
+        self,
+        part: _PartUsage,
+        counter: MarkupCounter,
+        scanner: SheetScanner | CommentScanner | None,
+        produced: int,
+    ) -> None:
+        """Refuse the file if this part, counted so far, takes a total past a limit."""
+        limits = self.limits
+        if self.markup + counter.markup > limits.max_markup:
+            raise self.too_complex(
+                f"it has more than {limits.max_markup:,} styles, drawings, charts, comments "
+                f"or pieces of styled text (in {part.label})"
+            )
+        if part.kind == "strings":
+            if self.string_bytes + produced > limits.max_shared_string_bytes:
+                raise self._too_much_text(
+                    f"more than {_size(limits.max_shared_string_bytes)} of text"
+                )
+            if self.strings + counter.strings > limits.max_shared_strings:
+                raise self._too_much_text(
+                    f"more than {limits.max_shared_strings:,} different pieces of text"
+                )
+        if part.kind != "sheet":
+            return
+        if self.sheet_bytes + produced > limits.max_sheet_bytes:
+            raise self._too_much_text(
+                f"its sheets take up more than {_size(limits.max_sheet_bytes)}"
+            )
+        if counter.rows > limits.max_rows:
+            raise self._too_big(f"{part.label} has more than {limits.max_rows:,} rows")
+        cells = counter.cells
+        if isinstance(scanner, SheetScanner):
+            cells = max(cells, scanner.elements) + scanner.covered
+            self._check_extent(part, scanner)
+        self._check_cells(part, cells)
+
+    def done(
+        self,
+        part: _PartUsage,
+        counter: MarkupCounter,
+        scanner: SheetScanner | CommentScanner | None,
+        produced: int,
+    ) -> None:
+        """Add a part that passed to the totals."""
+        self.markup += counter.markup
+        if part.kind == "strings":
+            self.strings += counter.strings
+            self.string_bytes += produced
+        elif part.kind == "sheet":
+            self.sheet_bytes += produced
+            if isinstance(scanner, SheetScanner):
+                self.cells += scanner.created * part.refs
+                self.formulas += len(scanner.formulas) * part.refs
+                self.merges += scanner.merges * part.refs
+            else:
+                self.cells += counter.cells
+
+    def add_cells(self, label: str, sheet: SheetScanner, added: int) -> None:
+        """Cells a sheet gained from outside its part (its comments)."""
+        part = _PartUsage(label, "sheet", 1)
+        self._check_extent(part, sheet)
+        self._check_cells(part, sheet.created, added)
+        self.cells += added
+
+    def _check_cells(self, part: _PartUsage, cells: int, added: int | None = None) -> None:
+        limits = self.limits
+        if cells > limits.max_sheet_cells:
+            raise self._too_big(f"{part.label} has more than {limits.max_sheet_cells:,} cells")
+        workbook = self.cells + (cells * part.refs if added is None else added)
+        if workbook > limits.max_cells:
+            raise self._too_big(f"its sheets have more than {limits.max_cells:,} cells")
+
+    def _check_extent(self, part: _PartUsage, sheet: SheetScanner) -> None:
+        """The used range, and the one the sheet's <dimension> claims, for readers that
+        trust it."""
+        limits = self.limits
+        dim_rows, dim_cols = dimension_extent(sheet.dimension)
+        rows, cols = max(sheet.max_row, dim_rows), max(sheet.max_column, dim_cols)
+        if rows > limits.max_rows:
+            raise self._too_big(
+                f"{part.label} reaches row {rows:,} (the limit is row {limits.max_rows:,})"
+            )
+        if cols > limits.max_columns:
+            raise self._too_big(
+                f"{part.label} reaches column {column_letter(cols)} (the limit is column "
+                f"{column_letter(limits.max_columns)})"
+            )
+        if rows * cols > limits.max_sheet_area:
+            raise self._too_big(
+                f"{part.label} spreads over {rows:,} rows by {cols:,} columns (the limit is "
+                f"{limits.max_sheet_area:,} cells)"
+            )
+        if self.formulas + len(sheet.formulas) * part.refs > limits.max_formulas:
+            raise self._too_big(f"it has more than {limits.max_formulas:,} formulas")
+        if self.merges + sheet.merges * part.refs > limits.max_merged_ranges:
+            raise self._too_big(
+                f"it has more than {limits.max_merged_ranges:,} sets of merged cells"
+            )
+
+    def too_complex(self, detail: str) -> UnsafeWorkbookError:
+        return self._refuse(
+            "too-complex",
+            f"has too much formatting or other content to be a return workbook: {detail}. "
+            + _REMOVE_EXTRAS,
+        )
+
+    def _too_big(self, detail: str) -> UnsafeWorkbookError:
+        return self._refuse(
+            "too-many-cells", f"is too big to be a return workbook: {detail}. {_REMOVE_ROWS}"
+        )
+
+    def _too_much_text(self, detail: str) -> UnsafeWorkbookError:
+        return self._refuse(
+            "too-much-text",
+            f"holds too much text to be a return workbook: {detail}. {_REMOVE_TEXT}",
+        )
+
+    def _refuse(self, reason: Reason, text: str) -> UnsafeWorkbookError:
+        return _refuse(self.path, reason, text)
+
+
 # --- messages -----------------------------------------------------------------------------
 
 
 def _refuse(path: Path, reason: Reason, text: str) -> UnsafeWorkbookError:
-    return UnsafeWorkbookError(path, reason, f"{path.name or str(path)} {text}")
+    return UnsafeWorkbookError(path, reason, f"{_file_name(path)} {text}")
+
+
+def _file_name(path: Path) -> str:
+    return path.name or str(path)
+
+
+def _quote(name: str, limit: int = 40) -> str:
+    """A sheet or part name from the file, safe to put in a one-line message."""
+    clean = "".join(ch if ch.isprintable() else " " for ch in name).strip()
+    if len(clean) > limit:
+        clean = clean[: limit - 1] + "…"
+    return f"'{clean}'"
 
 
 def _corrupt(path: Path) -> UnsafeWorkbookError:

@@ -48,6 +48,9 @@ ADVICE = {
     "macro": "save it as an Excel Workbook (.xlsx), which removes the macros",
     "zip-bomb": "Check it is the return workbook you were sent",
     "xml-bomb": "Send back the return workbook you were sent",
+    "too-many-cells": "remove any sheets, rows or columns that were added to it",
+    "too-much-text": "remove any sheets or text that were added to it",
+    "too-complex": "remove any sheets, pictures or charts that were added to it",
 }
 
 
