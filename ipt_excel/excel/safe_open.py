@@ -1079,4 +1079,6 @@ def _is_text(head: bytes) -> bool:
 def _size(n_bytes: int) -> str:
     if n_bytes >= _MB:
         return f"{n_bytes / _MB:,.0f} MB"
-    return f"{n_bytes / 1024:,.0f} KB"
+    if n_bytes >= 1024:
+        return f"{n_bytes / 1024:,.0f} KB"
+    return f"{n_bytes:,} bytes"
