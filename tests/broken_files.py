@@ -439,7 +439,11 @@ def with_lists_sheet(
 
 
 def make_many_cells(
-    directory: Path, good_xlsx: Path, cells: int = 1_500_000, columns: int = 20
+    directory: Path,
+    good_xlsx: Path,
+    cells: int = 1_500_000,
+    columns: int = 20,
+    name: str = "many-cells.xlsx",
 ) -> Path:
     """The adversarial return: its hidden Lists sheet holds `cells` numbers, `columns` to a
     row (1.5 million cells is about 45 MB of XML, under 10 MB on disk)."""
@@ -447,7 +451,7 @@ def make_many_cells(
     template = '<row r="{0}">' + "".join(f'<c r="{c}{{0}}"><v>{{0}}</v></c>' for c in letters)
     template += "</row>"
     rows = "".join(template.format(r) for r in range(1, cells // columns + 1))
-    return with_lists_sheet(directory, good_xlsx, "many-cells.xlsx", worksheet_xml(rows))
+    return with_lists_sheet(directory, good_xlsx, name, worksheet_xml(rows))
 
 
 def make_far_cell(directory: Path, good_xlsx: Path) -> Path:
@@ -475,10 +479,12 @@ def make_huge_shared_strings(directory: Path, good_xlsx: Path, megabytes: int = 
     return path
 
 
-def make_many_strings(directory: Path, good_xlsx: Path, count: int = 60_000) -> Path:
+def make_many_strings(
+    directory: Path, good_xlsx: Path, count: int = 60_000, name: str = "many-strings.xlsx"
+) -> Path:
     """`count` short strings added to the shared strings (about 1 MB)."""
     extra = "".join(f"<si><t>{i}</t></si>" for i in range(count)).encode()
-    path = directory / "many-strings.xlsx"
+    path = directory / name
     rewrite_zip(
         good_xlsx,
         path,

@@ -27,7 +27,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
 from xml.etree.ElementTree import Element, ParseError
@@ -146,27 +146,31 @@ class Limits:
     chunk_bytes: int = 256 * 1024  # how much to expand at a time while counting
 
     # The work a reader would do. A real return is one sheet of at most a few thousand rows
-    # by about 20 columns; openpyxl spends about 10 microseconds and 500 bytes on each cell,
-    # and more on each style, chart or merged range, so these keep the largest file that
-    # passes to a few seconds and a few hundred megabytes for the whole of `ipt check`.
+    # by about 20 columns, tens of kilobytes in all. openpyxl spends about 12 microseconds
+    # and 550 bytes on each cell it reads, and as much or more on each piece of text, style
+    # or merged range (measured with benchmarks/hostile_files.py), so each limit below is
+    # far above a real return, and `max_work` keeps a file that nears several of them at
+    # once to about 3 s and 300 MB for the whole of `ipt check`.
     max_sheets: int = 200  # sheets the workbook lists
     # Cells: every <c>, and every cell a merged range, hyperlink or comment covers (openpyxl
     # creates each one).
-    max_sheet_cells: int = 100_000  # in any one sheet
-    max_cells: int = 150_000  # in the whole workbook
+    max_sheet_cells: int = 80_000  # in any one sheet
+    max_cells: int = 100_000  # in the whole workbook
     max_rows: int = 50_000  # the last row any sheet reaches, and <row> elements in a sheet
     max_columns: int = 1_000  # the last column any sheet reaches ("ALL")
     # Rows x columns of a sheet's used range (and of its <dimension>): readers that go
     # through a sheet row by row create a cell for every position in it.
-    max_sheet_area: int = 500_000
+    max_sheet_area: int = 300_000
     max_formulas: int = 10_000  # cells with a formula, whole workbook
     max_merged_ranges: int = 1_000  # whole workbook; openpyxl is slow on each
     max_shared_strings: int = 50_000  # entries in the shared-strings table
-    max_shared_string_bytes: int = 20 * _MB  # the shared-strings part, expanded
-    max_sheet_bytes: int = 30 * _MB  # all worksheet parts, expanded (inline text included)
+    max_shared_string_bytes: int = 10 * _MB  # the shared-strings part, expanded
+    max_sheet_bytes: int = 20 * _MB  # all worksheet parts, expanded (inline text included)
     # XML elements other than rows, cells and plain text: styles, drawings, charts,
     # comments, rich-text runs, column settings and so on, whole workbook.
     max_markup: int = 50_000
+    # All of it together, in cells' worth of reading time (see _WORK_WEIGHTS).
+    max_work: int = 100_000
 
 
 @dataclass(frozen=True)
@@ -578,12 +582,16 @@ class _ZipGate:
             sheet = self._scanners.get(self._comment_owner[part])
             if sheet is None:
                 continue
-            before = sheet.created
+            cells, area = sheet.created, sheet.max_row * sheet.max_column
             for ref in comments.refs:
                 sheet.cover(ref)
             label = self._label(self._comment_owner[part])
             refs = len(self._sheet_names[self._comment_owner[part]])
-            self.budget.add_cells(label, sheet, (sheet.created - before) * refs)
+            added = _Totals(
+                cells=(sheet.created - cells) * refs,
+                area=(sheet.max_row * sheet.max_column - area) * refs,
+            )
+            self.budget.add_cells(label, sheet, added)
 
     def _facts(self, sheet: _SheetEntry) -> SheetScan:
         part = self._sheet_part.get(sheet.name, "")
@@ -645,8 +653,9 @@ class _ZipGate:
     ) -> bytes:
         """Expand one part, checking sizes, CRC and (for XML) DTDs as the bytes arrive.
 
-        With `count`, XML is also counted against the work limits, and `scanner` (if any)
-        reads it; both stop the expansion as soon as a limit is passed.
+        With `count`, XML is also counted against the work limits, which stops the
+        expansion as soon as one is passed. Only a part that passed all of that is expanded
+        a second time for `scanner` to read, so a huge sheet is never parsed at all.
         """
         self._read_parts.add(info.filename.lower())
         # A part the workbook names as a sheet is XML to openpyxl, whatever its type says.
@@ -676,21 +685,22 @@ class _ZipGate:
                     raise _xml_bomb(self.path, info.filename)
                 tail = window[-_DTD_OVERLAP:]
             if counter is not None:
-                # Counted before it is parsed, so no chunk past a limit is parsed at all.
                 counter.feed(chunk)
                 self.budget.check(usage, counter, None, produced)
-                if scanner is not None:
-                    self._feed(scanner, chunk)
-                    self.budget.check(usage, counter, scanner, produced)
             if keep:
                 kept.append(chunk)
         if produced != info.file_size or crc != info.CRC:
             raise _corrupt(self.path)
         if counter is not None:
             counter.close()
+            self.budget.check(usage, counter, None, produced)
             if scanner is not None:
+                # The same bytes again: inflating is cheap next to parsing.
+                for chunk in self._expand(info):
+                    self._feed(scanner, chunk)
+                    self.budget.check(usage, counter, scanner, produced)
                 self._feed(scanner, None)
-            self.budget.check(usage, counter, scanner, produced)
+                self.budget.check(usage, counter, scanner, produced)
             self.budget.done(usage, counter, scanner, produced)
         return b"".join(kept)
 
@@ -868,20 +878,45 @@ class _PartUsage:
     refs: int  # sheets that use the part: openpyxl loads it once for each
 
 
+@dataclass
+class _Totals:
+    """What a workbook, or the part being expanded, would cost a reader."""
+
+    cells: int = 0  # cells openpyxl creates
+    area: int = 0  # rows x columns of the sheets' used ranges
+    formulas: int = 0
+    merges: int = 0
+    strings: int = 0
+    markup: int = 0
+    string_bytes: int = 0
+    sheet_bytes: int = 0
+
+    def add(self, other: _Totals) -> _Totals:
+        return _Totals(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    @property
+    def work(self) -> int:
+        """Reading time in cells' worth: openpyxl's cost of each thing, relative to a cell's
+        (about 12 microseconds), as measured on the hostile files of the benchmark."""
+        return (
+            self.cells
+            + self.area // 3  # a reader walking the used range creates each empty cell
+            + (3 * (self.strings + self.markup + self.formulas)) // 2
+            + 25 * self.merges  # openpyxl redraws the borders of each merged range
+        )
+
+
 class _Budget:
     """Running totals over the workbook, checked against Limits after every chunk."""
 
     def __init__(self, path: Path, limits: Limits) -> None:
         self.path = path
         self.limits = limits
-        # Totals of the parts already expanded.
-        self.markup = 0
-        self.cells = 0
-        self.formulas = 0
-        self.merges = 0
-        self.strings = 0
-        self.string_bytes = 0
-        self.sheet_bytes = 0
+        self.total = _Totals()  # of the parts already expanded
+
+    @property
+    def strings(self) -> int:
+        return self.total.strings
 
     def check(
         self,
@@ -892,33 +927,30 @@ class _Budget:
     ) -> None:
         """Refuse the file if this part, counted so far, takes a total past a limit."""
         limits = self.limits
-        if self.markup + counter.markup > limits.max_markup:
+        current = self._current(part, counter, scanner, produced)
+        total = self.total.add(current)
+        if total.markup > limits.max_markup:
             raise self.too_complex(
                 f"it has more than {limits.max_markup:,} styles, drawings, charts, comments "
                 f"or pieces of styled text (in {part.label})"
             )
-        if part.kind == "strings":
-            if self.string_bytes + produced > limits.max_shared_string_bytes:
-                raise self._too_much_text(
-                    f"more than {_size(limits.max_shared_string_bytes)} of text"
-                )
-            if self.strings + counter.strings > limits.max_shared_strings:
-                raise self._too_much_text(
-                    f"more than {limits.max_shared_strings:,} different pieces of text"
-                )
-        if part.kind != "sheet":
-            return
-        if self.sheet_bytes + produced > limits.max_sheet_bytes:
+        if total.string_bytes > limits.max_shared_string_bytes:
+            raise self._too_much_text(f"more than {_size(limits.max_shared_string_bytes)} of text")
+        if total.strings > limits.max_shared_strings:
+            raise self._too_much_text(
+                f"more than {limits.max_shared_strings:,} different pieces of text"
+            )
+        if total.sheet_bytes > limits.max_sheet_bytes:
             raise self._too_much_text(
                 f"its sheets take up more than {_size(limits.max_sheet_bytes)}"
             )
-        if counter.rows > limits.max_rows:
-            raise self._too_big(f"{part.label} has more than {limits.max_rows:,} rows")
-        cells = counter.cells
-        if isinstance(scanner, SheetScanner):
-            cells = max(cells, scanner.elements) + scanner.covered
-            self._check_extent(part, scanner)
-        self._check_cells(part, cells)
+        if part.kind == "sheet":
+            if counter.rows > limits.max_rows:
+                raise self._too_big(f"{part.label} has more than {limits.max_rows:,} rows")
+            if isinstance(scanner, SheetScanner):
+                self._check_extent(part, scanner)
+            self._check_cells(part, current.cells // part.refs, total)
+        self._check_work(total)
 
     def done(
         self,
@@ -928,33 +960,51 @@ class _Budget:
         produced: int,
     ) -> None:
         """Add a part that passed to the totals."""
-        self.markup += counter.markup
-        if part.kind == "strings":
-            self.strings += counter.strings
-            self.string_bytes += produced
-        elif part.kind == "sheet":
-            self.sheet_bytes += produced
-            if isinstance(scanner, SheetScanner):
-                self.cells += scanner.created * part.refs
-                self.formulas += len(scanner.formulas) * part.refs
-                self.merges += scanner.merges * part.refs
-            else:
-                self.cells += counter.cells
+        self.total = self.total.add(self._current(part, counter, scanner, produced))
 
-    def add_cells(self, label: str, sheet: SheetScanner, added: int) -> None:
-        """Cells a sheet gained from outside its part (its comments)."""
+    def add_cells(self, label: str, sheet: SheetScanner, added: _Totals) -> None:
+        """Cells a sheet gained from outside its part (its comments), and the area they
+        stretch its used range by."""
         part = _PartUsage(label, "sheet", 1)
         self._check_extent(part, sheet)
-        self._check_cells(part, sheet.created, added)
-        self.cells += added
+        self.total = self.total.add(added)
+        self._check_cells(part, sheet.created, self.total)
+        self._check_work(self.total)
 
-    def _check_cells(self, part: _PartUsage, cells: int, added: int | None = None) -> None:
+    def _current(
+        self,
+        part: _PartUsage,
+        counter: MarkupCounter,
+        scanner: SheetScanner | CommentScanner | None,
+        produced: int,
+    ) -> _Totals:
+        """What the part being expanded costs so far (each sheet that uses it counted)."""
+        current = _Totals(markup=counter.markup)
+        if part.kind == "strings":
+            current.strings, current.string_bytes = counter.strings, produced
+        elif part.kind == "sheet":
+            current.sheet_bytes = produced
+            current.cells = counter.cells  # counted ahead of the parser
+            if isinstance(scanner, SheetScanner):
+                refs = part.refs
+                current.cells = (max(counter.cells, scanner.elements) + scanner.covered) * refs
+                current.area = scanner.max_row * scanner.max_column * refs
+                current.formulas = len(scanner.formulas) * refs
+                current.merges = scanner.merges * refs
+        return current
+
+    def _check_cells(self, part: _PartUsage, cells: int, total: _Totals) -> None:
         limits = self.limits
         if cells > limits.max_sheet_cells:
             raise self._too_big(f"{part.label} has more than {limits.max_sheet_cells:,} cells")
-        workbook = self.cells + (cells * part.refs if added is None else added)
-        if workbook > limits.max_cells:
+        if total.cells > limits.max_cells:
             raise self._too_big(f"its sheets have more than {limits.max_cells:,} cells")
+        if total.formulas > limits.max_formulas:
+            raise self._too_big(f"it has more than {limits.max_formulas:,} formulas")
+        if total.merges > limits.max_merged_ranges:
+            raise self._too_big(
+                f"it has more than {limits.max_merged_ranges:,} sets of merged cells"
+            )
 
     def _check_extent(self, part: _PartUsage, sheet: SheetScanner) -> None:
         """The used range, and the one the sheet's <dimension> claims, for readers that
@@ -976,11 +1026,14 @@ class _Budget:
                 f"{part.label} spreads over {rows:,} rows by {cols:,} columns (the limit is "
                 f"{limits.max_sheet_area:,} cells)"
             )
-        if self.formulas + len(sheet.formulas) * part.refs > limits.max_formulas:
-            raise self._too_big(f"it has more than {limits.max_formulas:,} formulas")
-        if self.merges + sheet.merges * part.refs > limits.max_merged_ranges:
-            raise self._too_big(
-                f"it has more than {limits.max_merged_ranges:,} sets of merged cells"
+
+    def _check_work(self, total: _Totals) -> None:
+        if total.work > self.limits.max_work:
+            raise self._refuse(
+                "too-complex",
+                f"has too much in it to be a return workbook: {total.cells:,} cells, "
+                f"{total.strings:,} pieces of text and {total.markup:,} styles and other "
+                f"items together would take too long to read. {_REMOVE_ROWS}",
             )
 
     def too_complex(self, detail: str) -> UnsafeWorkbookError:

@@ -359,7 +359,7 @@ def test_a_million_and_a_half_cells_on_a_hidden_sheet_are_refused_quickly(
     assert error.reason == "too-many-cells"
     assert error.message == (
         "many-cells.xlsx is too big to be a return workbook: sheet 'Lists' has more than "
-        "100,000 cells. Check it is the return workbook you were sent, remove any sheets, "
+        "80,000 cells. Check it is the return workbook you were sent, remove any sheets, "
         "rows or columns that were added to it, then send it again."
     )
     assert elapsed < 3.0  # about 0.3 s: it stops once the limit is passed
@@ -374,7 +374,7 @@ def test_huge_shared_strings_are_refused(files: Path, good: Path) -> None:
     error = refused(path)
 
     assert error.reason == "too-much-text"
-    assert "more than 20 MB of text" in error.message
+    assert "more than 10 MB of text" in error.message
 
 
 def test_one_far_cell_is_refused(files: Path, good: Path) -> None:
@@ -406,12 +406,12 @@ def test_a_dimension_that_claims_the_whole_sheet_is_refused(files: Path, good: P
         (
             "merged.xlsx",
             '<mergeCells count="1"><mergeCell ref="A1:T6000"/></mergeCells>',
-            "sheet 'Lists' has more than 100,000 cells",
+            "sheet 'Lists' has more than 80,000 cells",
         ),
         (
             "hyperlink.xlsx",
             '<hyperlinks><hyperlink ref="A1:T6000" display="x"/></hyperlinks>',
-            "sheet 'Lists' has more than 100,000 cells",
+            "sheet 'Lists' has more than 80,000 cells",
         ),
         (
             "whole-column-link.xlsx",
@@ -503,6 +503,7 @@ def test_the_rich_workbook_passes_the_default_limits(rich: Path) -> None:
         (Limits(max_shared_string_bytes=100), "too-much-text", "more than 100 bytes of text"),
         (Limits(max_sheet_bytes=2000), "too-much-text", "its sheets take up more than 2 KB"),
         (Limits(max_markup=100), "too-complex", "more than 100 styles, drawings, charts"),
+        (Limits(max_work=30), "too-complex", "together would take too long to read"),
     ],
 )
 def test_each_limit(rich: Path, limits: Limits, reason: str, detail: str) -> None:
@@ -536,6 +537,24 @@ def test_a_sheet_name_in_a_message_is_one_short_line(files: Path, good: Path) ->
     bf.rewrite_zip(good, path, transform={"xl/workbook.xml": rename})
     error = refused(path, Limits(max_sheet_cells=0))
     assert "sheet 'Line one xxxxxxxx" in error.message and "…'" in error.message
+
+
+def test_nearing_several_limits_at_once_is_refused(files: Path, good: Path) -> None:
+    """60,000 cells and 45,000 strings each pass their own limit; together they are more
+    reading than the work limit allows."""
+    cells = bf.make_many_cells(files, good, cells=60_000, name="cells-60k.xlsx")
+    both = bf.make_many_strings(files, cells, count=45_000, name="cells-and-strings.xlsx")
+    open_workbook_safely(cells)
+    open_workbook_safely(bf.make_many_strings(files, good, count=45_000, name="strings.xlsx"))
+
+    error = refused(both)
+
+    assert error.reason == "too-complex"
+    assert error.message.startswith(
+        "cells-and-strings.xlsx has too much in it to be a return workbook: 60,"
+    )
+    assert "pieces of text and" in error.message
+    assert "together would take too long to read" in error.message
 
 
 def test_markup_limit_stops_a_big_styles_part(files: Path, good: Path) -> None:
