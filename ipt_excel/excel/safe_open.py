@@ -169,7 +169,7 @@ class Limits:
     # XML elements other than rows, cells and plain text: styles, drawings, charts,
     # comments, rich-text runs, column settings and so on, whole workbook.
     max_markup: int = 50_000
-    # All of it together, in cells' worth of reading time (see _WORK_WEIGHTS).
+    # All of it together, in cells' worth of openpyxl reading time (see _Totals.work).
     max_work: int = 100_000
 
 
@@ -471,7 +471,7 @@ class _ZipGate:
         self._sheet_part: dict[str, str] = {}  # sheet name -> its part (real name)
         self._sheet_names: dict[str, list[str]] = {}  # worksheet part -> sheet names
         self._string_parts: set[str] = set()
-        self._comment_owner: dict[str, str] = {}  # comments part -> its worksheet part
+        self._comment_owners: dict[str, list[str]] = {}  # comments part -> worksheet parts
         self._scanners: dict[str, SheetScanner] = {}
         self._comments: dict[str, CommentScanner] = {}
 
@@ -512,8 +512,6 @@ class _ZipGate:
             self._sheet_part[sheet.name] = info.filename
             if "chartsheet" not in rel_type:  # openpyxl reads anything else as a worksheet
                 self._sheet_names.setdefault(info.filename.lower(), []).append(sheet.name)
-        if set(self._sheet_names) & self._read_parts:
-            raise _corrupt(self.path)  # a "sheet" that is the workbook or a list of links
         self._string_parts = {
             target.lower()
             for rel_type, target in relationships.values()
@@ -528,7 +526,9 @@ class _ZipGate:
         for part in list(self._sheet_names):
             for rel_type, target in self._relationships(part).values():
                 if rel_type.endswith("/comments"):
-                    self._comment_owner[target.lower()] = part
+                    self._comment_owners.setdefault(target.lower(), []).append(part)
+        if set(self._sheet_names) & self._read_parts:
+            raise _corrupt(self.path)  # a "sheet" that is the workbook or a list of links
 
     def _relationships(self, part: str) -> dict[str, tuple[str, str]]:
         """Id -> (lower-case type, target part) for `part`, from its .rels part."""
@@ -559,7 +559,7 @@ class _ZipGate:
         if lower in self._sheet_names:
             sheet = self._scanners[lower] = SheetScanner()
             self.read(info, keep=False, kind="sheet", scanner=sheet)
-        elif lower in self._comment_owner:
+        elif lower in self._comment_owners:
             comments = self._comments[lower] = CommentScanner()
             self.read(info, keep=False, scanner=comments)
         elif lower in self._string_parts:
@@ -579,19 +579,19 @@ class _ZipGate:
     def _add_comments(self) -> None:
         """openpyxl creates the cell each comment sits in: count them with their sheet."""
         for part, comments in self._comments.items():
-            sheet = self._scanners.get(self._comment_owner[part])
-            if sheet is None:
-                continue
-            cells, area = sheet.created, sheet.max_row * sheet.max_column
-            for ref in comments.refs:
-                sheet.cover(ref)
-            label = self._label(self._comment_owner[part])
-            refs = len(self._sheet_names[self._comment_owner[part]])
-            added = _Totals(
-                cells=(sheet.created - cells) * refs,
-                area=(sheet.max_row * sheet.max_column - area) * refs,
-            )
-            self.budget.add_cells(label, sheet, added)
+            for owner in self._comment_owners[part]:
+                sheet = self._scanners.get(owner)
+                if sheet is None:
+                    continue
+                cells, area = sheet.created, sheet.max_row * sheet.max_column
+                for ref in comments.refs:
+                    sheet.cover(ref)
+                refs = len(self._sheet_names[owner])
+                added = _Totals(
+                    cells=(sheet.created - cells) * refs,
+                    area=(sheet.max_row * sheet.max_column - area) * refs,
+                )
+                self.budget.add_cells(self._label(owner), sheet, added)
 
     def _facts(self, sheet: _SheetEntry) -> SheetScan:
         part = self._sheet_part.get(sheet.name, "")
@@ -983,10 +983,10 @@ class _Budget:
         if part.kind == "strings":
             current.strings, current.string_bytes = counter.strings, produced
         elif part.kind == "sheet":
+            refs = part.refs
             current.sheet_bytes = produced
-            current.cells = counter.cells  # counted ahead of the parser
+            current.cells = counter.cells * refs  # the tags, counted before the parser runs
             if isinstance(scanner, SheetScanner):
-                refs = part.refs
                 current.cells = (max(counter.cells, scanner.elements) + scanner.covered) * refs
                 current.area = scanner.max_row * scanner.max_column * refs
                 current.formulas = len(scanner.formulas) * refs

@@ -1,16 +1,16 @@
 """What the safe-open gate learns about a workbook's sheets while it expands them.
 
-The gate streams every part of an agency's file once. This module holds the two things that
-ride along on that stream:
+The gate streams every part of an agency's file through its checks. This module holds the
+two things that ride along:
 
 - `MarkupCounter`: counts start tags in any XML part at C speed (one regex `findall` per
   chunk), so a huge sheet, string table or style sheet is refused before anything does
   per-element Python work on it.
-- `SheetScanner`: reads one worksheet part incrementally with the C expat pull parser and
-  keeps small facts (`SheetScan`): which cells hold values, every formula, the used range,
-  sheet protection. It follows openpyxl's reading rules exactly (cells are the children of
-  `<row>`, a cell without `r` follows the previous one), so the facts match what openpyxl
-  would load, without loading it.
+- `SheetScanner`: reads a worksheet part that passed the counts (expanded a second time)
+  incrementally with the C expat pull parser, and keeps small facts (`SheetScan`): which
+  cells hold values, every formula, the used range, sheet protection. It follows openpyxl's
+  reading rules exactly (cells are the children of `<row>`, a cell without `r` follows the
+  previous one), so the facts match what openpyxl would load, without loading it.
 
 Nothing here knows about limits or messages: the gate reads the running totals after each
 chunk and refuses the file when one is passed. The parser is only ever fed bytes the gate has
