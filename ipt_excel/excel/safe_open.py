@@ -169,6 +169,9 @@ class Limits:
     # XML elements other than rows, cells and plain text: styles, drawings, charts,
     # comments, rich-text runs, column settings and so on, whole workbook.
     max_markup: int = 50_000
+    # The other XML parts together, expanded: openpyxl holds their text (a title, a
+    # comment, a defined name) in memory.
+    max_other_xml_bytes: int = 10 * _MB
     # All of it together, in cells' worth of openpyxl reading time (see _Totals.work).
     max_work: int = 100_000
 
@@ -890,6 +893,7 @@ class _Totals:
     markup: int = 0
     string_bytes: int = 0
     sheet_bytes: int = 0
+    other_bytes: int = 0  # of the other XML parts
 
     def add(self, other: _Totals) -> _Totals:
         return _Totals(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
@@ -944,6 +948,11 @@ class _Budget:
             raise self._too_much_text(
                 f"its sheets take up more than {_size(limits.max_sheet_bytes)}"
             )
+        if total.other_bytes > limits.max_other_xml_bytes:
+            raise self.too_complex(
+                f"its styles, drawings, comments and other parts take up more than "
+                f"{_size(limits.max_other_xml_bytes)} (in {part.label})"
+            )
         if part.kind == "sheet":
             if counter.rows > limits.max_rows:
                 raise self._too_big(f"{part.label} has more than {limits.max_rows:,} rows")
@@ -980,7 +989,9 @@ class _Budget:
     ) -> _Totals:
         """What the part being expanded costs so far (each sheet that uses it counted)."""
         current = _Totals(markup=counter.markup)
-        if part.kind == "strings":
+        if part.kind == "other":
+            current.other_bytes = produced
+        elif part.kind == "strings":
             current.strings, current.string_bytes = counter.strings, produced
         elif part.kind == "sheet":
             refs = part.refs

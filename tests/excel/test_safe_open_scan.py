@@ -8,6 +8,8 @@ return reader loads a return), so "the gate says" and "openpyxl would see" canno
 from __future__ import annotations
 
 import io
+import random
+import re
 import time
 import warnings
 import zipfile
@@ -503,6 +505,7 @@ def test_the_rich_workbook_passes_the_default_limits(rich: Path) -> None:
         (Limits(max_shared_string_bytes=100), "too-much-text", "more than 100 bytes of text"),
         (Limits(max_sheet_bytes=2000), "too-much-text", "its sheets take up more than 2 KB"),
         (Limits(max_markup=100), "too-complex", "more than 100 styles, drawings, charts"),
+        (Limits(max_other_xml_bytes=5000), "too-complex", "other parts take up more than 5 KB"),
         (Limits(max_work=30), "too-complex", "together would take too long to read"),
     ],
 )
@@ -555,6 +558,26 @@ def test_nearing_several_limits_at_once_is_refused(files: Path, good: Path) -> N
     )
     assert "pieces of text and" in error.message
     assert "together would take too long to read" in error.message
+
+
+def test_a_huge_title_is_refused(files: Path, good: Path) -> None:
+    """Text in any other part costs memory too: openpyxl reads the document properties."""
+    title = random.Random(6).randbytes(6 * 1024 * 1024).hex()  # hex: no ratio check stops it
+
+    def retitle(xml: bytes) -> bytes:
+        return re.sub(rb"<dc:title>.*?</dc:title>|(?=</cp:coreProperties>)", b"", xml).replace(
+            b"</cp:coreProperties>", f"<dc:title>{title}</dc:title></cp:coreProperties>".encode()
+        )
+
+    path = files / "huge-title.xlsx"
+    bf.rewrite_zip(good, path, transform={"docProps/core.xml": retitle})
+    with zipfile.ZipFile(path) as archive:
+        assert len(archive.read("docProps/core.xml")) > 12 * 1024 * 1024
+
+    error = refused(path)
+
+    assert error.reason == "too-complex"
+    assert "other parts take up more than 10 MB (in 'docProps/core.xml')" in error.message
 
 
 def test_markup_limit_stops_a_big_styles_part(files: Path, good: Path) -> None:
