@@ -162,6 +162,12 @@ def _column_number(letters: str) -> int:
 # Every cell of a sheet is looked up here, so the usual spelling ("AB12") takes a dict.
 _COLUMNS = {column_letter(n): n for n in range(1, 16_385)}
 _DIGITS = "0123456789"
+_HUGE = 10**15  # any row number longer than this is only ever refused for its size
+
+
+def _int(digits: str) -> int:
+    """A row number from the file, without Python's refusal of a 5,000-digit string."""
+    return int(digits) if len(digits) < 16 else _HUGE
 
 
 def parse_cell_ref(ref: str) -> tuple[int, int]:
@@ -170,11 +176,11 @@ def parse_cell_ref(ref: str) -> tuple[int, int]:
     column = _COLUMNS.get(letters)
     digits = ref[len(letters) :]
     if column is not None and digits.isascii() and digits.isdigit() and digits[0] != "0":
-        return int(digits), column
+        return _int(digits), column
     match = _CELL_RE.fullmatch(ref)
     if match is None:
         raise ScanError(f"bad cell reference {ref[:20]!r}")
-    row, column = int(match.group(2)), _column_number(match.group(1))
+    row, column = _int(match.group(2)), _column_number(match.group(1))
     if row < 1 or column > MAX_COLUMN:
         raise ScanError(f"bad cell reference {ref[:20]!r}")
     return row, column
@@ -192,8 +198,8 @@ def _range_bounds(ref: str, max_row: int, max_column: int) -> tuple[int, int, in
     col1, row1, col2, row2 = match.groups()
     if ":" not in ref:
         col2, row2 = col1, row1
-    first_row = int(row1) if row1 else 1
-    last_row = int(row2) if row2 else max(max_row, first_row)
+    first_row = _int(row1) if row1 else 1
+    last_row = _int(row2) if row2 else max(max_row, first_row)
     first_col = _column_number(col1) if col1 else 1
     last_col = _column_number(col2) if col2 else max(max_column, first_col)
     rows = sorted((max(first_row, 1), max(last_row, 1)))
@@ -466,7 +472,7 @@ class SheetScanner(_PullScanner):
 def _row_number(text: str) -> int:
     """A row's `r`, read as openpyxl reads it ("3", or "3.0")."""
     try:
-        return int(text)
+        return _int(text.strip()) if text.strip().isdigit() else int(text)
     except ValueError:
         pass
     try:

@@ -343,6 +343,59 @@ def test_a_damaged_sheet_is_refused_as_damaged(
     assert error.reason == "corrupt-zip"
 
 
+_SMALL_SHEET = bf.worksheet_xml(
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>a&amp;b</t></is></c><c r="B1"><f>A1&amp;1</f>'
+    '<v>1</v></c></row><row><c><f t="shared" ref="C2:C3" si="0">B1</f></c></row>',
+    before='<dimension ref="A1:C3"/>',
+    after='<mergeCells count="1"><mergeCell ref="A5:B5"/></mergeCells>'
+    '<hyperlinks><hyperlink ref="A1" display="x"/></hyperlinks><sheetProtection sheet="1"/>',
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_damage_to_a_sheet_is_passed_or_refused_cleanly(
+    data: st.DataObject, files: Path, good: Path
+) -> None:
+    """Damage inside a sheet's XML (with the zip's checksums right, so the scanner sees
+    it): the gate passes the file or refuses it with one line, never anything else."""
+    sheet = bytearray(_SMALL_SHEET)
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, len(sheet) - 1))
+        action = data.draw(st.sampled_from(["replace", "insert", "delete"]))
+        if action == "delete":
+            del sheet[at : at + data.draw(st.integers(1, 8))]
+        else:
+            piece = data.draw(
+                st.sampled_from(
+                    [b"<", b">", b"/", b'"', b"&", b"0", b"9" * 5000, b"\xff", "é".encode()]
+                )
+                | st.binary(min_size=1, max_size=3)
+            )
+            sheet[at : at + (len(piece) if action == "replace" else 0)] = piece
+    path = bf.with_lists_sheet(files, good, "damaged-sheet.xlsx", bytes(sheet))
+    try:
+        open_workbook_safely(path)
+    except UnsafeWorkbookError as error:
+        assert error.message.startswith("damaged-sheet.xlsx ") and "\n" not in error.message
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        f'<row r="1"><c r="A{"9" * 5000}"><v>1</v></c></row>',
+        f'<row r="{"9" * 5000}"><c><v>1</v></c></row>',
+        '<row r="1"><c r="A1"><v>1</v></c></row></sheetData><mergeCells>'
+        f'<mergeCell ref="A1:B{"9" * 5000}"/></mergeCells><sheetData>',
+    ],
+)
+def test_a_row_number_thousands_of_digits_long_is_too_big(
+    files: Path, good: Path, rows: str
+) -> None:
+    # Python refuses to read a number that long: the gate must still give its one line.
+    assert refused(lists_sheet(files, good, "long-row.xlsx", rows)).reason == "too-many-cells"
+
+
 # --- the work limits: the adversarial files -----------------------------------------------
 
 
