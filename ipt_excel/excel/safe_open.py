@@ -643,7 +643,8 @@ class _ZipGate:
         if expanded > limits.ratio_min_bytes and expanded > limits.max_ratio * max(
             info.compress_size, 1
         ):
-            raise self._bomb(f"part {info.filename} expands more than {limits.max_ratio:g} times")
+            name = _printable(info.filename)
+            raise self._bomb(f"part {name} expands more than {limits.max_ratio:g} times")
 
     def read(
         self,
@@ -677,7 +678,7 @@ class _ZipGate:
             produced += len(chunk)
             self.expanded += len(chunk)
             if produced > info.file_size:
-                raise self._bomb(f"part {info.filename} is bigger than the zip says")
+                raise self._bomb(f"part {_printable(info.filename)} is bigger than the zip says")
             if self.expanded > self.limits.max_total_uncompressed:
                 raise self._too_big()
             self._check_ratio(info, produced)
@@ -1080,9 +1081,14 @@ def _file_name(path: Path) -> str:
     return path.name or str(path)
 
 
+def _printable(name: str) -> str:
+    """A name from the file with no line break or other control character in it."""
+    return "".join(ch if ch.isprintable() else " " for ch in name)
+
+
 def _quote(name: str, limit: int = 40) -> str:
-    """A sheet or part name from the file, safe to put in a one-line message."""
-    clean = "".join(ch if ch.isprintable() else " " for ch in name).strip()
+    """A sheet or part name from the file, short and safe to put in a one-line message."""
+    clean = _printable(name).strip()
     if len(clean) > limit:
         clean = clean[: limit - 1] + "…"
     return f"'{clean}'"
@@ -1114,7 +1120,8 @@ def _xml_bomb(path: Path, part: str) -> UnsafeWorkbookError:
     return _refuse(
         path,
         "xml-bomb",
-        f"contains content that is not allowed in a workbook (in {part}). {_SEND_RETURN}",
+        f"contains content that is not allowed in a workbook (in {_printable(part)}). "
+        + _SEND_RETURN,
     )
 
 

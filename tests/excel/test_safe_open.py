@@ -383,6 +383,15 @@ def test_doctype_in_other_parts(files: Path, good: Path, part: str, encoding: st
     assert f"(in {part})" in error.message
 
 
+def test_a_part_name_with_a_line_break_still_gives_one_line(files: Path, good: Path) -> None:
+    path = files / "odd-part-name.xlsx"
+    content = b'<?xml version="1.0"?><!DOCTYPE x SYSTEM "http://example.invalid/x.dtd"><x/>'
+    bf.rewrite_zip(good, path, add={"xl/a\nb.xml": content})
+    error = refusal(path)
+    assert error.reason == "xml-bomb"
+    assert "(in xl/a b.xml)" in error.message
+
+
 def test_utf16_doctype_in_workbook_xml(files: Path, good: Path) -> None:
     path = bf.make_xml_bomb(files, good, encoding="utf-16")
     assert refusal(path).reason == "xml-bomb"
