@@ -1,7 +1,8 @@
 """Generators of broken and hostile files, the kind agencies (or attackers) could send back.
 
 Every `make_*` function writes one file into `directory` and returns its path. They are quick:
-the realistic zip bomb (300 MB of zeros) takes well under a second to stream out.
+the realistic zip bomb (300 MB of zeros) takes well under a second to stream out, and the
+1.5-million-cell sheet about a second (its XML is written from one template per row).
 `all_broken` makes one file for each reason code the safe-open gate can give.
 """
 
@@ -23,6 +24,8 @@ _FREE, _END_OF_CHAIN, _FAT_SECTOR, _NO_STREAM = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFF
 _STORAGE, _STREAM, _ROOT = 1, 2, 5
 _SHEET_MAIN_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 _MACRO_MAIN_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+LISTS_PART = "xl/worksheets/sheet2.xml"  # the hidden "Lists" sheet of make_good_xlsx
 
 
 # --- good workbooks -----------------------------------------------------------------------
@@ -390,6 +393,123 @@ def make_doctype_across_chunks(directory: Path, good_xlsx: Path, boundary: int =
     return path
 
 
+# --- files that are small on disk but a lot of work to read --------------------------------
+
+
+def worksheet_xml(rows: str, *, before: str = "", after: str = "") -> bytes:
+    """A worksheet part: `before` <sheetData>, the `rows`, then `after` it."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<worksheet xmlns="{MAIN_NS}" xmlns:r='
+        '"http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        f"{before}<sheetData>{rows}</sheetData>{after}</worksheet>"
+    ).encode()
+
+
+def column_letters(count: int) -> list[str]:
+    """["A", "B", ..., ] for the first `count` columns."""
+    letters: list[str] = []
+    for n in range(1, count + 1):
+        name = ""
+        while n:
+            n, rest = divmod(n - 1, 26)
+            name = chr(65 + rest) + name
+        letters.append(name)
+    return letters
+
+
+def with_lists_sheet(
+    directory: Path,
+    good_xlsx: Path,
+    name: str,
+    sheet: bytes,
+    *,
+    compression: int = zipfile.ZIP_DEFLATED,
+) -> Path:
+    """A copy of `good_xlsx` whose hidden Lists sheet is `sheet`."""
+    path = directory / name
+    rewrite_zip(
+        good_xlsx,
+        path,
+        transform={LISTS_PART: lambda _: sheet},
+        compression=compression,
+        compresslevel=1,
+    )
+    return path
+
+
+def make_many_cells(
+    directory: Path,
+    good_xlsx: Path,
+    cells: int = 1_500_000,
+    columns: int = 20,
+    name: str = "many-cells.xlsx",
+) -> Path:
+    """The adversarial return: its hidden Lists sheet holds `cells` numbers, `columns` to a
+    row (1.5 million cells is about 45 MB of XML, under 10 MB on disk)."""
+    letters = column_letters(columns)
+    template = '<row r="{0}">' + "".join(f'<c r="{c}{{0}}"><v>{{0}}</v></c>' for c in letters)
+    template += "</row>"
+    rows = "".join(template.format(r) for r in range(1, cells // columns + 1))
+    return with_lists_sheet(directory, good_xlsx, name, worksheet_xml(rows))
+
+
+def make_far_cell(directory: Path, good_xlsx: Path) -> Path:
+    """One empty, formatted cell at XFD1048576 on the hidden Lists sheet: a file of a few
+    kilobytes on which a reader that walks the used range creates 17 billion cells."""
+    rows = '<row r="1048576"><c r="XFD1048576" s="0"/></row>'
+    return with_lists_sheet(directory, good_xlsx, "far-cell.xlsx", worksheet_xml(rows))
+
+
+def make_huge_shared_strings(directory: Path, good_xlsx: Path, megabytes: int = 21) -> Path:
+    """`megabytes` MB of text added to the shared strings as 1,000 strings of hex digits,
+    which compress only about 2:1, so no ratio check stops them."""
+    text = random.Random(5).randbytes(megabytes * 1024 * 1024 // 2).hex()
+    step = len(text) // 1000
+    extra = "".join(f"<si><t>{text[i : i + step]}</t></si>" for i in range(0, len(text), step))
+    path = directory / "huge-strings.xlsx"
+    rewrite_zip(
+        good_xlsx,
+        path,
+        transform={
+            "xl/sharedStrings.xml": lambda xml: xml.replace(b"</sst>", extra.encode() + b"</sst>")
+        },
+        compresslevel=1,
+    )
+    return path
+
+
+def make_many_strings(
+    directory: Path, good_xlsx: Path, count: int = 60_000, name: str = "many-strings.xlsx"
+) -> Path:
+    """`count` short strings added to the shared strings (about 1 MB)."""
+    extra = "".join(f"<si><t>{i}</t></si>" for i in range(count)).encode()
+    path = directory / name
+    rewrite_zip(
+        good_xlsx,
+        path,
+        transform={"xl/sharedStrings.xml": lambda xml: xml.replace(b"</sst>", extra + b"</sst>")},
+    )
+    return path
+
+
+def make_much_markup(directory: Path, good_xlsx: Path, styles: int = 60_000) -> Path:
+    """`styles` cell formats added to xl/styles.xml (stored, so no ratio check stops them):
+    openpyxl spends about 20 microseconds on each."""
+    extra = "".join(
+        f'<xf numFmtId="{i % 164}" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        for i in range(styles)
+    ).encode()
+    path = directory / "much-markup.xlsx"
+    rewrite_zip(
+        good_xlsx,
+        path,
+        transform={"xl/styles.xml": lambda xml: xml.replace(b"</cellXfs>", extra + b"</cellXfs>")},
+        compression=zipfile.ZIP_STORED,
+    )
+    return path
+
+
 # --- helpers ------------------------------------------------------------------------------
 
 
@@ -400,10 +520,14 @@ def rewrite_zip(
     transform: Mapping[str, Callable[[bytes], bytes]] | None = None,
     add: Mapping[str, bytes] | None = None,
     compression: int = zipfile.ZIP_DEFLATED,
+    compresslevel: int | None = None,
 ) -> None:
     """Copy a zip part by part, changing some parts and adding others."""
     transform = transform or {}
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", compression) as new:
+    with (
+        zipfile.ZipFile(source) as old,
+        zipfile.ZipFile(target, "w", compression, compresslevel=compresslevel) as new,
+    ):
         for info in old.infolist():
             content = old.read(info)
             if info.filename in transform:
@@ -416,7 +540,8 @@ def rewrite_zip(
 def all_broken(directory: Path, good_xlsx: Path) -> dict[str, Path]:
     """One file for each reason code the safe-open gate gives with default limits, keyed by
     that code. ("too-large" needs a small Limits.max_file_bytes; "unreadable" needs the
-    operating system to refuse a read, so neither has a file here.)"""
+    operating system to refuse a read, so neither has a file here.) Each is quick to make: the
+    ones that are a lot of work to read are the small kinds (one far cell, short strings)."""
     return {
         "missing": directory / "no-such-file.xlsx",
         "not-a-file": _make_folder(directory),
@@ -430,6 +555,9 @@ def all_broken(directory: Path, good_xlsx: Path) -> dict[str, Path]:
         "macro": make_xlsm(directory),
         "zip-bomb": make_lying_sizes(directory, good_xlsx),
         "xml-bomb": make_xml_bomb(directory, good_xlsx),
+        "too-many-cells": make_far_cell(directory, good_xlsx),
+        "too-much-text": make_many_strings(directory, good_xlsx),
+        "too-complex": make_much_markup(directory, good_xlsx),
     }
 
 

@@ -41,6 +41,7 @@ class Rule(StrEnum):
     XML_BOMB = "xml-bomb"
     TOO_MANY_CELLS = "too-many-cells"
     TOO_MUCH_TEXT = "too-much-text"
+    TOO_COMPLEX = "too-complex"
     NOT_A_RETURN = "not-a-return"
     UNREADABLE_WORKBOOK = "unreadable-workbook"
     UNEXPECTED_ERROR = "unexpected-error"
@@ -98,6 +99,7 @@ _FILE = {
     Rule.MISSING, Rule.NOT_A_FILE, Rule.UNREADABLE, Rule.EMPTY, Rule.TOO_LARGE, Rule.XLS,
     Rule.ENCRYPTED, Rule.NOT_ZIP, Rule.CORRUPT_ZIP, Rule.NOT_WORKBOOK, Rule.STRICT_OOXML,
     Rule.MACRO, Rule.ZIP_BOMB, Rule.XML_BOMB, Rule.TOO_MANY_CELLS, Rule.TOO_MUCH_TEXT,
+    Rule.TOO_COMPLEX,
     Rule.NOT_A_RETURN, Rule.UNREADABLE_WORKBOOK, Rule.UNEXPECTED_ERROR,
 }  # fmt: skip
 _IDENTITY = {

@@ -8,18 +8,26 @@ workbook that is safe to hand to openpyxl or calamine, and otherwise raises
 
 Every check runs on the bytes read once from disk, so later readers use `SafeWorkbook.data`
 and never see a different file from the one that was checked.
+
+The gate bounds the work a file would cause, not only its bytes: while it expands each part it
+counts cells, rows, columns, formulas, text and other markup (see `Limits`), and refuses the
+file as soon as one passes what a return could hold, long before openpyxl would have spent
+seconds and gigabytes on it. What it learns on the way about each sheet is kept in
+`SafeWorkbook.sheets` (see `sheet_scan.SheetScan`), so a caller can ask about formulas or
+stray content without loading the workbook.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import posixpath
 import stat
 import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
 from xml.etree.ElementTree import Element, ParseError
@@ -28,6 +36,16 @@ import defusedxml.ElementTree as DefusedET
 from defusedxml import DefusedXmlException
 
 from ipt_excel.errors import IptError
+from ipt_excel.excel.sheet_scan import (
+    CommentScanner,
+    MarkupCounter,
+    PartKind,
+    ScanError,
+    SheetScan,
+    SheetScanner,
+    column_letter,
+    dimension_extent,
+)
 
 # Short machine codes for why a file was refused; the CLI maps them to exit codes.
 Reason = Literal[
@@ -45,6 +63,9 @@ Reason = Literal[
     "macro",  # macro-enabled (.xlsm) or contains VBA / Excel 4 macro sheets
     "zip-bomb",  # too many parts, expands too much, or lies about its sizes
     "xml-bomb",  # a DOCTYPE or entity declaration in an XML part
+    "too-many-cells",  # more cells, rows, columns, formulas or merged cells than a return has
+    "too-much-text",  # more text, or bigger sheets, than a return has
+    "too-complex",  # more sheets, styles, drawings or other markup than a return has
 ]
 REASONS: tuple[str, ...] = get_args(Reason)
 
@@ -70,6 +91,9 @@ _DTD_MARKERS: tuple[bytes, ...] = tuple(
 )
 _DTD_OVERLAP = max(len(m) for m in _DTD_MARKERS) - 1
 _XML_SUFFIXES = (".xml", ".rels", ".vml")  # always scanned, whatever their type
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_SHARED_STRINGS_TYPE = "sharedstrings+xml"  # in a lower-cased content type
+_DEFAULT_SHARED_STRINGS = "xl/sharedstrings.xml"  # where readers look without being told
 
 # What zipfile raises on a damaged directory (not all of it is documented).
 _ZIP_OPEN_ERRORS = (
@@ -85,6 +109,14 @@ _ZIP_OPEN_ERRORS = (
 _SAVE_AS_XLSX = "Open it in Excel and save it as an Excel Workbook (.xlsx), then send it again."
 _SEND_RETURN = "Send back the return workbook you were sent, saved as an Excel Workbook (.xlsx)."
 _SEND_AGAIN = "Send the return workbook again."
+_CHECK_IT = "Check it is the return workbook you were sent, "
+_REMOVE_ROWS = (
+    _CHECK_IT + "remove any sheets, rows or columns that were added to it, then send it again."
+)
+_REMOVE_TEXT = _CHECK_IT + "remove any sheets or text that were added to it, then send it again."
+_REMOVE_EXTRAS = (
+    _CHECK_IT + "remove any sheets, pictures or charts that were added to it, then send it again."
+)
 
 
 class UnsafeWorkbookError(IptError):
@@ -113,6 +145,36 @@ class Limits:
     ratio_min_bytes: int = 1 * _MB  # ... that expands to more than this
     chunk_bytes: int = 256 * 1024  # how much to expand at a time while counting
 
+    # The work a reader would do. A real return is one sheet of at most a few thousand rows
+    # by about 20 columns, tens of kilobytes in all. openpyxl spends about 12 microseconds
+    # and 550 bytes on each cell it reads, and as much or more on each piece of text, style
+    # or merged range (measured with benchmarks/hostile_files.py), so each limit below is
+    # far above a real return, and `max_work` keeps a file that nears several of them at
+    # once to about 3 s and 300 MB for the whole of `ipt check`.
+    max_sheets: int = 200  # sheets the workbook lists
+    # Cells: every <c>, and every cell a merged range, hyperlink or comment covers (openpyxl
+    # creates each one).
+    max_sheet_cells: int = 80_000  # in any one sheet
+    max_cells: int = 100_000  # in the whole workbook
+    max_rows: int = 50_000  # the last row any sheet reaches, and <row> elements in a sheet
+    max_columns: int = 1_000  # the last column any sheet reaches ("ALL")
+    # Rows x columns of a sheet's used range (and of its <dimension>): readers that go
+    # through a sheet row by row create a cell for every position in it.
+    max_sheet_area: int = 300_000
+    max_formulas: int = 10_000  # cells with a formula, whole workbook
+    max_merged_ranges: int = 1_000  # whole workbook; openpyxl is slow on each
+    max_shared_strings: int = 50_000  # entries in the shared-strings table
+    max_shared_string_bytes: int = 10 * _MB  # the shared-strings part, expanded
+    max_sheet_bytes: int = 20 * _MB  # all worksheet parts, expanded (inline text included)
+    # XML elements other than rows, cells and plain text: styles, drawings, charts,
+    # comments, rich-text runs, column settings and so on, whole workbook.
+    max_markup: int = 50_000
+    # The other XML parts together, expanded: openpyxl holds their text (a title, a
+    # comment, a defined name) in memory.
+    max_other_xml_bytes: int = 10 * _MB
+    # All of it together, in cells' worth of openpyxl reading time (see _Totals.work).
+    max_work: int = 100_000
+
 
 @dataclass(frozen=True)
 class SafeWorkbook:
@@ -123,6 +185,51 @@ class SafeWorkbook:
     sha256: str
     sheet_names: list[str]  # in workbook order, hidden ones included
     sheet_states: dict[str, str]  # name -> "visible" / "hidden" / "veryHidden"
+    # What the gate learnt about each sheet while checking it, by name in workbook order
+    # (every name in sheet_names; a chart sheet, or a sheet whose part is missing, is empty).
+    sheets: dict[str, SheetScan] = field(default_factory=dict)
+    shared_strings: int = 0  # entries in the shared-strings table
+
+    def sheet(self, name: str) -> SheetScan | None:
+        """The facts about sheet `name`, matched case-insensitively as Excel matches it."""
+        if name in self.sheets:
+            return self.sheets[name]
+        folded = name.casefold()
+        return next((s for n, s in self.sheets.items() if n.casefold() == folded), None)
+
+    def exceeds(
+        self,
+        sheet: str,
+        issued_rows: int,
+        issued_columns: int,
+        *,
+        spare_rows: int = 500,
+        spare_columns: int = 26,
+    ) -> str | None:
+        """Whether `sheet` is far larger than it was when issued, as one line to show the
+        sender, or None when it is not (or there is no such sheet).
+
+        `issued_rows` and `issued_columns` are the last row and column of the sheet as it
+        was sent (title and header rows included). "Far larger" means its used range (any
+        cell a reader would create, formatted or filled in) reaches more than `spare_rows`
+        rows or `spare_columns` columns beyond that: a few added rows are left for the
+        row-by-row checks to report, a sheet grown by thousands is refused before it is
+        loaded.
+        """
+        scan = self.sheet(sheet)
+        if scan is None:
+            return None
+        too_deep = scan.max_row > issued_rows + spare_rows
+        too_wide = scan.max_column > issued_columns + spare_columns
+        if not (too_deep or too_wide):
+            return None
+        return (
+            f"{_file_name(self.path)} is much larger than the return you were sent: sheet "
+            f"{_quote(scan.name)} reaches row {scan.max_row:,} and column "
+            f"{column_letter(scan.max_column)}, but it was sent with {issued_rows:,} rows "
+            f"and {issued_columns:,} columns. {_CHECK_IT}delete any rows or columns that "
+            "were added to it, then send it again."
+        )
 
 
 def open_workbook_safely(path: Path, limits: Limits = Limits()) -> SafeWorkbook:
@@ -146,14 +253,15 @@ def open_workbook_safely(path: Path, limits: Limits = Limits()) -> SafeWorkbook:
         raise _corrupt(path) from exc
     with archive:
         gate = _ZipGate(path, data, archive, limits)
-        part_name, workbook_xml = gate.check()
-    names, states = _read_sheets(path, part_name, workbook_xml)
+        sheets = gate.check()
     return SafeWorkbook(
         path=path,
         data=data,
         sha256=hashlib.sha256(data).hexdigest(),
-        sheet_names=names,
-        sheet_states=states,
+        sheet_names=[sheet.name for sheet in sheets],
+        sheet_states={sheet.name: sheet.state for sheet in sheets},
+        sheets={sheet.name: sheet for sheet in sheets},
+        shared_strings=gate.budget.strings,
     )
 
 
@@ -171,7 +279,9 @@ def parse_part(
         info = gate.find(part_name.lstrip("/"))
         if info is None:
             return None
-        return _parse_xml(workbook.path, info.filename, gate.read(info, keep=True))
+        # The workbook passed the gate already: only the DTD check is repeated here.
+        content = gate.read(info, keep=True, count=False)
+        return _parse_xml(workbook.path, info.filename, content)
 
 
 # --- the file on disk ---------------------------------------------------------------------
@@ -336,6 +446,15 @@ def _cfb_entry_names(data: bytes) -> set[str] | None:
 # --- the zip ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _SheetEntry:
+    """One <sheet> of xl/workbook.xml."""
+
+    name: str
+    state: str
+    rel_id: str
+
+
 class _ZipGate:
     """Checks one zip held in memory, expanding parts itself so no declared size is trusted."""
 
@@ -346,10 +465,21 @@ class _ZipGate:
         self.limits = limits
         self.expanded = 0  # bytes actually produced by expanding parts, across all parts
         self.content_types: dict[str, str] = {}  # lower-case part name or ".ext" -> type
+        self.budget = _Budget(path, limits)
         self._by_lower = {info.filename.lower(): info for info in archive.infolist()}
+        self._read_parts: set[str] = set()  # lower-case names of the parts expanded so far
+        self._rels: dict[str, dict[str, tuple[str, str]]] = {}  # part -> its relationships
+        # What the workbook says each part is, by lower-case name, found before the parts
+        # themselves are expanded so each is expanded once, by the right scanner.
+        self._sheet_part: dict[str, str] = {}  # sheet name -> its part (real name)
+        self._sheet_names: dict[str, list[str]] = {}  # worksheet part -> sheet names
+        self._string_parts: set[str] = set()
+        self._comment_owners: dict[str, list[str]] = {}  # comments part -> worksheet parts
+        self._scanners: dict[str, SheetScanner] = {}
+        self._comments: dict[str, CommentScanner] = {}
 
-    def check(self) -> tuple[str, bytes]:
-        """Run every zip-level check; return the workbook part's name and bytes."""
+    def check(self) -> list[SheetScan]:
+        """Run every check on every part; return what was learnt about each sheet."""
         infos = self.archive.infolist()
         self._check_directory(infos)
         types_info = self.find(_CONTENT_TYPES)
@@ -360,14 +490,126 @@ class _ZipGate:
         workbook_info = self.find(self._workbook_part_name())
         if workbook_info is None:
             raise self._not_workbook()
-        workbook_xml = b""
+        workbook_xml = self.read(workbook_info, keep=True)
+        sheets = _read_sheets(self.path, workbook_info.filename, workbook_xml)
+        if len(sheets) > self.limits.max_sheets:
+            raise self.budget.too_complex(
+                f"it has {len(sheets):,} sheets (the limit is {self.limits.max_sheets:,})"
+            )
+        self._map_parts(workbook_info.filename, sheets)
         for info in infos:
-            if info is types_info:
+            if info.filename.lower() not in self._read_parts:
+                self._scan(info)
+        self._add_comments()
+        return [self._facts(sheet) for sheet in sheets]
+
+    def _map_parts(self, workbook_part: str, sheets: list[_SheetEntry]) -> None:
+        """Find each sheet's part, the shared strings and each sheet's comments, as
+        openpyxl does: through the relationships, which are small and read first."""
+        relationships = self._relationships(workbook_part)
+        for sheet in sheets:
+            rel_type, target = relationships.get(sheet.rel_id, ("", ""))
+            info = self.find(target) if target else None
+            if info is None:
+                continue  # openpyxl skips a sheet whose part is missing
+            self._sheet_part[sheet.name] = info.filename
+            if "chartsheet" not in rel_type:  # openpyxl reads anything else as a worksheet
+                self._sheet_names.setdefault(info.filename.lower(), []).append(sheet.name)
+        self._string_parts = {
+            target.lower()
+            for rel_type, target in relationships.values()
+            if rel_type.endswith("/sharedstrings")
+        }
+        self._string_parts |= {
+            part.lstrip("/")
+            for part, content_type in self.content_types.items()
+            if part.startswith("/") and content_type.endswith(_SHARED_STRINGS_TYPE)
+        }
+        self._string_parts.add(_DEFAULT_SHARED_STRINGS)
+        for part in list(self._sheet_names):
+            for rel_type, target in self._relationships(part).values():
+                if rel_type.endswith("/comments"):
+                    self._comment_owners.setdefault(target.lower(), []).append(part)
+        if set(self._sheet_names) & self._read_parts:
+            raise _corrupt(self.path)  # a "sheet" that is the workbook or a list of links
+
+    def _relationships(self, part: str) -> dict[str, tuple[str, str]]:
+        """Id -> (lower-case type, target part) for `part`, from its .rels part."""
+        lower = part.lower()
+        if lower in self._rels:
+            return self._rels[lower]
+        folder, base = posixpath.split(part)
+        info = self.find(posixpath.join(folder, "_rels", base + ".rels"))
+        found: dict[str, tuple[str, str]] = {}
+        self._rels[lower] = found
+        if info is None or info.filename.lower() in self._read_parts:
+            return found
+        root = _parse_xml(self.path, info.filename, self.read(info, keep=True))
+        for item in root:
+            target = item.get("Target", "")
+            if _local(item.tag) != "Relationship" or item.get("TargetMode") == "External":
                 continue
-            content = self.read(info, keep=info is workbook_info)
-            if info is workbook_info:
-                workbook_xml = content
-        return workbook_info.filename, workbook_xml
+            if target.startswith("/"):
+                target = target.lstrip("/")
+            else:  # relative to the folder of the part the links belong to
+                target = posixpath.normpath(posixpath.join(folder, target))
+            found[item.get("Id", "")] = (item.get("Type", "").lower(), target)
+        return found
+
+    def _scan(self, info: zipfile.ZipInfo) -> None:
+        """Expand one part with the scanner its role calls for."""
+        lower = info.filename.lower()
+        if lower in self._sheet_names:
+            sheet = self._scanners[lower] = SheetScanner()
+            self.read(info, keep=False, kind="sheet", scanner=sheet)
+        elif lower in self._comment_owners:
+            comments = self._comments[lower] = CommentScanner()
+            self.read(info, keep=False, scanner=comments)
+        elif lower in self._string_parts:
+            self.read(info, keep=False, kind="strings")
+        elif self._is_worksheet(lower):
+            # A worksheet no sheet points to: counted, so it cannot hide bulk, not read.
+            self.read(info, keep=False, kind="sheet")
+        else:
+            self.read(info, keep=False)
+
+    def _is_worksheet(self, lower: str) -> bool:
+        content_type = self.content_types.get("/" + lower, "")
+        return "worksheet+xml" in content_type or (
+            lower.startswith("xl/worksheets/") and lower.endswith(".xml")
+        )
+
+    def _add_comments(self) -> None:
+        """openpyxl creates the cell each comment sits in: count them with their sheet."""
+        for part, comments in self._comments.items():
+            for owner in self._comment_owners[part]:
+                sheet = self._scanners.get(owner)
+                if sheet is None:
+                    continue
+                cells, area = sheet.created, sheet.max_row * sheet.max_column
+                for ref in comments.refs:
+                    sheet.cover(ref)
+                refs = len(self._sheet_names[owner])
+                added = _Totals(
+                    cells=(sheet.created - cells) * refs,
+                    area=(sheet.max_row * sheet.max_column - area) * refs,
+                )
+                self.budget.add_cells(self._label(owner), sheet, added)
+
+    def _facts(self, sheet: _SheetEntry) -> SheetScan:
+        part = self._sheet_part.get(sheet.name, "")
+        scanner = self._scanners.get(part.lower())
+        if scanner is None:
+            return SheetScan(name=sheet.name, part=part, state=sheet.state)
+        return scanner.facts(sheet.name, part, sheet.state)
+
+    def _label(self, lower: str) -> str:
+        """How a message names a worksheet part: by its sheet's name when it has one."""
+        names = self._sheet_names.get(lower)
+        if names:
+            return f"sheet {_quote(names[0])}"
+        info = self.find(lower)
+        return _quote(info.filename if info is not None else lower)
 
     def find(self, name: str) -> zipfile.ZipInfo | None:
         # OPC part names are case-insensitive; zip names are not.
@@ -401,11 +643,33 @@ class _ZipGate:
         if expanded > limits.ratio_min_bytes and expanded > limits.max_ratio * max(
             info.compress_size, 1
         ):
-            raise self._bomb(f"part {info.filename} expands more than {limits.max_ratio:g} times")
+            name = _printable(info.filename)
+            raise self._bomb(f"part {name} expands more than {limits.max_ratio:g} times")
 
-    def read(self, info: zipfile.ZipInfo, *, keep: bool) -> bytes:
-        """Expand one part, checking sizes, CRC and (for XML) DTDs as the bytes arrive."""
-        scan = self._may_be_parsed_as_xml(info.filename)
+    def read(
+        self,
+        info: zipfile.ZipInfo,
+        *,
+        keep: bool,
+        kind: PartKind = "other",
+        scanner: SheetScanner | CommentScanner | None = None,
+        count: bool = True,
+    ) -> bytes:
+        """Expand one part, checking sizes, CRC and (for XML) DTDs as the bytes arrive.
+
+        With `count`, XML is also counted against the work limits, which stops the
+        expansion as soon as one is passed. Only a part that passed all of that is expanded
+        a second time for `scanner` to read, so a huge sheet is never parsed at all.
+        """
+        self._read_parts.add(info.filename.lower())
+        # A part the workbook names as a sheet is XML to openpyxl, whatever its type says.
+        scan = kind != "other" or scanner is not None or self._may_be_parsed_as_xml(info.filename)
+        counter = MarkupCounter(kind) if scan and count else None
+        usage = _PartUsage(
+            self._label(info.filename.lower()),
+            kind,
+            len(self._sheet_names.get(info.filename.lower(), ())) or 1,
+        )
         kept: list[bytes] = []
         produced = 0
         crc = 0
@@ -414,7 +678,7 @@ class _ZipGate:
             produced += len(chunk)
             self.expanded += len(chunk)
             if produced > info.file_size:
-                raise self._bomb(f"part {info.filename} is bigger than the zip says")
+                raise self._bomb(f"part {_printable(info.filename)} is bigger than the zip says")
             if self.expanded > self.limits.max_total_uncompressed:
                 raise self._too_big()
             self._check_ratio(info, produced)
@@ -424,11 +688,35 @@ class _ZipGate:
                 if any(marker in window for marker in _DTD_MARKERS):
                     raise _xml_bomb(self.path, info.filename)
                 tail = window[-_DTD_OVERLAP:]
+            if counter is not None:
+                counter.feed(chunk)
+                self.budget.check(usage, counter, None, produced)
             if keep:
                 kept.append(chunk)
         if produced != info.file_size or crc != info.CRC:
             raise _corrupt(self.path)
+        if counter is not None:
+            counter.close()
+            self.budget.check(usage, counter, None, produced)
+            if scanner is not None:
+                # The same bytes again: inflating is cheap next to parsing.
+                for chunk in self._expand(info):
+                    self._feed(scanner, chunk)
+                    self.budget.check(usage, counter, scanner, produced)
+                self._feed(scanner, None)
+                self.budget.check(usage, counter, scanner, produced)
+            self.budget.done(usage, counter, scanner, produced)
         return b"".join(kept)
+
+    def _feed(self, scanner: SheetScanner | CommentScanner, chunk: bytes | None) -> None:
+        """Give the scanner the next chunk (None: the end of the part)."""
+        try:
+            if chunk is None:
+                scanner.close()
+            else:
+                scanner.feed(chunk)
+        except ScanError as exc:
+            raise _corrupt(self.path) from exc
 
     def _expand(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
         data, step = self.data, max(self.limits.chunk_bytes, 1024)
@@ -553,7 +841,7 @@ def _parse_xml(path: Path, part: str, content: bytes) -> Element:
     return root
 
 
-def _read_sheets(path: Path, part: str, workbook_xml: bytes) -> tuple[list[str], dict[str, str]]:
+def _read_sheets(path: Path, part: str, workbook_xml: bytes) -> list[_SheetEntry]:
     root = _parse_xml(path, part, workbook_xml)
     if root.tag.startswith("{" + _STRICT_MAIN_NS + "}") or root.get("conformance") == "strict":
         raise _refuse(
@@ -563,8 +851,7 @@ def _read_sheets(path: Path, part: str, workbook_xml: bytes) -> tuple[list[str],
         )
     if _local(root.tag) != "workbook":
         raise _corrupt(path)
-    names: list[str] = []
-    states: dict[str, str] = {}
+    sheets: dict[str, _SheetEntry] = {}
     for group in root:
         if _local(group.tag) != "sheets":
             continue
@@ -572,24 +859,239 @@ def _read_sheets(path: Path, part: str, workbook_xml: bytes) -> tuple[list[str],
             if _local(sheet.tag) != "sheet":
                 continue
             name = sheet.get("name")
-            if not name or name in states:
+            if not name or name in sheets:
                 raise _corrupt(path)
-            names.append(name)
-            states[name] = sheet.get("state", "visible")
-    if not names:
+            state = sheet.get("state", "visible")
+            sheets[name] = _SheetEntry(name, state, sheet.get(f"{{{_REL_NS}}}id", ""))
+    if not sheets:
         raise _corrupt(path)
-    return names, states
+    return list(sheets.values())
 
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+# --- the work limits ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _PartUsage:
+    label: str  # how messages name the part: "sheet 'Lists'" or its part name
+    kind: PartKind
+    refs: int  # sheets that use the part: openpyxl loads it once for each
+
+
+@dataclass
+class _Totals:
+    """What a workbook, or the part being expanded, would cost a reader."""
+
+    cells: int = 0  # cells openpyxl creates
+    area: int = 0  # rows x columns of the sheets' used ranges
+    formulas: int = 0
+    merges: int = 0
+    strings: int = 0
+    markup: int = 0
+    string_bytes: int = 0
+    sheet_bytes: int = 0
+    other_bytes: int = 0  # of the other XML parts
+
+    def add(self, other: _Totals) -> _Totals:
+        return _Totals(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    @property
+    def work(self) -> int:
+        """Reading time in cells' worth: openpyxl's cost of each thing, relative to a cell's
+        (about 12 microseconds), as measured on the hostile files of the benchmark."""
+        return (
+            self.cells
+            + self.area // 3  # a reader walking the used range creates each empty cell
+            + (3 * (self.strings + self.markup + self.formulas)) // 2
+            + 25 * self.merges  # openpyxl redraws the borders of each merged range
+        )
+
+
+class _Budget:
+    """Running totals over the workbook, checked against Limits after every chunk."""
+
+    def __init__(self, path: Path, limits: Limits) -> None:
+        self.path = path
+        self.limits = limits
+        self.total = _Totals()  # of the parts already expanded
+
+    @property
+    def strings(self) -> int:
+        return self.total.strings
+
+    def check(
+        self,
+        part: _PartUsage,
+        counter: MarkupCounter,
+        scanner: SheetScanner | CommentScanner | None,
+        produced: int,
+    ) -> None:
+        """Refuse the file if this part, counted so far, takes a total past a limit."""
+        limits = self.limits
+        current = self._current(part, counter, scanner, produced)
+        total = self.total.add(current)
+        if total.markup > limits.max_markup:
+            raise self.too_complex(
+                f"it has more than {limits.max_markup:,} styles, drawings, charts, comments "
+                f"or pieces of styled text (in {part.label})"
+            )
+        if total.string_bytes > limits.max_shared_string_bytes:
+            raise self._too_much_text(f"more than {_size(limits.max_shared_string_bytes)} of text")
+        if total.strings > limits.max_shared_strings:
+            raise self._too_much_text(
+                f"more than {limits.max_shared_strings:,} different pieces of text"
+            )
+        if total.sheet_bytes > limits.max_sheet_bytes:
+            raise self._too_much_text(
+                f"its sheets take up more than {_size(limits.max_sheet_bytes)}"
+            )
+        if total.other_bytes > limits.max_other_xml_bytes:
+            raise self.too_complex(
+                f"its styles, drawings, comments and other parts take up more than "
+                f"{_size(limits.max_other_xml_bytes)} (in {part.label})"
+            )
+        if part.kind == "sheet":
+            if counter.rows > limits.max_rows:
+                raise self._too_big(f"{part.label} has more than {limits.max_rows:,} rows")
+            if isinstance(scanner, SheetScanner):
+                self._check_extent(part, scanner)
+            self._check_cells(part, current.cells // part.refs, total)
+        self._check_work(total)
+
+    def done(
+        self,
+        part: _PartUsage,
+        counter: MarkupCounter,
+        scanner: SheetScanner | CommentScanner | None,
+        produced: int,
+    ) -> None:
+        """Add a part that passed to the totals."""
+        self.total = self.total.add(self._current(part, counter, scanner, produced))
+
+    def add_cells(self, label: str, sheet: SheetScanner, added: _Totals) -> None:
+        """Cells a sheet gained from outside its part (its comments), and the area they
+        stretch its used range by."""
+        part = _PartUsage(label, "sheet", 1)
+        self._check_extent(part, sheet)
+        self.total = self.total.add(added)
+        self._check_cells(part, sheet.created, self.total)
+        self._check_work(self.total)
+
+    def _current(
+        self,
+        part: _PartUsage,
+        counter: MarkupCounter,
+        scanner: SheetScanner | CommentScanner | None,
+        produced: int,
+    ) -> _Totals:
+        """What the part being expanded costs so far (each sheet that uses it counted)."""
+        current = _Totals(markup=counter.markup)
+        if part.kind == "other":
+            current.other_bytes = produced
+        elif part.kind == "strings":
+            current.strings, current.string_bytes = counter.strings, produced
+        elif part.kind == "sheet":
+            refs = part.refs
+            current.sheet_bytes = produced
+            current.cells = counter.cells * refs  # the tags, counted before the parser runs
+            if isinstance(scanner, SheetScanner):
+                current.cells = (max(counter.cells, scanner.elements) + scanner.covered) * refs
+                current.area = scanner.max_row * scanner.max_column * refs
+                current.formulas = len(scanner.formulas) * refs
+                current.merges = scanner.merges * refs
+        return current
+
+    def _check_cells(self, part: _PartUsage, cells: int, total: _Totals) -> None:
+        limits = self.limits
+        if cells > limits.max_sheet_cells:
+            raise self._too_big(f"{part.label} has more than {limits.max_sheet_cells:,} cells")
+        if total.cells > limits.max_cells:
+            raise self._too_big(f"its sheets have more than {limits.max_cells:,} cells")
+        if total.formulas > limits.max_formulas:
+            raise self._too_big(f"it has more than {limits.max_formulas:,} formulas")
+        if total.merges > limits.max_merged_ranges:
+            raise self._too_big(
+                f"it has more than {limits.max_merged_ranges:,} sets of merged cells"
+            )
+
+    def _check_extent(self, part: _PartUsage, sheet: SheetScanner) -> None:
+        """The used range, and the one the sheet's <dimension> claims, for readers that
+        trust it."""
+        limits = self.limits
+        dim_rows, dim_cols = dimension_extent(sheet.dimension)
+        rows, cols = max(sheet.max_row, dim_rows), max(sheet.max_column, dim_cols)
+        if rows > limits.max_rows:
+            raise self._too_big(
+                f"{part.label} reaches row {rows:,} (the limit is row {limits.max_rows:,})"
+            )
+        if cols > limits.max_columns:
+            raise self._too_big(
+                f"{part.label} reaches column {column_letter(cols)} (the limit is column "
+                f"{column_letter(limits.max_columns)})"
+            )
+        if rows * cols > limits.max_sheet_area:
+            raise self._too_big(
+                f"{part.label} spreads over {rows:,} rows by {cols:,} columns (the limit is "
+                f"{limits.max_sheet_area:,} cells)"
+            )
+
+    def _check_work(self, total: _Totals) -> None:
+        if total.work > self.limits.max_work:
+            raise self._refuse(
+                "too-complex",
+                f"has too much in it to be a return workbook: {total.cells:,} cells, "
+                f"{total.strings:,} pieces of text and {total.markup:,} styles and other "
+                f"items together would take too long to read. {_REMOVE_ROWS}",
+            )
+
+    def too_complex(self, detail: str) -> UnsafeWorkbookError:
+        return self._refuse(
+            "too-complex",
+            f"has too much formatting or other content to be a return workbook: {detail}. "
+            + _REMOVE_EXTRAS,
+        )
+
+    def _too_big(self, detail: str) -> UnsafeWorkbookError:
+        return self._refuse(
+            "too-many-cells", f"is too big to be a return workbook: {detail}. {_REMOVE_ROWS}"
+        )
+
+    def _too_much_text(self, detail: str) -> UnsafeWorkbookError:
+        return self._refuse(
+            "too-much-text",
+            f"holds too much text to be a return workbook: {detail}. {_REMOVE_TEXT}",
+        )
+
+    def _refuse(self, reason: Reason, text: str) -> UnsafeWorkbookError:
+        return _refuse(self.path, reason, text)
+
+
 # --- messages -----------------------------------------------------------------------------
 
 
 def _refuse(path: Path, reason: Reason, text: str) -> UnsafeWorkbookError:
-    return UnsafeWorkbookError(path, reason, f"{path.name or str(path)} {text}")
+    return UnsafeWorkbookError(path, reason, f"{_file_name(path)} {text}")
+
+
+def _file_name(path: Path) -> str:
+    return path.name or str(path)
+
+
+def _printable(name: str) -> str:
+    """A name from the file with no line break or other control character in it."""
+    return "".join(ch if ch.isprintable() else " " for ch in name)
+
+
+def _quote(name: str, limit: int = 40) -> str:
+    """A sheet or part name from the file, short and safe to put in a one-line message."""
+    clean = _printable(name).strip()
+    if len(clean) > limit:
+        clean = clean[: limit - 1] + "…"
+    return f"'{clean}'"
 
 
 def _corrupt(path: Path) -> UnsafeWorkbookError:
@@ -618,7 +1120,8 @@ def _xml_bomb(path: Path, part: str) -> UnsafeWorkbookError:
     return _refuse(
         path,
         "xml-bomb",
-        f"contains content that is not allowed in a workbook (in {part}). {_SEND_RETURN}",
+        f"contains content that is not allowed in a workbook (in {_printable(part)}). "
+        + _SEND_RETURN,
     )
 
 
@@ -647,4 +1150,6 @@ def _is_text(head: bytes) -> bool:
 def _size(n_bytes: int) -> str:
     if n_bytes >= _MB:
         return f"{n_bytes / _MB:,.0f} MB"
-    return f"{n_bytes / 1024:,.0f} KB"
+    if n_bytes >= 1024:
+        return f"{n_bytes / 1024:,.0f} KB"
+    return f"{n_bytes:,} bytes"

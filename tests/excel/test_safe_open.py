@@ -48,6 +48,9 @@ ADVICE = {
     "macro": "save it as an Excel Workbook (.xlsx), which removes the macros",
     "zip-bomb": "Check it is the return workbook you were sent",
     "xml-bomb": "Send back the return workbook you were sent",
+    "too-many-cells": "remove any sheets, rows or columns that were added to it",
+    "too-much-text": "remove any sheets or text that were added to it",
+    "too-complex": "remove any sheets, pictures or charts that were added to it",
 }
 
 
@@ -378,6 +381,15 @@ def test_doctype_in_other_parts(files: Path, good: Path, part: str, encoding: st
     error = refusal(bf.make_xml_bomb(files, good, part=part, encoding=encoding))
     assert error.reason == "xml-bomb"
     assert f"(in {part})" in error.message
+
+
+def test_a_part_name_with_a_line_break_still_gives_one_line(files: Path, good: Path) -> None:
+    path = files / "odd-part-name.xlsx"
+    content = b'<?xml version="1.0"?><!DOCTYPE x SYSTEM "http://example.invalid/x.dtd"><x/>'
+    bf.rewrite_zip(good, path, add={"xl/a\nb.xml": content})
+    error = refusal(path)
+    assert error.reason == "xml-bomb"
+    assert "(in xl/a b.xml)" in error.message
 
 
 def test_utf16_doctype_in_workbook_xml(files: Path, good: Path) -> None:
