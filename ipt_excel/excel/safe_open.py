@@ -128,6 +128,7 @@ class UnsafeWorkbookError(IptError):
         self.path = path
         self.reason: Reason = reason
         self.message = message
+        self.data = b""  # the bytes that were read and refused, when they were read
 
 
 @dataclass(frozen=True)
@@ -239,6 +240,14 @@ def open_workbook_safely(path: Path, limits: Limits = Limits()) -> SafeWorkbook:
     """
     path = Path(path)
     data = _read_file(path, limits)
+    try:
+        return _check_bytes(path, data, limits)
+    except UnsafeWorkbookError as exc:
+        exc.data = data  # so the caller keeps exactly what was received, without reading again
+        raise
+
+
+def _check_bytes(path: Path, data: bytes, limits: Limits) -> SafeWorkbook:
     if data.startswith(_CFB_SIGNATURE):
         raise _classify_cfb(path, data)
     if not data.startswith(b"PK"):

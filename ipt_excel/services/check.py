@@ -16,7 +16,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,6 +66,7 @@ class CheckResult:
     accepted: AcceptedReturn | None  # set only for a valid return
     data: ReturnData | None  # what the reader found; None for a file refused as a whole
     workspace_root: Path | None = None  # the workspace it was checked against
+    content: bytes = field(default=b"", repr=False)  # exactly the bytes that were checked
 
     @property
     def columns(self) -> ColumnSet:
@@ -153,9 +154,10 @@ def _sha256_of(path: Path) -> str:
 
 
 def _refused(
-    path: Path, name: str, sha256: str, rule: str, message: str, root: Path
+    path: Path, name: str, sha256: str, rule: str, message: str, root: Path, content: bytes = b""
 ) -> CheckResult:
     return CheckResult(
+        content=content,
         path=path,
         file_name=name,
         sha256=sha256,
@@ -178,17 +180,24 @@ def _check_one(path: Path, ctx: _Context) -> CheckResult:
     try:
         safe = open_workbook_safely(path)
     except UnsafeWorkbookError as exc:
-        return _refused(path, name, _sha256_of(path), exc.reason, exc.message, ctx.root)
+        sha = hashlib.sha256(exc.data).hexdigest() if exc.data else _sha256_of(path)
+        return _refused(path, name, sha, exc.reason, exc.message, ctx.root, exc.data)
     # The gate lists the sheets without parsing any: a workbook with no manifest sheet (the
     # template, any other spreadsheet) is refused before openpyxl reads it.
     if not any(s.casefold() == MANIFEST_SHEET.casefold() for s in safe.sheet_names):
         return _refused(
-            path, name, safe.sha256, Rule.NO_MANIFEST, no_manifest_message(name), ctx.root
+            path,
+            name,
+            safe.sha256,
+            Rule.NO_MANIFEST,
+            no_manifest_message(name),
+            ctx.root,
+            safe.data,
         )
     try:
         data = read_return(safe.data, name)
     except ReturnReadError as exc:
-        return _refused(path, name, safe.sha256, Rule.NOT_A_RETURN, str(exc), ctx.root)
+        return _refused(path, name, safe.sha256, Rule.NOT_A_RETURN, str(exc), ctx.root, safe.data)
     except Exception:  # a damaged file must give a row, never a traceback
         return _refused(
             path,
@@ -199,6 +208,7 @@ def _check_one(path: Path, ctx: _Context) -> CheckResult:
             f"as an Excel Workbook (.xlsx) and send it again, or send back the return you "
             f"were sent.",
             ctx.root,
+            safe.data,
         )
     m = data.manifest
     problems, accepted = validate_return(
@@ -227,6 +237,7 @@ def _check_one(path: Path, ctx: _Context) -> CheckResult:
         accepted=accepted,
         data=data,
         workspace_root=ctx.root,
+        content=safe.data,
     )
 
 

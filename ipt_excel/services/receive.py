@@ -59,14 +59,18 @@ class ReceiveResult:
 
 
 def archive(ws: Workspace, result: CheckResult) -> Path | None:
-    """Keep the file exactly as received, named by its hash; nothing received is ever lost."""
-    if not result.sha256 or not result.path.is_file():
+    """Keep the file exactly as received, named by its hash; nothing received is ever lost.
+
+    What is kept is the bytes that were checked, never a second read of the path (which could
+    have changed in between). A file too large to read at all is on record by its name only.
+    """
+    if not result.sha256 or not result.content:
         return None
     target = ws.received / f"{result.sha256}{result.path.suffix.lower() or '.xlsx'}"
     if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == result.sha256:
         return target
     # Atomic, and a copy left damaged by a crash is replaced.
-    atomic_write(target, result.path.read_bytes())
+    atomic_write(target, result.content)
     return target
 
 

@@ -997,3 +997,25 @@ def test_a_hand_edit_equal_to_one_agencys_value_is_never_overwritten(
         ]
     held = {u.agency: u.held for u in plan.agency_updates if u.area_id == "1.3"}
     assert held == {"CSC": ("progress",), "HEALTH": ("progress",)}
+
+
+def test_the_archive_holds_exactly_the_bytes_that_were_checked(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ipt_excel.services.receive as receive
+
+    path = fill(ws, "HEALTH", ENTERED["HEALTH"])
+    checked = path.read_bytes()
+    real = receive.check_files
+
+    def check_then_swap(*args: object, **kw: object) -> object:
+        results = real(*args, **kw)  # type: ignore[arg-type]
+        path.write_bytes(b"replaced on disk after the check")  # e.g. a sync client
+        return results
+
+    monkeypatch.setattr(receive, "check_files", check_then_swap)
+    result = merge(ws, [path])
+    assert [o.outcome for o in result.outcomes] == [MERGED]
+    (kept,) = ws.received.iterdir()
+    assert kept.read_bytes() == checked
+    assert kept.name == f"{hashlib.sha256(checked).hexdigest()}.xlsx"
