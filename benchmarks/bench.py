@@ -406,7 +406,13 @@ def _commit() -> str:
 
 
 def report(
-    rows: list[Row], *, argv: list[str], seconds: float, fill: dict[int, float], pairs: int
+    rows: list[Row],
+    *,
+    argv: list[str],
+    seconds: float,
+    fill: dict[int, float],
+    pairs: int,
+    load: tuple[float, float],
 ) -> str:
     fills = ", ".join(f"{s:.1f} s at {n:,} areas" for n, s in sorted(fill.items()))
     return "\n".join(
@@ -420,6 +426,8 @@ def report(
             "## Machine",
             "",
             *(f"- {line}" for line in machine()),
+            # Other work on the machine slows wall time most; CPU time less, but not nothing.
+            f"- Load average (1 minute) at the start and the end: {load[0]:.1f}, {load[1]:.1f}",
             "- Libraries: " + ", ".join(versions()),
             "",
             "## Results",
@@ -445,13 +453,17 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--areas", type=int, default=10_000, help="the largest plan (default 10000)"
     )
     parser.add_argument("--agencies", type=int, default=200, help="agencies at most (default 200)")
-    parser.add_argument("--pairs", type=int, default=3, help="tool/floor pairs per row (default 3)")
+    parser.add_argument(
+        "--pairs", type=int, help="tool/floor pairs per row (default 3; 1 with --quick)"
+    )
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--quick", action="store_true", help="only 1/100 and 1/10 of --areas")
     group.add_argument("--sizes", help="area counts to run instead, e.g. 1000,3200")
     parser.add_argument("--keep", type=Path, help="keep the generated files in this folder")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write the table")
     args = parser.parse_args(argv)
+    if args.pairs is None:
+        args.pairs = 1 if args.quick else 3  # --quick is a smoke run: one pair is enough
     if args.pairs < 1 or args.areas < 1 or args.agencies < 1:
         parser.error("--areas, --agencies and --pairs must be at least 1")
     return args
@@ -461,6 +473,7 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     args = parse(argv)
     started = time.perf_counter()
+    load_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="ipt-bench-") as tmp:
         work = args.keep.resolve() if args.keep else Path(tmp)
         if args.keep and work.exists() and any(work.iterdir()):
@@ -478,6 +491,7 @@ def main(argv: list[str] | None = None) -> None:
             seconds=time.perf_counter() - started,
             fill=bench.fill_seconds,
             pairs=args.pairs,
+            load=(load_start, os.getloadavg()[0]),
         )
     print(table(rows))
     print(f"\nGrowth exponent of CPU time, smallest to largest: {overall_growth(rows) or '—'}")
