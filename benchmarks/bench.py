@@ -44,6 +44,9 @@ DEFAULT_OUT = HERE / "results" / "latest.md"
 ROUND = "Third review of progress"
 ROUND_DATE = date(2012, 9, 26)
 DUE = date(2012, 9, 12)
+DEFAULT_AREAS = 10_000
+QUICK_AREAS = 3_000
+DEFAULT_PAIRS = 3
 FRACTIONS = (0.01, 0.1, 1.0)
 QUICK_FRACTIONS = (0.01, 0.1)
 MIN_AREAS = 10
@@ -450,20 +453,25 @@ def parse(argv: list[str]) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--areas", type=int, default=10_000, help="the largest plan (default 10000)"
+        "--areas", type=int, help="the largest plan (default 10000; 3000 with --quick)"
     )
     parser.add_argument("--agencies", type=int, default=200, help="agencies at most (default 200)")
     parser.add_argument(
         "--pairs", type=int, help="tool/floor pairs per row (default 3; 1 with --quick)"
     )
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--quick", action="store_true", help="only 1/100 and 1/10 of --areas")
+    group.add_argument(
+        "--quick", action="store_true", help="a smoke run: 1/100 and 1/10 of --areas, one pair"
+    )
     group.add_argument("--sizes", help="area counts to run instead, e.g. 1000,3200")
     parser.add_argument("--keep", type=Path, help="keep the generated files in this folder")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write the table")
     args = parser.parse_args(argv)
+    # --quick is a smoke run of well under a minute: 30 and 300 areas, one pair.
+    if args.areas is None:
+        args.areas = QUICK_AREAS if args.quick else DEFAULT_AREAS
     if args.pairs is None:
-        args.pairs = 1 if args.quick else 3  # --quick is a smoke run: one pair is enough
+        args.pairs = 1 if args.quick else DEFAULT_PAIRS
     if args.pairs < 1 or args.areas < 1 or args.agencies < 1:
         parser.error("--areas, --agencies and --pairs must be at least 1")
     return args
