@@ -28,7 +28,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix ipt_excel tests benchmarks
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_loop.py
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
