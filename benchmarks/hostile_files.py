@@ -47,7 +47,8 @@ from pathlib import Path
 GATE = """
 import sys, time
 from pathlib import Path
-from ipt_excel.excel.safe_open import UnsafeWorkbookError, open_workbook_safely
+from ipt_excel.excel.safe_open import open_workbook_safely
+from ipt_excel.errors import UnsafeWorkbookError
 start = time.perf_counter()
 try:
     open_workbook_safely(Path(sys.argv[1]))
@@ -287,7 +288,8 @@ def build(name: str, issued: Path, path: Path) -> None:
     if name in FIXED:
         FIXED[name](issued, path)
         return
-    from ipt_excel.excel.safe_open import UnsafeWorkbookError, open_workbook_safely
+    from ipt_excel.errors import UnsafeWorkbookError
+    from ipt_excel.excel.safe_open import open_workbook_safely
 
     def passes(scale: float) -> bool:
         SCALED[name](issued, path, scale)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class IptError(Exception):
     """Base of every error the library raises on purpose."""
@@ -29,3 +31,40 @@ class PlanInvalidError(PlanFileError):
     def __init__(self, message: str, problems: list[object]) -> None:
         super().__init__(message)
         self.problems = problems
+
+
+class ColumnSetError(IptError, ValueError):
+    """A column set that cannot work: the message says what to change, in plain English."""
+
+
+class ManifestError(IptError):
+    """A manifest that cannot be read: damaged, edited by hand, or from another tool."""
+
+
+class UnsafeWorkbookError(IptError):
+    """A file that must not be parsed as a workbook; `message` is one line that starts with
+    the file name and says what to do. `reason` is a file rule code (core/rule_codes.py)."""
+
+    def __init__(self, path: Path, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.reason = reason
+        self.message = message
+        self.data = b""  # the bytes that were read and refused, when they were read
+
+
+class ScanError(ValueError):
+    """A sheet part is not well-formed XML, or names a cell that cannot exist: a damaged file.
+    Raised inside the safe-open gate, which turns it into an UnsafeWorkbookError."""
+
+
+class ReturnReadError(IptError):
+    """The file cannot be read as a return at all (no Return sheet, no header row)."""
+
+
+class ReturnWriteError(IptError):
+    """The return cannot be written as asked (text too long for Excel, a bad override)."""
+
+
+class RenderError(IptError):
+    """LibreOffice is missing, or did not produce the PDF."""

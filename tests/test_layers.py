@@ -34,3 +34,19 @@ def test_every_package_is_in_a_contract() -> None:
     assert packages == {"core", "excel", "workspace", "services"}
     for name in packages:
         assert f'"ipt_excel.{name}"' in text
+
+
+def test_every_exception_lives_in_errors_py() -> None:
+    """One place to see every error the library raises (and the CLI maps to exit codes)."""
+    import ast
+
+    outside = []
+    for path in sorted((ROOT / "ipt_excel").rglob("*.py")):
+        if path.name == "errors.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                bases = {getattr(b, "id", getattr(b, "attr", "")) for b in node.bases}
+                if any(b.endswith(("Error", "Exception")) for b in bases):
+                    outside.append(f"{path.relative_to(ROOT)}: {node.name}")
+    assert outside == []

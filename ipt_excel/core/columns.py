@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from ipt_excel.core.text import EXCEL_CELL_LIMIT, slugify
+from ipt_excel.errors import ColumnSetError
 
 
 class Kind(StrEnum):
@@ -78,10 +79,6 @@ ALLOWED_COMBINE: dict[Kind, frozenset[Combine]] = {
     Kind.NUMBER: frozenset({Combine.KEPT, Combine.MEAN}),
     Kind.PERCENT: frozenset({Combine.KEPT, Combine.MEAN}),
 }
-
-
-class ColumnSetError(ValueError):
-    """A column set that cannot work: the message says what to change, in plain English."""
 
 
 @dataclass(frozen=True)

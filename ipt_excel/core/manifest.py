@@ -16,13 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ipt_excel.core.columns import (
-    DEFAULT_COLUMNS,
-    ColumnSet,
-    ColumnSetError,
-    column_set_from_dict,
-)
-from ipt_excel.errors import IptError
+from ipt_excel.core.columns import DEFAULT_COLUMNS, ColumnSet, column_set_from_dict
+from ipt_excel.errors import ColumnSetError, ManifestError
 
 # Version 2 carries the column set the return was issued with, and the RAG scale; a version 1
 # return (issued before plans had their own columns) has the default set.
@@ -46,10 +41,6 @@ _FIELDS: dict[str, type] = {
 }
 _V2_FIELDS: dict[str, type] = {**_FIELDS, "columns": dict, "rag_scale": list}
 _SEND_BACK = "Ask the agency to send back the return workbook they were sent."
-
-
-class ManifestError(IptError):
-    """A manifest that cannot be read: damaged, edited by hand, or from another tool."""
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from ipt_excel.core.columns import (
     DEFAULT_COLUMNS,
     EVIDENCE_RULE,
     ColumnSet,
-    ColumnSetError,
     Kind,
     column_from_dict,
     parse_rule,
@@ -41,7 +40,7 @@ from ipt_excel.core.model import (
 from ipt_excel.core.problems import Problem
 from ipt_excel.core.rows import header_index, header_norm
 from ipt_excel.core.schemas import FrameContext, master_rules, validate
-from ipt_excel.errors import PlanFileError, PlanInvalidError
+from ipt_excel.errors import ColumnSetError, PlanFileError, PlanInvalidError
 from ipt_excel.excel.master_writer import (
     AGENCIES_SHEET,
     DETAILS_SHEET,

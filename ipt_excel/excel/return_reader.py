@@ -23,18 +23,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ipt_excel.core.columns import DEFAULT_COLUMNS
 from ipt_excel.core.kinds import display_text as plain_text
-from ipt_excel.core.manifest import Manifest, ManifestError, from_json
+from ipt_excel.core.manifest import Manifest, from_json
 from ipt_excel.core.returned import CellValue, OutsideCell, ReturnData, ReturnRow
 from ipt_excel.core.rounds import MANIFEST_MARKER, MANIFEST_SHEET, RETURN_SHEET, return_layout
 from ipt_excel.core.rows import header_index
-from ipt_excel.errors import IptError
+from ipt_excel.errors import ManifestError, ReturnReadError
 
 HEADER_SEARCH_ROWS = 30
 _SEND_BACK = "Send back the return workbook you were sent, with only the white cells filled in."
-
-
-class ReturnReadError(IptError):
-    """The file cannot be read as a return at all (no Return sheet, no header row)."""
 
 
 def display_text(value: object) -> str:

@@ -48,7 +48,7 @@ from ipt_excel.core.rounds import (
     locked_values,
     scale_of,
 )
-from ipt_excel.errors import IptError
+from ipt_excel.errors import ReturnWriteError
 from ipt_excel.excel.styles import (
     FONT,
     FONT_SIZE,
@@ -76,10 +76,6 @@ _MESSAGE_LIMIT = 255
 _SEVERITY_PREFIX = {"error": "Fix this: ", "warning": "Check this: "}
 MIN_DATA_LINES = 2  # room to start typing in an empty update cell
 PAGES_WIDE = 2  # printed width of the Return sheet, in pages
-
-
-class ReturnWriteError(IptError):
-    """The return cannot be written as asked (text too long for Excel, a bad override)."""
 
 
 def _and_list(words: list[str], conjunction: str = "and") -> str:

@@ -35,12 +35,11 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as DefusedET
 from defusedxml import DefusedXmlException
 
-from ipt_excel.errors import IptError
+from ipt_excel.errors import ScanError, UnsafeWorkbookError
 from ipt_excel.excel.sheet_scan import (
     CommentScanner,
     MarkupCounter,
     PartKind,
-    ScanError,
     SheetScan,
     SheetScanner,
     column_letter,
@@ -117,18 +116,6 @@ _REMOVE_TEXT = _CHECK_IT + "remove any sheets or text that were added to it, the
 _REMOVE_EXTRAS = (
     _CHECK_IT + "remove any sheets, pictures or charts that were added to it, then send it again."
 )
-
-
-class UnsafeWorkbookError(IptError):
-    """A file that must not be parsed as a workbook; `message` is one line that starts with
-    the file name and says what to do."""
-
-    def __init__(self, path: Path, reason: Reason, message: str) -> None:
-        super().__init__(message)
-        self.path = path
-        self.reason: Reason = reason
-        self.message = message
-        self.data = b""  # the bytes that were read and refused, when they were read
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser
 
+from ipt_excel.errors import ScanError
+
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _ROW = f"{{{MAIN_NS}}}row"
 _F = f"{{{MAIN_NS}}}f"
@@ -45,10 +47,6 @@ _FORMULA_KINDS: dict[str, FormulaKind] = {
     "array": "array",
     "dataTable": "dataTable",
 }
-
-
-class ScanError(ValueError):
-    """The part is not well-formed XML, or names a cell that cannot exist: a damaged file."""
 
 
 # --- facts --------------------------------------------------------------------------------

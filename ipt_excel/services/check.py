@@ -172,9 +172,10 @@ def _refused(
 
 
 def _check_one(path: Path, ctx: _Context) -> CheckResult:
-    from ipt_excel.excel.return_reader import ReturnReadError, read_return
+    from ipt_excel.errors import ReturnReadError, UnsafeWorkbookError
+    from ipt_excel.excel.return_reader import read_return
     from ipt_excel.excel.return_writer import MANIFEST_SHEET
-    from ipt_excel.excel.safe_open import UnsafeWorkbookError, open_workbook_safely
+    from ipt_excel.excel.safe_open import open_workbook_safely
 
     name = path.name or str(path)
     try:

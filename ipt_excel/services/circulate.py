@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from ipt_excel.errors import RenderError
 from ipt_excel.excel.master_writer import write_master
 from ipt_excel.services.master import current_plan, extras_from_ledger
-from ipt_excel.services.render import RenderError, render_pdf
+from ipt_excel.services.render import render_pdf
 from ipt_excel.workspace import Workspace, atomic_write
 from ipt_excel.workspace.ledger import Ledger
 

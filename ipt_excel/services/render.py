@@ -10,16 +10,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ipt_excel.errors import IptError
+from ipt_excel.errors import RenderError
 
 INSTALL_HINT = (
     "Install LibreOffice to make PDFs (on Debian or Ubuntu: "
     "apt-get install libreoffice-calc-nogui), then run the command again."
 )
-
-
-class RenderError(IptError):
-    """LibreOffice is missing, or did not produce the PDF."""
 
 
 def find_soffice() -> str | None:

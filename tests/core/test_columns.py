@@ -13,7 +13,6 @@ from ipt_excel.core.columns import (
     PROGRESS_RULE,
     Column,
     ColumnSet,
-    ColumnSetError,
     Combine,
     CrossRule,
     Kind,
@@ -24,6 +23,7 @@ from ipt_excel.core.columns import (
     parse_rule,
     rule_from_dict,
 )
+from ipt_excel.errors import ColumnSetError
 
 # The columns the master's Plan sheet has always had, in this order (derived ones aside).
 REQUIRED_HEADERS = (

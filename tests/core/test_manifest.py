@@ -13,7 +13,6 @@ import pytest
 from ipt_excel.core.columns import DEFAULT_COLUMNS, ColumnSet, apply_overrides
 from ipt_excel.core.manifest import (
     Manifest,
-    ManifestError,
     ManifestRow,
     canonical_bytes,
     from_json,
@@ -22,7 +21,7 @@ from ipt_excel.core.manifest import (
     to_json,
     verify,
 )
-from ipt_excel.errors import IptError
+from ipt_excel.errors import IptError, ManifestError
 
 KEY = b"k" * 32
 HASH = "0" * 64

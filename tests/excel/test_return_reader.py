@@ -17,8 +17,8 @@ from openpyxl.workbook.workbook import Workbook
 from ipt_excel.core.columns import DEFAULT_COLUMNS
 from ipt_excel.core.manifest import locked_text_hash, sign, verify
 from ipt_excel.core.rounds import HEADER_ROW, RETURN_SHEET, locked_values, return_layout
-from ipt_excel.errors import IptError
-from ipt_excel.excel.return_reader import ReturnReadError, display_text, read_return
+from ipt_excel.errors import IptError, ReturnReadError
+from ipt_excel.excel.return_reader import display_text, read_return
 from ipt_excel.excel.return_writer import MANIFEST_SHEET, write_return
 
 RETURN_LAYOUT = return_layout(DEFAULT_COLUMNS)

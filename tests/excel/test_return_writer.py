@@ -21,11 +21,11 @@ from ipt_excel.core.kinds import Kind, KindContext, cell_spec
 from ipt_excel.core.manifest import from_json, sign, verify
 from ipt_excel.core.model import Plan
 from ipt_excel.core.rounds import HEADER_ROW, RETURN_SHEET, IssuedReturn, return_layout
+from ipt_excel.errors import ReturnWriteError
 from ipt_excel.excel.return_writer import (
     LISTS_SHEET,
     MANIFEST_MARKER,
     MANIFEST_SHEET,
-    ReturnWriteError,
     area_row,
     manifest_chunks,
     write_return,

@@ -20,12 +20,11 @@ from defusedxml import EntitiesForbidden
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ipt_excel.errors import IptError
+from ipt_excel.errors import IptError, UnsafeWorkbookError
 from ipt_excel.excel.safe_open import (
     REASONS,
     Limits,
     SafeWorkbook,
-    UnsafeWorkbookError,
     open_workbook_safely,
     parse_part,
 )

@@ -27,13 +27,9 @@ from openpyxl.cell.cell import MergedCell
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from ipt_excel.core.manifest import sign
+from ipt_excel.errors import UnsafeWorkbookError
 from ipt_excel.excel.return_writer import write_return
-from ipt_excel.excel.safe_open import (
-    Limits,
-    SafeWorkbook,
-    UnsafeWorkbookError,
-    open_workbook_safely,
-)
+from ipt_excel.excel.safe_open import Limits, SafeWorkbook, open_workbook_safely
 from ipt_excel.excel.sheet_scan import (
     Formula,
     MarkupCounter,

@@ -16,11 +16,11 @@ import pytest
 import xlsxwriter
 from libreoffice import LIBREOFFICE_MARKS, lo, pdf_page_count  # noqa: F401 - fixture
 
-from ipt_excel.errors import IptError
+from ipt_excel.errors import IptError, RenderError
 from ipt_excel.excel.master_writer import write_master
 from ipt_excel.services import render
 from ipt_excel.services.plan_source import example_plan_path, load_plan
-from ipt_excel.services.render import RenderError, find_soffice, render_pdf
+from ipt_excel.services.render import find_soffice, render_pdf
 
 
 def _workbook(path: Path) -> Path:
