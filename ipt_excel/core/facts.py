@@ -7,7 +7,7 @@ Summary sheet, so the two never disagree.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from ipt_excel.core.model import Change, Conflict, Plan
@@ -144,6 +144,12 @@ class MasterExtras:
     conflicts: tuple[Conflict, ...] = ()
     facts: RoundFacts | None = None  # None: the plan's own figures, no ledger behind them
     today: date | None = None  # for overdue flags when there are no facts; default: round date
+    # Headers of columns the plan no longer has, by key: their changes are still on record.
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def header(self, plan: Plan, key: str) -> str:
+        column = plan.columns.get(key)
+        return column.header if column else self.headers.get(key, key)
 
     def facts_for(self, plan: Plan) -> RoundFacts:
         return self.facts or round_facts(

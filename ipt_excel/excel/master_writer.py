@@ -112,7 +112,14 @@ def write_master(
         _plan_sheet(wb, fmt, plan, extras)
         summary_sheet(wb, fmt, plan, extras)
     updates_sheet(wb, fmt, plan, circulation=circulation)
-    changes_sheet(wb, fmt, plan, extras.changes, circulation=circulation)
+    changes_sheet(
+        wb,
+        fmt,
+        plan,
+        extras.changes,
+        circulation=circulation,
+        header=lambda key: extras.header(plan, key),
+    )
     conflicts_sheet(wb, fmt, plan, extras.conflicts, circulation=circulation)
     agencies_sheet(wb, fmt, plan)
     glossary_sheet(wb, fmt, plan)

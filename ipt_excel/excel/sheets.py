@@ -6,7 +6,7 @@ Shared by the master and by its circulation copy.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import xlsxwriter
@@ -187,6 +187,7 @@ def changes_sheet(
     changes: tuple[Change, ...],
     *,
     circulation: bool = False,
+    header: Callable[[str], str] | None = None,
 ) -> None:
     ws = wb.add_worksheet(CHANGES_SHEET)
     names = {a.key: a.name for a in plan.agencies}
@@ -198,7 +199,7 @@ def changes_sheet(
                 ch.round,
                 names.get(ch.agency, ch.agency),
                 ch.area_id,
-                plan.columns.header(ch.column),
+                (header or plan.columns.header)(ch.column),
                 ch.old,
                 ch.new,
             )
@@ -213,7 +214,7 @@ def changes_sheet(
             ch.round,
             ch.agency,
             ch.area_id,
-            plan.columns.header(ch.column),
+            (header or plan.columns.header)(ch.column),
             ch.old,
             ch.new,
             ch.source_file,

@@ -56,7 +56,13 @@ def extras_from_ledger(
         changes=changes,
         today=today,
     )
-    return MasterExtras(changes=changes, conflicts=conflicts, facts=facts, today=today)
+    return MasterExtras(
+        changes=changes,
+        conflicts=conflicts,
+        facts=facts,
+        today=today,
+        headers=ledger.column_headers(),
+    )
 
 
 def facts_from_ledger(ledger: Ledger, plan: Plan, today: date | None = None) -> RoundFacts:
