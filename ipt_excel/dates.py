@@ -185,8 +185,11 @@ def _unnamed(pattern: str) -> str:
 # Quarters of the UK financial year, and financial years with a two-digit first year, which
 # are only read next to a quarter or "FY" ("24/25" alone could be anything).
 _QUARTER = r"\bq(?:uarter)?\s*[1-4](?![0-9])"
-_FY2 = r"(?:(?:19|20|21)\d\d|\d\d)\s*[/\-\u2013]\s*(?:\d{4}|\d\d)(?!\d)"
+# Not the start of a day such as 2024-06-30.
+_FY2 = r"(?:(?:19|20|21)\d\d|\d\d)\s*[/\-\u2013]\s*(?:\d{4}|\d\d)(?!\d)(?!\s*[/\-.]\s*\d)"
 _FY_ANY = rf"(?:fy\s*)?{_FY2}"
+# A year or financial year, but not the start of a day such as 2024-06-30.
+_YEARISH = rf"(?:{_FY2}|{_YEAR})(?!\s*[/\-.]\s*\d)"
 _WEEK_OF = r"(?:w/[cb]|week\s+(?:commencing|beginning)(?:\s+on)?)"
 _MON_YY = rf"{_MONTH}-\d\d(?!\d)"
 _D_MON_Y = rf"\d{{1,2}}-{_MONTH}-(?:\d{{4}}|\d\d)(?!\d)"
@@ -214,7 +217,8 @@ _CONTEXT_SHAPES: tuple[tuple[str, str], ...] = (
         "mon_yy_space",
         rf"(?P<a>{_MONTH}\s+\d\d)(?![0-9]|st|nd|rd|th|\s*,?\s*\d|\s*[/.:]\s*\d)",
     ),
-    ("quarter", rf"(?P<q>{_QUARTER})(?!\s*(?:of\s+)?(?:fy\s*)?\d)"),
+    # Not followed by a year: "Q3 2024" may be a calendar quarter, and is not read.
+    ("quarter", rf"(?P<q>{_QUARTER})(?!\s*(?:of\s+)?(?:fy\s*)?{_YEARISH})"),
 )
 
 _XREF = (
@@ -730,7 +734,9 @@ _REVIEW_CONTEXT_ITEMS: tuple[tuple[re.Pattern[str], _ReviewReader], ...] = (
         _item_mon_yy,
     ),
     (
-        re.compile(rf"(?P<q>{_QUARTER})(?!\s*(?:of\s+)?(?:fy\s*)?\d)(?P<fy>){_END}", _FLAGS),
+        re.compile(
+            rf"(?P<q>{_QUARTER})(?!\s*(?:of\s+)?(?:fy\s*)?{_YEARISH})(?P<fy>){_END}", _FLAGS
+        ),
         _item_quarter,
     ),
 )
