@@ -37,10 +37,11 @@ Decisions, written down once:
   and the area ID, a dot and a number when it does not ("R1a.1", "R1a.2"). They depend only on
   the area ID and the row's place under it, so adding a row later renames no action above it.
 - **Values** keep their type (a date cell stays a `date`) and the address of the cell they
-  came from; joined text is only made when asked (`TableArea.text`). In "actions" mode a column
-  belongs to the recommendation when its target is recommendation-level (`Level.AREA`) or, for
-  a plan-text column, when it is merged over the rows of a recommendation and never differs
-  within one; the rest belong to each action.
+  came from; joined text is only made when asked (`TableArea.text`). In "actions" mode the ID
+  and area text belong to the recommendation, and so does any column that never holds two
+  cells within one recommendation and is recommendation-level by its target (`Level.AREA`)
+  or merged over a recommendation's rows; the rest belong to each action (`TableColumn.level`
+  says which).
 - **RAG** is read by `read_rag` through `RAG_WORDS`: R, A, G, B, Red, "amber ", "Green -
   complete". "Complete", "Completed", "Done" and "Achieved" are BLUE on a scale with BLUE, else
   GREEN. "On track", "Off track" and "At risk" are read as GREEN, RED and AMBER with a warning,
@@ -677,7 +678,11 @@ RAG_WORDS: dict[str, str] = {
 }
 _WARNED_WORDS = frozenset({"on track", "off track", "at risk"})
 _COLOUR_WORDS = frozenset({"red", "amber", "green", "blue"})
-_LEADING_COLOUR = re.compile(r"^(red|amber|green|blue|r|a|g|b)\s*(?:[-–—:(,.]|\s)\s*\S", re.I)
+# "Green - complete", "Amber (on track)", "G: done"; a lone letter only before punctuation, so
+# "A lot done" is not AMBER.
+_LEADING_COLOUR = re.compile(
+    r"^(?:(red|amber|green|blue)\b\s*[-–—:(,.]?|([ragb])\s*[-–—:(,.])\s*[^\W\d_]", re.I
+)
 
 
 def _rag_key(text: str) -> str:
@@ -690,7 +695,7 @@ class RagReading:
 
     rag: str
     ok: bool  # False: not a rating; the cell needs correcting
-    warning: str = ""  # set when the reading should be shown ("On track" read as GREEN)
+    warning: str = ""  # how it was read, when that should be shown: "is read as Green"
     problem: str = ""  # what is wrong, when not ok
 
 
@@ -705,17 +710,17 @@ def read_rag(value: CellValue, scale: Sequence[str] = DEFAULT_RAG_SCALE) -> RagR
         return RagReading("", False, problem="two ratings")
     word = RAG_WORDS.get(key)
     if word is None and (m := _LEADING_COLOUR.match(text)):
-        word = RAG_WORDS[m[1].casefold()]  # "Green - complete", "Amber (on track)"
+        word = RAG_WORDS[(m[1] or m[2]).casefold()]
     if word is None:
         return RagReading("", False, problem="not a rating")
     has_blue = BLUE in scale
     if word == COMPLETE:
         return RagReading(BLUE if has_blue else "GREEN", True)
     if word == BLUE and not has_blue:
-        return RagReading("GREEN", True, warning="this plan's scale has no BLUE")
+        return RagReading("GREEN", True, "is read as Green, as this plan's scale has no Blue")
     if word not in scale:
         return RagReading("", False, problem="not on the scale")
-    return RagReading(word, True, warning="read" if key in _WARNED_WORDS else "")
+    return RagReading(word, True, f"is read as {word.title()}" if key in _WARNED_WORDS else "")
 
 
 def _worst(ratings: Iterable[str], scale: Sequence[str]) -> str:
@@ -759,7 +764,7 @@ class AgencySplit:
     cell: str  # "Sheet1!E7"
     text: str  # the cell as written
     names: tuple[str, ...]  # the agencies read from it
-    how: str  # plain English: "split at ',' and new lines", "kept whole: a known agency"
+    how: str  # "split at new lines and ','", "kept whole: a known agency", …
 
 
 _HARD_SPLIT = re.compile(r"\s*(?:\r\n|\n|\r|;)\s*")
@@ -799,7 +804,7 @@ class _AgencyReader:
         used: set[str] = set()
         pieces = [p for p in _HARD_SPLIT.split(text.strip()) if p]
         if len(pieces) > 1:
-            used.add("new lines or ';'")
+            used |= {_SEPARATOR_NAMES[ch] for ch in text.strip() if ch in "\n\r;"}
         for piece in pieces:
             names.extend(self._split_piece(piece, used))
         return names, used
@@ -809,16 +814,28 @@ class _AgencyReader:
             return [piece]
         parts = [p for p in _LIST_SPLIT.split(piece) if p]
         if len(parts) > 1:
-            used.add("',' or '/'")
+            used |= {_SEPARATOR_NAMES[m[0].strip()] for m in _LIST_SPLIT.finditer(piece)}
             return [n for p in parts for n in self._split_conj(p, used)]
         return self._split_conj(piece, used)
 
     def _split_conj(self, piece: str, used: set[str]) -> list[str]:
         parts = [p for p in _CONJ_SPLIT.split(piece) if p]
         if len(parts) > 1 and not self.is_known(piece) and all(map(self.is_known, parts)):
-            used.add("'and' or '&' between known agencies")
+            used |= {_SEPARATOR_NAMES[m[0].strip().lower()] for m in _CONJ_SPLIT.finditer(piece)}
             return parts
         return [piece]
+
+
+# How the split report names each separator, in the order it lists them.
+_SEPARATOR_NAMES = {
+    "\n": "new lines",
+    "\r": "new lines",
+    ";": "';'",
+    ",": "','",
+    "/": "'/'",
+    "&": "'&'",
+    "and": "'and'",
+}
 
 
 def split_agencies(
@@ -836,7 +853,8 @@ def split_agencies(
 
 def _how(text: str, names: list[str], used: set[str], reader: _AgencyReader) -> str:
     if used:
-        return "split at " + " and ".join(sorted(used))
+        order = list(dict.fromkeys(_SEPARATOR_NAMES.values()))
+        return "split at " + " and ".join(sorted(used, key=order.index))
     if _SOFT.search(text.strip()):
         if reader.is_known(text.strip()):
             return "kept whole: a known agency"
@@ -880,7 +898,7 @@ class TableAction:
 
     id: str
     row: int
-    cell: str  # where its ID was read, or its row's first cell when the ID was made
+    cell: str  # where its ID was read, or its row's first own cell when the ID was made
     fields: Fields
     rag: str = ""
     agencies: tuple[str, ...] = ()
@@ -1094,11 +1112,16 @@ def _find_header(
             )
         sheets: Sequence[SourceSheet] = (sheet,)
     else:
-        sheets = sorted(source.sheets, key=lambda s: not s.visible)  # stable: order kept
+        sheets = source.sheets
     best: _Header | None = None
-    for sheet in sheets:
+    # A visible sheet with a table wins over any hidden one; then the higher score, then order.
+    for sheet in sorted(sheets, key=lambda s: not s.visible):
         header = _best_header(sheet, mapping, search_rows)
-        if header and (best is None or header.score > best.score):
+        if header is None:
+            continue
+        if best is None or (
+            header.score > best.score and header.sheet.visible == best.sheet.visible
+        ):
             best = header
     if best is None:
         where = f"sheet '{sheets[0].name}'" if sheet_name is not None else "any sheet"
@@ -1272,13 +1295,8 @@ def _origins(sheet: SourceSheet, first_row: int) -> dict[tuple[int, int], Source
 
 def _read_rows(sheet: SourceSheet, header_row: int, columns: list[_Column]) -> Iterator[_Row]:
     origins = _origins(sheet, header_row + 1)
-    wide = {
-        (r, c)
-        for rng in sheet.merged
-        if rng.last_col > rng.first_col
-        for r in range(rng.first_row, rng.last_row + 1)
-        for c in range(rng.first_col, rng.last_col + 1)
-    }
+    # The top-left cells of ranges merged across columns (a row's cells are top-left cells).
+    wide = {(rng.first_row, rng.first_col) for rng in sheet.merged if rng.last_col > rng.first_col}
     for number in range(header_row + 1, sheet.height + 1):
         row = _Row(number, {}, set(), set())
         seen: set[tuple[int, int]] = set()
@@ -1300,7 +1318,7 @@ _ID_IN_TEXT = re.compile(
     r"^\s*(?:(?i:recommendation|rec\.?|area\s+for\s+improvement|area\s+of\s+improvement"
     r"|area|finding|requirement|priority)\s*(?i:no\.?|number)?\s*)?"
     r"(?P<id>[A-Z]{0,3}\d+(?:\.\d+)*[a-z]?)"
-    r"(?:\s*[.):\u2013\u2014-]\s*|\s+)(?P<rest>\S.*)$",
+    r"(?:\s*[.):\u2013\u2014-]\s*|\s+)(?P<rest>[^\d\s].*)$",
     re.S,
 )
 
@@ -1312,10 +1330,7 @@ def id_in_text(text: str) -> tuple[str, str] | None:
 
 
 def _id_text(value: CellValue) -> str:
-    if isinstance(value, bool):
-        return value_text(value)
-    if isinstance(value, int | float):
-        return value_text(value)
+    """An ID as text, exactly: a number cell as Excel shows it, text without outer spaces."""
     return value_text(value).strip()
 
 
@@ -1325,7 +1340,7 @@ def _looks_like_id(value: CellValue) -> bool:
     if isinstance(value, int | float | date):
         return True
     text = value_text(value).strip()
-    if len(text) > 20 or len(text.split()) > 3:
+    if len(text) > 20 or len(text.split()) > 2:
         return False
     return any(ch.isdigit() for ch in text) or bool(re.fullmatch(r"[A-Z]{1,4}", text))
 
@@ -1335,7 +1350,6 @@ class _Reader:
     """The row-by-row pass: groups rows under IDs, collects notes and problems."""
 
     source: SourceFile
-    sheet: SourceSheet
     columns: list[_Column]
     id_key: str  # "id", or "title" when IDs lead the area text
     problems: list[Problem]
@@ -1398,9 +1412,12 @@ class _Reader:
 
     def _take(self, row: _Row) -> None:
         own_id = self._own_id(row)
-        if own_id:
+        text_only = self._is_text_only(row)
+        if text_only and row.spans and len(row.cells) == 1:
+            self._note(row, "section")  # one cell merged across the table: never an ID
+        elif own_id:
             self._start(row, own_id)
-        elif self._is_text_only(row):
+        elif text_only:
             self._note(row, "section")
         elif own_id == "":
             self._no_id(row) if self.id_key == "title" else self._not_an_id(row)
@@ -1475,8 +1492,11 @@ class _Reader:
             cell = row.cells.get("title", cell)
         else:
             do = f"Give it an ID in the '{self.heading('id')}' column, or delete the row."
+        text = value_text(cell.value).strip()
         self.problems.append(
-            self._problem(cell, self.id_key, "id-missing", "", f"row {row.number} has no ID. {do}")
+            self._problem(
+                cell, self.id_key, "id-missing", text, f"row {row.number} has no ID. {do}"
+            )
         )
 
     def _not_an_id(self, row: _Row) -> None:
@@ -1536,30 +1556,31 @@ def _collect(rows: Iterable[_Row], keys: Iterable[str]) -> dict[str, tuple[Value
 
 
 def _column_levels(columns: list[_Column], groups: list[_Group]) -> dict[str, Level]:
-    """Targets keep their level; a plan-text column is per recommendation when it is merged
-    over a recommendation's rows and never differs within one."""
+    """Where each column's values belong in "actions" mode. The ID and the area text belong
+    to the recommendation. Any other column belongs to it when it never holds two cells
+    within one recommendation and is either recommendation-level by its target or, for a
+    plan-text column, merged over a recommendation's rows; otherwise to each action."""
     levels: dict[str, Level] = {}
     for column in columns:
-        if column.target:
-            levels[column.key] = TARGETS_BY_KEY[column.target].level
+        if column.key in ("id", "title"):
+            levels[column.key] = Level.AREA
             continue
         merged = differs = False
         for group in groups:
             cells = {r.cells[column.key].address for r in group.rows if column.key in r.cells}
             differs |= len(cells) > 1
             merged |= any(column.key in r.cells and column.key not in r.own for r in group.rows)
-        levels[column.key] = Level.AREA if merged and not differs else Level.ROW
+        by_target = bool(column.target) and TARGETS_BY_KEY[column.target].level is Level.AREA
+        levels[column.key] = Level.AREA if (by_target or merged) and not differs else Level.ROW
     return levels
 
 
-def _action_ids(group: _Group, has_action_ids: bool) -> list[str]:
+def _action_ids(group: _Group) -> list[str]:
+    """Each row's action ID: its "Action no" cell, else one made from the area ID."""
     ids = []
     for n, row in enumerate(group.rows, start=1):
         cell = row.cells.get("action_id")
-        if has_action_ids and cell is not None and row.cells.get("action_id") is not None:
-            ids.append(_id_text(cell.value))
-        else:
-            ids.append(generated_action_id(group.id, n))
+        ids.append(_id_text(cell.value) if cell else generated_action_id(group.id, n))
     return ids
 
 
@@ -1609,16 +1630,13 @@ class _Builder:
                 section=group.section,
             )
         area_keys = [k for k in keys if levels[k] is Level.AREA]
-        row_keys = [k for k in keys if levels[k] is Level.ROW and k != "action_id"]
+        row_keys = [k for k in keys if levels[k] is Level.ROW]
         fields = self._fields(group.rows, area_keys, group.id)
         actions = []
-        ids = _action_ids(group, "action_id" in self.by_key)
-        for row, action_id in zip(group.rows, ids, strict=True):
+        for row, action_id in zip(group.rows, _action_ids(group), strict=True):
             action_fields = self._fields([row], row_keys, action_id)
-            if "action_id" in row.cells:
-                action_fields = {"action_id": _collect([row], ["action_id"])["action_id"],
-                                 **action_fields}  # fmt: skip
-            id_cell = row.cells.get("action_id") or next(iter(row.cells.values()))
+            own = [row.cells[k] for k in row.cells if k in row.own]
+            id_cell = row.cells.get("action_id") or (own or list(row.cells.values()))[0]
             actions.append(
                 TableAction(
                     action_id,
@@ -1645,7 +1663,9 @@ class _Builder:
         self, rows: list[_Row], keys: list[str], record_id: str
     ) -> dict[str, tuple[Value, ...]]:
         fields = _collect(rows, keys)
-        if "title" in fields and self.by_key.get("title") and _reads_ids_in_text(self):
+        if "id" in fields:  # the cell the ID was read from, not each row's copy of it
+            fields["id"] = fields["id"][:1]
+        if "title" in fields and "id" not in self.by_key:  # the ID led the text: take it off
             fields["title"] = tuple(_strip_id(v) for v in fields["title"])
         if "rag" not in self.by_key and "progress" in fields:
             fields = self._rag_from_progress(fields)
@@ -1717,8 +1737,7 @@ class _Builder:
                     "rag",
                     "rag-read-as",
                     text,
-                    f"'{text}' is read as {reading.rag} ({reading.warning}). If that is wrong, "
-                    f"change it to one of: {scale}.",
+                    f"'{text}' {reading.warning}. If that is wrong, change it to one of: {scale}.",
                     record_id,
                     Severity.WARNING,
                 )
@@ -1802,10 +1821,6 @@ class _Builder:
         return _address_problem(
             self.source, address, self.heading(key), rule, value, message, severity, area_id
         )
-
-
-def _reads_ids_in_text(builder: _Builder) -> bool:
-    return "id" not in builder.by_key
 
 
 def _strip_id(value: Value) -> Value:
@@ -1935,7 +1950,7 @@ def map_table(
     if id_key == "title" and not _has_ids_in_text(header.sheet, header.row, columns):
         problems.append(_no_ids_problem(source, header, columns))
         return _empty(source, header.sheet.name, problems, header, heading_maps, columns)
-    reader = _Reader(source, header.sheet, columns, id_key, problems)
+    reader = _Reader(source, columns, id_key, problems)
     reader.run(_read_rows(header.sheet, header.row, columns))
     groups = reader.groups
     columns, heading_maps = _columns_without_heading(
@@ -1979,8 +1994,16 @@ def map_table(
         notes=tuple(sorted([*_title_rows(header), *reader.notes], key=lambda n: n.row)),
         agencies=tuple(builder.all_agencies.values()),
         agency_splits=tuple(builder.splits),
-        problems=tuple(problems),
+        problems=tuple(sorted(problems, key=_problem_order)),
     )
+
+
+def _problem_order(problem: Problem) -> tuple[int, int, int]:
+    """The whole file first, then by row and column, as the coordinator reads the sheet."""
+    m = _RANGE.fullmatch(problem.cell)
+    if m is None:
+        return (0, 0, 0)
+    return (1, int(m[2]), _column_number(m[1]))
 
 
 def _table_column(c: _Column, level: Level) -> TableColumn:
