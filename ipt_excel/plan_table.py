@@ -67,6 +67,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
+from functools import cached_property
 from typing import Literal
 
 from ipt_excel.dates import (
@@ -197,7 +198,7 @@ class SourceSheet:
     def height(self) -> int:
         return len(self.rows)
 
-    @property
+    @cached_property
     def width(self) -> int:
         return max((len(r) for r in self.rows), default=0)
 
@@ -1280,14 +1281,16 @@ class _Group:
 
 
 def _origins(sheet: SourceSheet, first_row: int) -> dict[tuple[int, int], SourceCell]:
-    """Each cell covered by a merged range (below the header) -> the range's top-left cell."""
+    """Each cell covered by a merged range that starts below the header -> the range's
+    top-left cell. A heading merged down into the rows below it fills nothing."""
     out: dict[tuple[int, int], SourceCell] = {}
+    height, width = sheet.height, sheet.width
     for rng in sheet.merged:
-        if rng.last_row < first_row:
+        if rng.first_row < first_row:
             continue
         top_left = sheet.cell(rng.first_row, rng.first_col)
-        for r in range(max(rng.first_row, first_row), min(rng.last_row, sheet.height) + 1):
-            for c in range(rng.first_col, min(rng.last_col, sheet.width) + 1):
+        for r in range(rng.first_row, min(rng.last_row, height) + 1):
+            for c in range(rng.first_col, min(rng.last_col, width) + 1):
                 if (r, c) != (rng.first_row, rng.first_col):
                     out[(r, c)] = top_left
     return out
@@ -1544,12 +1547,12 @@ def _collect(rows: Iterable[_Row], keys: Iterable[str]) -> dict[str, tuple[Value
     """Each key's values over the rows, one per source cell, in row order."""
     out: dict[str, tuple[Value, ...]] = {}
     for key in keys:
-        seen: dict[str, Value] = {}
+        seen: dict[tuple[int, int], Value] = {}
         for row in rows:
             cell = row.cells.get(key)
-            if cell is not None and cell.address not in seen:
+            if cell is not None and (cell.row, cell.col) not in seen:
                 assert cell.value is not None
-                seen[cell.address] = Value(cell.value, cell.address)
+                seen[(cell.row, cell.col)] = Value(cell.value, cell.address)
         if seen:
             out[key] = tuple(seen.values())
     return out

@@ -911,6 +911,13 @@ def test_a_section_heading_row_merged_across_the_table() -> None:
     assert (table.areas[0].section, table.notes[0].kind) == ("Theme 1: Practice", "section")
 
 
+def test_a_heading_merged_into_the_row_below_fills_nothing() -> None:
+    rows: list[list[CellValue]] = [["ID", "Action", "Lead"], [None, "a", "Jo"], ["1", "b", "Al"]]
+    table = sheet_table(rows, ("A1:A2",))
+    assert [(p.rule, p.cell) for p in table.problems] == [("id-missing", "B2")]
+    assert [(a.id, a.rows) for a in table.areas] == [("1", (3,))]
+
+
 def test_generated_action_ids_never_clash_silently() -> None:
     rows: list[list[CellValue]] = [
         ["ID", "Action", "Lead"], ["1.1", "a", "Jo"], [None, "b", "Al"], ["1.1a", "c", "Sam"]
