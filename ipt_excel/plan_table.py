@@ -351,14 +351,14 @@ TARGETS: tuple[Target, ...] = (
         ),
         Level.AREA,
         kind="id",
-    ),  # fmt: skip
+    ),
     Target(
         "action_id",
         "Action ID",
         ("Action no", "Action no.", "Action number", "Action ref", "Action ID", "Action reference"),
         Level.ROW,
         kind="id",
-    ),  # fmt: skip
+    ),
     Target(
         "title",
         "Area for improvement",
@@ -380,7 +380,7 @@ TARGETS: tuple[Target, ...] = (
             "Area of concern",
         ),
         Level.AREA,
-    ),  # fmt: skip
+    ),
     Target(
         "theme",
         "Theme",
@@ -395,7 +395,7 @@ TARGETS: tuple[Target, ...] = (
             "Strand",
         ),
         Level.AREA,
-    ),  # fmt: skip
+    ),
     Target(
         "actions",
         "Actions",
@@ -412,7 +412,7 @@ TARGETS: tuple[Target, ...] = (
             "Action(s)",
         ),
         Level.ROW,
-    ),  # fmt: skip
+    ),
     Target(
         "leads",
         "Lead",
@@ -429,7 +429,7 @@ TARGETS: tuple[Target, ...] = (
             "Who",
         ),
         Level.ROW,
-    ),  # fmt: skip
+    ),
     Target(
         "agencies",
         "Agencies",
@@ -450,7 +450,7 @@ TARGETS: tuple[Target, ...] = (
         ),
         Level.ROW,
         kind="agencies",
-    ),  # fmt: skip
+    ),
     Target(
         "completion",
         "Date for completion",
@@ -470,7 +470,7 @@ TARGETS: tuple[Target, ...] = (
         ),
         Level.ROW,
         kind="month-or-date",
-    ),  # fmt: skip
+    ),
     Target(
         "assurance",
         "Assurance measures",
@@ -487,7 +487,7 @@ TARGETS: tuple[Target, ...] = (
             "Performance measures",
         ),
         Level.ROW,
-    ),  # fmt: skip
+    ),
     Target(
         "outcome",
         "Desired outcome",
@@ -502,7 +502,7 @@ TARGETS: tuple[Target, ...] = (
             "Expected outcomes",
         ),
         Level.AREA,
-    ),  # fmt: skip
+    ),
     Target("timescale", "Timescale", ("Timescale", "Timescales", "Timeframe"), Level.AREA),
     Target("practice_standards", "Practice standards", ("Practice standards",), Level.AREA),
     Target(
@@ -532,7 +532,7 @@ TARGETS: tuple[Target, ...] = (
             "progress update",
             "progress to",
         ),
-    ),  # fmt: skip
+    ),
     Target(
         "rag",
         "RAG",
@@ -553,7 +553,7 @@ TARGETS: tuple[Target, ...] = (
         Role.UPDATE,
         kind="rag",
         prefixes=("rag at", "rag rating at", "rag status at", "rag as at"),
-    ),  # fmt: skip
+    ),
     Target(
         "evidence",
         "Evidence of impact",
