@@ -17,8 +17,9 @@
   a byte order mark (Excel's "Unicode Text"), else Windows-1252 (Excel's "CSV (Comma
   delimited)" on a UK or European PC). These cover what Excel writes, so a detection library
   such as charset-normalizer would only add guesses. The delimiter is `,`, `;`, tab or `|`:
-  an Excel "sep=;" first line says which; otherwise the one that splits the first rows into
-  the same number of columns most often, with csv.Sniffer's choice winning a tie. A CSV is one
+  an Excel "sep=;" first line says which; otherwise, among those the first rows parse with
+  strictly (as Excel quotes them), the one that splits most of them into the same number of
+  columns, with csv.Sniffer's choice winning a tie. A CSV is one
   sheet named after the file, as Excel names it.
 
 Every problem with the file raises TableFileError, one line that names the file and says what
@@ -369,34 +370,53 @@ def decode_text(data: bytes, name: str = "", *, path: Path | None = None) -> tup
         ) from exc
 
 
-def _sample_rows(text: str, delimiter: str, count: int = 50) -> list[list[str]]:
-    return list(itertools.islice(csv.reader(io.StringIO(text), delimiter=delimiter), count))
+def _sample_rows(text: str, delimiter: str, *, strict: bool = False) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict)
+    return list(itertools.islice(reader, 50))
 
 
-def _consistency(text: str, delimiter: str) -> tuple[float, int]:
-    """How well a delimiter splits the first rows: the share of non-blank rows that have the
-    most common number of columns, and that number (0, 0 when it makes one column)."""
-    widths = [len(r) for r in _sample_rows(text, delimiter) if any(f.strip() for f in r)]
-    if not widths:
-        return 0.0, 0
-    counts = Counter(widths)
-    width, n = max(counts.items(), key=lambda item: (item[1], item[0]))
+def _parses_strictly(text: str, delimiter: str) -> bool:
+    """Whether the first rows are well quoted for this delimiter, as Excel always writes them;
+    a wrong delimiter usually leaves a closing quote followed by something else."""
+    try:
+        _sample_rows(text, delimiter, strict=True)
+    except csv.Error:
+        return False
+    return True
+
+
+def _consistency(text: str, delimiter: str) -> tuple[int, int, int]:
+    """How well a delimiter splits the first rows: how many rows have the most common number
+    of columns and no quote mark left in a cell, that number, and how many rows have it at
+    all; (0, 0, 0) when it makes one column. A wrong delimiter leaves the quote marks that
+    wrapped cells in the cells (and may break rows at line ends inside them), so rows are
+    counted, clean ones first, rather than taken as a share."""
+    rows = [r for r in _sample_rows(text, delimiter) if any(f.strip() for f in r)]
+    if not rows:
+        return 0, 0, 0
+    width, n = max(Counter(map(len, rows)).items(), key=lambda item: (item[1], item[0]))
     if width < 2:
-        return 0.0, 0
-    return n / len(widths), width
+        return 0, 0, 0
+    clean = sum(1 for r in rows if len(r) == width and not any('"' in f for f in r))
+    return clean, width, n
 
 
 def detect_delimiter(text: str, *, prefer: str = ",") -> str:
     """The delimiter of a CSV text: `,`, `;`, tab or `|` (see the module docstring)."""
-    sample = text[:65536]
     try:
-        sniffed = csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
+        sniffed = csv.Sniffer().sniff(text[:65536], delimiters="".join(DELIMITERS)).delimiter
     except csv.Error:
         sniffed = ""
-    scores = {d: _consistency(sample, d) for d in DELIMITERS}
+    scores = {d: _consistency(text, d) for d in DELIMITERS}
     best = max(
         DELIMITERS,
-        key=lambda d: (scores[d], d == sniffed, d == prefer, -DELIMITERS.index(d)),
+        key=lambda d: (
+            scores[d][1] > 0 and _parses_strictly(text, d),
+            scores[d],
+            d == sniffed,
+            d == prefer,
+            -DELIMITERS.index(d),
+        ),
     )
     return best if scores[best][1] else prefer
 

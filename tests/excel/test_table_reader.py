@@ -232,24 +232,32 @@ def test_tsv_prefers_tabs_for_a_one_column_file(tmp_path: Path) -> None:
         ('"x, y";b\n"1, 2";3\n', ";"),
         ("only one column\nsecond\n", ","),
         ("Title\n\nRef;Action;Lead\n1;Do it, now;Jo\n2;Plan;Sam\n", ";"),
+        # Read with ";", the quotes would swallow the line ends and make one "row" of 4.
+        ('"1","1",";"\r\n"1","1",";;"\r\n"1","1","1"\r\n', ","),
     ],
 )
 def test_detect_delimiter(text: str, delimiter: str) -> None:
     assert detect_delimiter(text) == delimiter
 
 
-@settings(max_examples=60)
+@settings(max_examples=200)
 @given(
     st.sampled_from([",", ";", "\t", "|"]),
     st.lists(
-        st.lists(st.text(alphabet="abc ,;.1'\n", min_size=1, max_size=8), min_size=3, max_size=3),
+        st.lists(
+            st.text(alphabet="abc ,;|\t.1'\n", min_size=1, max_size=8), min_size=3, max_size=3
+        ),
         min_size=3,
         max_size=6,
     ),
+    st.sampled_from([csv.QUOTE_ALL, csv.QUOTE_MINIMAL]),
 )
-def test_any_quoted_table_is_read_back(delimiter: str, rows: list[list[str]]) -> None:
+def test_any_table_excel_could_write_is_read_back(
+    delimiter: str, rows: list[list[str]], quoting: int
+) -> None:
+    # Cells full of the other delimiters and of line breaks: the delimiter is still found.
     buf = io.StringIO()
-    csv.writer(buf, delimiter=delimiter, quoting=csv.QUOTE_ALL).writerows(rows)
+    csv.writer(buf, delimiter=delimiter, quoting=quoting, lineterminator="\r\n").writerows(rows)
     got = parse_csv(buf.getvalue().encode("utf-8"), "plan.csv")
     assert got.delimiter == delimiter
     assert [[c.value or "" for c in r] for r in got.sheets[0].rows] == rows
