@@ -68,3 +68,12 @@ class ReturnWriteError(IptError):
 
 class RenderError(IptError):
     """LibreOffice is missing, or did not produce the PDF."""
+
+
+class TableFileError(PlanFileError):
+    """A plan table file that cannot be read; `message` names the file and says what to do."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message

@@ -27,6 +27,32 @@ Readings chosen for phrases the plan uses (kept here so they are written down on
 - "Review annually": ONGOING with `recurring = "annually"`.
 - "As above", "As detailed in 1.10 and 1.11 above", "As above (1.8)": CROSS_REFERENCE with the
   area or action IDs in `refs` (empty when the phrase names none).
+
+Readings added for plans kept in Excel by councils today:
+
+- Quarters are quarters of the UK financial year: Q1 is April to June, Q4 January to March of
+  the next calendar year. "Q3 2024/25", "Q3 24/25", "2024/25 Q3", "Quarter 3 2024-25" are
+  1 October to 31 December 2024 (RANGE, due by the end of December 2024). "Q3 2024" is not
+  read: it may be the calendar quarter (July to September) or the financial one.
+- "FY 2024/25", "FY24/25", "2024-25" are the financial year, April 2024 to March 2025.
+- "Dec-24" and "31-Dec-24" (Excel's mmm-yy and d-mmm-yy) are December 2024; "31.05.24" and
+  "2024-05-31" are days, BY May 2024. Completion dates are read to the month, as before.
+- "w/c 3 June 2024" (week commencing; also "w/b", "week beginning") is BY the end of that
+  week: June 2024, or the next month when the week runs into it.
+- A date cell (a `date` or `datetime`, see `read_completion_value`) is BY its month, and its
+  text is the day the plan's way, "30 June 2024" (`format_plan_date`).
+
+Two readings need a context date (the round's date, say), given as `context=`; without one
+they are not read, as before:
+
+- "Q2", "by the end of Q2", "end of Q2": the quarter of the financial year the context date
+  falls in ("end of Q2" with a round on 10 May 2024 is BY September 2024).
+- "Dec 24", "June 12": month and two-digit year, read only when that year is within
+  `CONTEXT_YEARS` of the context date's year; without a context "June 12" could as well be
+  the 12th of June, so it is refused rather than guessed.
+
+A review date given as a period ("Q3 2024/25", "2024/25", "end of Q2") reads as the period's
+last month: the review is due by its end.
 """
 
 from __future__ import annotations
@@ -41,11 +67,15 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 __all__ = [
+    "CONTEXT_YEARS",
     "NOT_REQUIRED",
     "CompletionDate",
     "DateKind",
     "Month",
     "ReviewDate",
+    "financial_quarter",
+    "financial_year_of",
+    "format_plan_date",
     "format_review",
     "month_choices",
     "review_is_before",
@@ -56,6 +86,7 @@ __all__ = [
     "normalise_cell",
     "parse_completion",
     "parse_review_date",
+    "read_completion_value",
     "split_completion_phrases",
 ]
 
@@ -154,16 +185,44 @@ def _unnamed(pattern: str) -> str:
     return re.sub(r"\(\?P<[a-z]+>", "(?:", pattern)
 
 
+# Quarters of the UK financial year, and financial years with a two-digit first year, which
+# are only read next to a quarter or "FY" ("24/25" alone could be anything).
+_QUARTER = r"\bq(?:uarter)?\s*[1-4](?![0-9])"
+# Not the start of a day such as 2024-06-30.
+_FY2 = r"(?:(?:19|20|21)\d\d|\d\d)\s*[/\-\u2013]\s*(?:\d{4}|\d\d)(?!\d)(?!\s*[/\-.]\s*\d)"
+_FY_ANY = rf"(?:fy\s*)?{_FY2}"
+# A year or financial year, but not the start of a day such as 2024-06-30.
+_YEARISH = rf"(?:{_FY2}|{_YEAR})(?!\s*[/\-.]\s*\d)"
+_WEEK_OF = r"(?:w/[cb]|week\s+(?:commencing|beginning)(?:\s+on)?)"
+_MON_YY = rf"{_MONTH}-\d\d(?!\d)"
+_D_MON_Y = rf"\d{{1,2}}-{_MONTH}-(?:\d{{4}}|\d\d)(?!\d)"
+
 # Period shapes, most specific first (alternation takes the first that fits, not the longest).
 _PERIOD_SHAPES: tuple[tuple[str, str], ...] = (
     ("for", rf"(?P<a>{_MY})\s+for\s+(?P<b>{_MY})"),
     ("my_my", rf"(?P<a>{_MY}){_RANGE_SEP}(?P<b>{_MY})"),
     ("m_m_y", rf"(?P<a>{_MONTH}){_RANGE_SEP}(?P<b>{_MONTH})\s*,?\s*(?P<y>{_YEAR})"),
-    ("fy", rf"(?P<a>{_FY})"),
+    ("q_fy", rf"(?P<q>{_QUARTER})\s*(?:of\s+)?(?P<a>{_FY_ANY})"),
+    ("fy_q", rf"(?P<a>{_FY_ANY})\s*(?P<q>{_QUARTER})"),
+    # "Q5 2024/25" is no quarter: caught here so it is not read as the whole year.
+    ("not_q", rf"\bq(?:uarter)?\s*\d+\s*(?:of\s+)?{_FY_ANY}"),
+    # Not the start of a day such as 2012-06-26.
+    ("fy", rf"(?P<a>(?:fy\s*)?{_FY}|fy\s*{_FY2})(?!\s*[/\-.]\s*\d)"),
+    ("week", rf"{_WEEK_OF}\s+(?P<a>{_DAY_DATE})"),
+    ("d_mon_y", rf"(?P<a>{_D_MON_Y})"),
     ("day", rf"(?P<a>{_DAY_DATE})"),
     ("my", rf"(?P<a>{_MY})"),
+    ("mon_yy", rf"(?P<a>{_MON_YY})"),
 )
-_PERIOD = "|".join(f"(?:{_unnamed(p)})" for _, p in _PERIOD_SHAPES)
+# Shapes read only with a context date (see the module docstring).
+_CONTEXT_SHAPES: tuple[tuple[str, str], ...] = (
+    (
+        "mon_yy_space",
+        rf"(?P<a>{_MONTH}\s+\d\d)(?![0-9]|st|nd|rd|th|\s*,?\s*\d|\s*[/.:]\s*\d)",
+    ),
+    # Not followed by a year: "Q3 2024" may be a calendar quarter, and is not read.
+    ("quarter", rf"(?P<q>{_QUARTER})(?!\s*(?:of\s+)?(?:fy\s*)?{_YEARISH})"),
+)
 
 _XREF = (
     r"(?:\(\s*)?\b(?:"
@@ -175,7 +234,6 @@ _XREF = (
     r")(?![a-z])(?:\s*\))?"
 )
 _RECUR = rf"\b(?:(?:to\s+be\s+)?review(?:ed)?\s+)?{_FREQ}(?![a-z])"
-_DATED = rf"\b(?:(?P<kw>{_KW})\s+)?(?P<period>{_PERIOD})(?P<suffix>{_SUFFIX})?"
 # A bare year is too common in free text ("Working Together 2010") to be a date on its own;
 # with a keyword ("during 2012", "by 2013") it is one.
 _YEAR_ONLY = rf"\b(?P<kw>{_KW})\s+(?P<year>{_YEAR})(?!\s*[/\-\u2013]\s*\d)(?P<suffix>{_SUFFIX})?"
@@ -183,20 +241,37 @@ _YEAR_ONLY = rf"\b(?P<kw>{_KW})\s+(?P<year>{_YEAR})(?!\s*[/\-\u2013]\s*\d)(?P<su
 _FLAGS = re.IGNORECASE
 
 
-# Each core kind, in priority order; the finder is their union without group names.
-_CORE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(p, _FLAGS))
-    for name, p in (
-        ("xref", _XREF),
-        ("dated", _DATED),
-        ("year_only", _YEAR_ONLY),
-        ("recur", _RECUR),
-        ("ongoing", _ONGOING),
-        ("henceforth", _HENCEFORTH),
+@dataclass(frozen=True)
+class _Grammar:
+    """The compiled patterns for one set of period shapes (with or without a context date)."""
+
+    core_kinds: tuple[tuple[str, re.Pattern[str]], ...]  # each core kind, in priority order
+    finder: re.Pattern[str]  # their union without group names
+    shapes: tuple[tuple[str, re.Pattern[str]], ...]
+
+
+def _grammar(shapes: tuple[tuple[str, str], ...]) -> _Grammar:
+    period = "|".join(f"(?:{_unnamed(p)})" for _, p in shapes)
+    dated = rf"\b(?:(?P<kw>{_KW})\s+)?(?P<period>{period})(?P<suffix>{_SUFFIX})?"
+    kinds = tuple(
+        (name, re.compile(p, _FLAGS))
+        for name, p in (
+            ("xref", _XREF),
+            ("dated", dated),
+            ("year_only", _YEAR_ONLY),
+            ("recur", _RECUR),
+            ("ongoing", _ONGOING),
+            ("henceforth", _HENCEFORTH),
+        )
     )
-)
-_CORE_FINDER = re.compile("|".join(f"(?:{_unnamed(p.pattern)})" for _, p in _CORE_KINDS), _FLAGS)
-_SHAPES = tuple((name, re.compile(p, _FLAGS)) for name, p in _PERIOD_SHAPES)
+    finder = re.compile("|".join(f"(?:{_unnamed(p.pattern)})" for _, p in kinds), _FLAGS)
+    return _Grammar(kinds, finder, tuple((n, re.compile(p, _FLAGS)) for n, p in shapes))
+
+
+_PLAIN = _grammar(_PERIOD_SHAPES)
+_WITH_CONTEXT = _grammar(_PERIOD_SHAPES + _CONTEXT_SHAPES)
+# How far from the context date's year a two-digit year ("Dec 24") may be and still be read.
+CONTEXT_YEARS = 10
 _ID_RE = re.compile(_ID, _FLAGS)
 _FREQ_RE = re.compile(_FREQ, _FLAGS)
 _FROM_KW_RE = re.compile(rf"(?:{_FROM_KW})", _FLAGS)
@@ -246,36 +321,107 @@ def _read_day(text: str) -> date | None:
     return None
 
 
-def _read_period(text: str) -> tuple[str, Month, Month] | None:
+def financial_year_of(d: date) -> int:
+    """The first calendar year of the UK financial year `d` falls in: 2024 for 2024/25."""
+    return d.year if d.month >= 4 else d.year - 1
+
+
+def financial_quarter(first_year: int, quarter: int) -> tuple[Month, Month]:
+    """The first and last month of a quarter of the UK financial year `first_year`/`+1`.
+
+    Q1 is April to June of `first_year`; Q4 is January to March of the year after.
+    """
+    if not 1 <= quarter <= 4:
+        raise ValueError(f"quarter must be 1 to 4, not {quarter}")
+    first = Month(first_year, 4).plus(3 * (quarter - 1))
+    return first, first.plus(2)
+
+
+def _read_fy(text: str) -> int | None:
+    """The first year of a financial year written "2024/25", "FY24/25", "2024-2025"; None if
+    the two years do not follow each other."""
+    m = re.search(r"(\d{2,4})\s*[/\-\u2013]\s*(\d{2,4})", text)
+    assert m is not None  # only called on text the period regex already matched
+    first, second = m[1], m[2]
+    start = int(first) if len(first) == 4 else _two_digit_year(int(first))
+    # A financial year runs across two consecutive years: 2012/13, 2012/2013, 1999/00.
+    follows = int(second) == (start + 1 if len(second) == 4 else (start + 1) % 100)
+    return start if follows else None
+
+
+def _quarter_number(text: str) -> int:
+    m = re.search(r"[1-4]", text)
+    assert m is not None
+    return int(m[0])
+
+
+def _read_mon_yy(text: str, context: date | None) -> Month | None:
+    """ "Dec-24" (always) or "Dec 24" (near the context date's year only)."""
+    m = re.fullmatch(rf"(?P<mon>{_MONTH})\s*-?\s*(?P<yy>\d\d)", text, _FLAGS)
+    assert m is not None
+    year = _two_digit_year(int(m["yy"]))
+    if "-" not in text and (context is None or abs(year - context.year) > CONTEXT_YEARS):
+        return None
+    return Month(year, _month_number(m["mon"]))
+
+
+def _read_d_mon_y(text: str) -> date | None:
+    day, mon, year = text.split("-")
+    y = int(year) if len(year) == 4 else _two_digit_year(int(year))
+    return _valid_day(int(day), _month_number(mon), y)
+
+
+def _read_period(
+    text: str, grammar: _Grammar = _PLAIN, context: date | None = None
+) -> tuple[str, Month, Month] | None:
     """The shape of a period and its first and last month; None if the numbers are impossible."""
-    for shape, regex in _SHAPES:
+    for shape, regex in grammar.shapes:
         m = regex.fullmatch(text)
         if m is None:
             continue
-        if shape in ("for", "my_my"):
-            a, b = _read_my(m["a"]), _read_my(m["b"])
-            if shape == "for":
-                return shape, min(a, b), max(a, b)
-            return (shape, a, b) if a <= b else None
-        if shape == "m_m_y":
-            year = int(m["y"])
-            first, last = _month_number(m["a"]), _month_number(m["b"])
-            # "November – February 2013" runs across the turn of the year.
-            start_year = year if first <= last else year - 1
-            return shape, Month(start_year, first), Month(year, last)
-        if shape == "fy":
-            y1, rest = re.split(r"\s*[/\-\u2013]\s*", m["a"])
-            start = int(y1)
-            # A financial year runs across two consecutive years: 2012/13, 2012/2013, 1999/00.
-            follows = int(rest) == (start + 1 if len(rest) == 4 else (start + 1) % 100)
-            # UK financial year: April of the first year to March of the second.
-            return (shape, Month(start, 4), Month(start + 1, 3)) if follows else None
-        if shape == "day":
-            d = _read_day(m["a"])
-            return (shape, Month.of(d), Month.of(d)) if d else None
-        month = _read_my(m["a"])
-        return shape, month, month
+        return _period_of(shape, m, context)
     return None
+
+
+def _period_of(
+    shape: str, m: re.Match[str], context: date | None
+) -> tuple[str, Month, Month] | None:
+    if shape in ("for", "my_my"):
+        a, b = _read_my(m["a"]), _read_my(m["b"])
+        if shape == "for":
+            return shape, min(a, b), max(a, b)
+        return (shape, a, b) if a <= b else None
+    if shape == "m_m_y":
+        year = int(m["y"])
+        first, last = _month_number(m["a"]), _month_number(m["b"])
+        # "November – February 2013" runs across the turn of the year.
+        start_year = year if first <= last else year - 1
+        return shape, Month(start_year, first), Month(year, last)
+    if shape == "not_q":
+        return None
+    if shape in ("q_fy", "fy_q", "quarter"):
+        if shape == "quarter":
+            assert context is not None  # the shape is only in the grammar with a context
+            fy: int | None = financial_year_of(context)
+        else:
+            fy = _read_fy(m["a"])
+        return (shape, *financial_quarter(fy, _quarter_number(m["q"]))) if fy else None
+    if shape == "fy":
+        fy = _read_fy(m["a"])
+        # UK financial year: April of the first year to March of the second.
+        return (shape, Month(fy, 4), Month(fy + 1, 3)) if fy else None
+    if shape in ("day", "week", "d_mon_y"):
+        d = _read_d_mon_y(m["a"]) if shape == "d_mon_y" else _read_day(m["a"])
+        if d is None:
+            return None
+        # A week is done by its last day, which may fall in the next month.
+        done_by = d + timedelta(days=6) if shape == "week" else d
+        return shape, Month.of(d), Month.of(done_by)
+    if shape in ("mon_yy", "mon_yy_space"):
+        month = _read_mon_yy(m["a"], context)
+        return (shape, month, month) if month else None
+    month = _read_my(m["a"])
+    return shape, month, month
 
 
 # --------------------------------------------------------------------------------------------
@@ -324,9 +470,9 @@ def _tidy_freq(word: str) -> str:
     return word
 
 
-def _read_core(text: str, core: str) -> CompletionDate:
+def _read_core(text: str, core: str, grammar: _Grammar, context: date | None) -> CompletionDate:
     """Read a phrase from its one core; `text` (the whole phrase) is kept as written."""
-    for name, regex in _CORE_KINDS:
+    for name, regex in grammar.core_kinds:
         m = regex.fullmatch(core)
         if m is None:
             continue
@@ -344,7 +490,7 @@ def _read_core(text: str, core: str) -> CompletionDate:
             year = int(m["year"])
             period: tuple[str, Month, Month] | None = ("year", Month(year, 1), Month(year, 12))
         else:
-            period = _read_period(m["period"])
+            period = _read_period(m["period"], grammar, context)
         if period is None:
             return _unknown(text)
         return _dated(text, m, *period)
@@ -368,21 +514,27 @@ def _dated(text: str, m: re.Match[str], shape: str, start: Month, end: Month) ->
         return CompletionDate(text, DateKind.BY, start=start if shape == "for" else end, end=end)
     if kw:  # during, throughout
         return CompletionDate(text, DateKind.RANGE, start=start, end=end)
-    is_range = shape in ("my_my", "m_m_y", "fy", "year")
+    is_range = shape in ("my_my", "m_m_y", "fy", "year", "q_fy", "fy_q", "quarter")
     return CompletionDate(text, DateKind.RANGE if is_range else DateKind.BY, start=start, end=end)
 
 
-def parse_completion(text: str) -> CompletionDate:
+def _grammar_for(context: date | None) -> _Grammar:
+    return _PLAIN if context is None else _WITH_CONTEXT
+
+
+def parse_completion(text: str, *, context: date | None = None) -> CompletionDate:
     """Read ONE completion-date phrase. Anything that is not exactly one date is UNKNOWN.
 
     Words around the date ("Introduced", "With all staff ... PRs", a stray "Date for
-    completion" label) are allowed and kept in `text`.
+    completion" label) are allowed and kept in `text`. `context` (the round's date, say) lets
+    "end of Q2" and "Dec 24" be read; see the module docstring.
     """
     phrase = normalise_cell(text)
-    cores = list(_CORE_FINDER.finditer(phrase))
+    grammar = _grammar_for(context)
+    cores = list(grammar.finder.finditer(phrase))
     if len(cores) != 1:
         return _unknown(phrase)
-    return _read_core(phrase, cores[0].group(0))
+    return _read_core(phrase, cores[0].group(0), grammar, context)
 
 
 def _starts_phrase(word: str) -> bool:
@@ -396,7 +548,7 @@ def _starts_phrase(word: str) -> bool:
     return len(bare) == 1 or not bare[1].isupper()
 
 
-def split_completion_phrases(cell: str) -> list[CompletionDate]:
+def split_completion_phrases(cell: str, *, context: date | None = None) -> list[CompletionDate]:
     """Cut a whole "Date for completion" cell into its phrases, in order, dropping nothing.
 
     `" ".join(p.text for p in result) == normalise_cell(cell)` always holds. Free words between
@@ -413,7 +565,7 @@ def split_completion_phrases(cell: str) -> list[CompletionDate]:
     # Word index ranges [first, last] covered by each core; overlapping ranges are merged
     # (two dates written with no space between them make one phrase, which then reads UNKNOWN).
     groups: list[list[int]] = []
-    for core in _CORE_FINDER.finditer(norm):
+    for core in _grammar_for(context).finder.finditer(norm):
         covered = [i for i, (s, e) in enumerate(words) if s < core.end() and e > core.start()]
         first, last = covered[0], covered[-1]
         if groups and first <= groups[-1][1]:
@@ -435,7 +587,33 @@ def split_completion_phrases(cell: str) -> list[CompletionDate]:
         elif cut < gap.stop:
             bounds.append([cut, gap.stop - 1])
 
-    return [parse_completion(norm[words[first][0] : words[last][1]]) for first, last in bounds]
+    return [
+        parse_completion(norm[words[first][0] : words[last][1]], context=context)
+        for first, last in bounds
+    ]
+
+
+def format_plan_date(d: date) -> str:
+    """A day the way plans write it: "30 June 2024" (the time of a datetime is left out)."""
+    return f"{d.day} {_MONTH_NAMES[d.month - 1]} {d.year}"
+
+
+def read_completion_value(value: object, *, context: date | None = None) -> list[CompletionDate]:
+    """The completion phrases of a cell value as a reader gives it (typed, not text).
+
+    A date or datetime cell is one phrase, BY its month, whose text is the day the plan's way
+    ("30 June 2024"), which `parse_completion` reads back to the same. Text is split into its
+    phrases (`split_completion_phrases`). An empty cell has none. Anything else (a number, a
+    time of day, TRUE) is one UNKNOWN phrase with the value as text, so it is seen, not lost.
+    """
+    if value is None:
+        return []
+    if isinstance(value, date):  # datetime is a date too
+        month = Month.of(value)
+        return [CompletionDate(format_plan_date(value), DateKind.BY, month, month)]
+    if isinstance(value, str):
+        return split_completion_phrases(value, context=context)
+    return [_unknown(normalise_cell(str(value)))]
 
 
 # --------------------------------------------------------------------------------------------
@@ -472,34 +650,55 @@ _END = r"(?![a-z0-9])"
 _ReviewItem = tuple[Month, date | None]
 
 
-def _item_iso(m: re.Match[str]) -> _ReviewItem | None:
+def _item_iso(m: re.Match[str], context: date | None) -> _ReviewItem | None:
     d = _valid_day(int(m["d"]), int(m["m"]), int(m["y"]))
     return (Month.of(d), d) if d else None
 
 
-def _item_dmy(m: re.Match[str]) -> _ReviewItem | None:
+def _item_dmy(m: re.Match[str], context: date | None) -> _ReviewItem | None:
     y = int(m["y"]) if len(m["y"]) == 4 else _two_digit_year(int(m["y"]))
     d = _valid_day(int(m["d"]), int(m["m"]), y)
     return (Month.of(d), d) if d else None
 
 
-def _item_d_mon_y(m: re.Match[str]) -> _ReviewItem | None:
+def _item_d_mon_y(m: re.Match[str], context: date | None) -> _ReviewItem | None:
     y = int(m["y"]) if len(m["y"]) == 4 else _two_digit_year(int(m["y"]))
     d = _valid_day(int(m["d"]), _month_number(m["mon"]), y)
     return (Month.of(d), d) if d else None
 
 
-def _item_mon_y(m: re.Match[str]) -> _ReviewItem | None:
+def _item_mon_y(m: re.Match[str], context: date | None) -> _ReviewItem | None:
     y = int(m["y4"]) if m["y4"] else _two_digit_year(int(m["y2"]))
     return Month(y, _month_number(m["mon"])), None
 
 
-def _item_m_y(m: re.Match[str]) -> _ReviewItem | None:
+def _item_m_y(m: re.Match[str], context: date | None) -> _ReviewItem | None:
     month = int(m["m"])
     return (Month(int(m["y"]), month), None) if 1 <= month <= 12 else None
 
 
-_REVIEW_ITEMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], _ReviewItem | None]], ...] = (
+def _item_quarter(m: re.Match[str], context: date | None) -> _ReviewItem | None:
+    # A bare "Q2" (no year after it) is a quarter of the context date's financial year.
+    if m["fy"]:
+        fy = _read_fy(m["fy"])
+    else:
+        fy = financial_year_of(context) if context else None
+    return (financial_quarter(fy, _quarter_number(m["q"]))[1], None) if fy else None
+
+
+def _item_fy(m: re.Match[str], context: date | None) -> _ReviewItem | None:
+    fy = _read_fy(m["fy"])
+    return (Month(fy + 1, 3), None) if fy else None
+
+
+def _item_mon_yy(m: re.Match[str], context: date | None) -> _ReviewItem | None:
+    month = _read_mon_yy(m[0], context)
+    return (month, None) if month else None
+
+
+_ReviewReader = Callable[[re.Match[str], date | None], _ReviewItem | None]
+
+_REVIEW_ITEMS: tuple[tuple[re.Pattern[str], _ReviewReader], ...] = (
     (re.compile(rf"(?P<y>\d{{4}})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}}){_TIME}{_END}"), _item_iso),
     (
         re.compile(
@@ -515,6 +714,13 @@ _REVIEW_ITEMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], _ReviewIte
         ),
         _item_d_mon_y,
     ),
+    # Periods read as their last month: "Q3 2024/25", "2024/25 Q3", "FY 2024/25", "2024-25".
+    (
+        re.compile(rf"(?P<q>{_QUARTER})\s*(?:of\s+)?(?P<fy>{_FY_ANY}){_END}", _FLAGS),
+        _item_quarter,
+    ),
+    (re.compile(rf"(?P<fy>{_FY_ANY})\s*(?P<q>{_QUARTER}){_END}", _FLAGS), _item_quarter),
+    (re.compile(rf"(?P<fy>(?:fy\s*)?{_FY}|fy\s*{_FY2}){_END}", _FLAGS), _item_fy),
     # "June 2012", "September2012", "Sept 2012", and Excel's "Jun-12" (mmm-yy).
     (
         re.compile(rf"(?P<mon>{_MONTH})(?:\s*,?\s*(?P<y4>{_YEAR})|-(?P<y2>\d\d)){_END}", _FLAGS),
@@ -524,11 +730,31 @@ _REVIEW_ITEMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], _ReviewIte
 )
 
 
+# Read only with a context date: "Dec 24", and a quarter of the context's financial year.
+_REVIEW_CONTEXT_ITEMS: tuple[tuple[re.Pattern[str], _ReviewReader], ...] = (
+    (
+        re.compile(rf"{_MONTH}\s+\d\d{_END}(?!\s*[/.:]\s*\d)", _FLAGS),
+        _item_mon_yy,
+    ),
+    (
+        re.compile(
+            rf"(?P<q>{_QUARTER})(?!\s*(?:of\s+)?(?:fy\s*)?{_YEARISH})(?P<fy>){_END}", _FLAGS
+        ),
+        _item_quarter,
+    ),
+)
+# Words before a date that do not change it: "end of Q2" is due by the end of Q2; "w/c 3 June
+# 2024" (week commencing) is the Monday the review week starts, so a day must follow.
+_REVIEW_END_OF = re.compile(r"(?:by\s+)?(?:the\s+)?end\s+of\s+", _FLAGS)
+_REVIEW_WEEK_OF = re.compile(rf"{_WEEK_OF}\s+", _FLAGS)
+
+
 _REVIEW_SEP = re.compile(r"\s*(?:[,;&]|\band\b|\bthen\b)?\s*", _FLAGS)
 
 
-def _read_review_text(text: str) -> list[_ReviewItem] | None:
+def _read_review_text(text: str, context: date | None = None) -> list[_ReviewItem] | None:
     """All the dates in `text`, which must hold nothing else; None if any part is unreadable."""
+    readers = _REVIEW_ITEMS if context is None else _REVIEW_ITEMS + _REVIEW_CONTEXT_ITEMS
     items: list[_ReviewItem] = []
     pos = 0
     while pos < len(text):
@@ -537,11 +763,15 @@ def _read_review_text(text: str) -> list[_ReviewItem] | None:
             sep = _REVIEW_SEP.match(text, pos)
             assert sep is not None  # the pattern can match empty
             pos = sep.end()
-        for regex, reader in _REVIEW_ITEMS:
+        end_of, week_of = _REVIEW_END_OF.match(text, pos), _REVIEW_WEEK_OF.match(text, pos)
+        if prefix := end_of or week_of:
+            pos = prefix.end()
+        for regex, reader in readers:
             m = regex.match(text, pos)
             if m:
-                item = reader(m)
-                if item is None:
+                item = reader(m, context)
+                # "end of" needs a month or period after it, "w/c" a day.
+                if item is None or (end_of and item[1]) or (week_of and not item[1]):
                     return None
                 items.append(item)
                 pos = m.end()
@@ -559,14 +789,20 @@ def _from_date(d: date) -> ReviewDate:
     return ReviewDate(_dmy(d), Month.of(d), d, False)
 
 
-def parse_review_date(value: object, *, epoch_1904: bool = False) -> ReviewDate | None:
+def parse_review_date(
+    value: object, *, epoch_1904: bool = False, context: date | None = None
+) -> ReviewDate | None:
     """Read a "Date of next review" value; None means it could not be read.
 
     Accepts date and datetime objects; Excel serial numbers (days since 30 December 1899, or
     since 1 January 1904 when `epoch_1904`); and text: "26/06/2012" (day first, also d/m/yy,
     d-m-Y, d.m.Y), "2012-06-26", "26 June 2012", "June 2012", "Jun 2012", "Sept 2012",
-    "September2012", "Jun-12", "06/2012", and "Not required" in any case. A leading "Date of
-    next review" label is ignored. Empty input (None or blank text) gives an empty ReviewDate.
+    "September2012", "Jun-12", "Dec-24", "06/2012", "w/c 3 June 2024" (that day), and "Not
+    required" in any case. Periods read as their last month: "Q3 2024/25" (December 2024),
+    "2024/25 Q3", "FY 2024/25" and "2024-25" (March 2025), "end of March 2025". With a
+    `context` date, also "Dec 24" and "end of Q2" (see the module docstring). A leading "Date
+    of next review" label is ignored. Empty input (None or blank text) gives an empty
+    ReviewDate.
 
     A cell with several dates ("May 2012 August 2012") was updated by adding the new date after
     the old one, so the LAST date is the next review; `text` keeps the whole value.
@@ -596,7 +832,7 @@ def parse_review_date(value: object, *, epoch_1904: bool = False) -> ReviewDate 
     text = _LABEL_RE.sub("", text).rstrip(".").strip()
     if _NOT_REQUIRED_RE.fullmatch(text):
         return ReviewDate(value, None, None, True)
-    items = _read_review_text(text)
+    items = _read_review_text(text, context)
     if not items:
         return None
     month, day = items[-1]

@@ -15,6 +15,12 @@ file as soon as one passes what a return could hold, long before openpyxl would 
 seconds and gigabytes on it. What it learns on the way about each sheet is kept in
 `SafeWorkbook.sheets` (see `sheet_scan.SheetScan`), so a caller can ask about formulas or
 stray content without loading the workbook.
+
+Importing a coordinator's own plan table is the one other use, and it may let through three
+kinds of file a return never may (keywords of `open_workbook_safely`, all off by default):
+a macro-enabled workbook (.xlsm: calamine reads cell values and never runs or even reads the
+VBA), an Excel 97-2003 workbook (.xls) that is not encrypted, and an OpenDocument spreadsheet
+(.ods) after the same zip and XML checks as an .xlsx.
 """
 
 from __future__ import annotations
@@ -67,6 +73,8 @@ Reason = Literal[
     "too-complex",  # more sheets, styles, drawings or other markup than a return has
 ]
 REASONS: tuple[str, ...] = get_args(Reason)
+# What a workbook that passed is; only "xlsx" unless an `allow_*` keyword let another through.
+Format = Literal["xlsx", "xlsm", "xls", "ods"]
 
 _MB = 1024 * 1024
 _CFB_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
@@ -82,6 +90,8 @@ _WORKBOOK_MAIN_TYPES = frozenset(
     }
 )
 _XLSB_MAIN_TYPE = "application/vnd.ms-excel.sheet.binary.macroenabled.main"
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+_ODS_TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 # Declarations that make entity expansion possible, in every encoding an XML parser autodetects.
 _DTD_MARKERS: tuple[bytes, ...] = tuple(
     marker.encode(encoding)
@@ -177,6 +187,7 @@ class SafeWorkbook:
     # (every name in sheet_names; a chart sheet, or a sheet whose part is missing, is empty).
     sheets: dict[str, SheetScan] = field(default_factory=dict)
     shared_strings: int = 0  # entries in the shared-strings table
+    format: Format = "xlsx"
 
     def sheet(self, name: str) -> SheetScan | None:
         """The facts about sheet `name`, matched case-insensitively as Excel matches it."""
@@ -220,23 +231,44 @@ class SafeWorkbook:
         )
 
 
-def open_workbook_safely(path: Path, limits: Limits = Limits()) -> SafeWorkbook:
+def open_workbook_safely(
+    path: Path,
+    limits: Limits = Limits(),
+    *,
+    allow_macros: bool = False,
+    allow_xls: bool = False,
+    allow_ods: bool = False,
+) -> SafeWorkbook:
     """Check that `path` is a plain, unencrypted, macro-free .xlsx that is safe to parse.
 
-    Raises UnsafeWorkbookError (never anything else on purpose) when it is not.
+    Raises UnsafeWorkbookError (never anything else on purpose) when it is not. For importing
+    a plan table only (never a return): `allow_macros` lets a macro-enabled workbook through;
+    `allow_xls` an unencrypted Excel 97-2003 workbook (its sheet names are left to calamine,
+    so `sheet_names` is empty); `allow_ods` an OpenDocument spreadsheet, with its sheet names
+    read from content.xml. Every size, zip and XML check still applies.
     """
     path = Path(path)
     data = _read_file(path, limits)
     try:
-        return _check_bytes(path, data, limits)
+        return _check_bytes(path, data, limits, allow_macros, allow_xls, allow_ods)
     except UnsafeWorkbookError as exc:
         exc.data = data  # so the caller keeps exactly what was received, without reading again
         raise
 
 
-def _check_bytes(path: Path, data: bytes, limits: Limits) -> SafeWorkbook:
+def _check_bytes(
+    path: Path,
+    data: bytes,
+    limits: Limits,
+    allow_macros: bool = False,
+    allow_xls: bool = False,
+    allow_ods: bool = False,
+) -> SafeWorkbook:
     if data.startswith(_CFB_SIGNATURE):
-        raise _classify_cfb(path, data)
+        error = _classify_cfb(path, data)
+        if allow_xls and error.reason == "xls":
+            return _passed(path, data, [], "xls")
+        raise error
     if not data.startswith(b"PK"):
         raise _refuse(path, "not-zip", f"is not an Excel workbook{_sniff(data)}. {_SEND_RETURN}")
     # zipfile builds an object per directory entry before we can count them, so first count
@@ -248,7 +280,10 @@ def _check_bytes(path: Path, data: bytes, limits: Limits) -> SafeWorkbook:
     except _ZIP_OPEN_ERRORS as exc:
         raise _corrupt(path) from exc
     with archive:
-        gate = _ZipGate(path, data, archive, limits)
+        gate = _ZipGate(path, data, archive, limits, allow_macros=allow_macros)
+        if allow_ods and gate.is_ods():
+            names = gate.check_ods()
+            return _passed(path, data, names, "ods")
         sheets = gate.check()
     return SafeWorkbook(
         path=path,
@@ -258,6 +293,19 @@ def _check_bytes(path: Path, data: bytes, limits: Limits) -> SafeWorkbook:
         sheet_states={sheet.name: sheet.state for sheet in sheets},
         sheets={sheet.name: sheet for sheet in sheets},
         shared_strings=gate.budget.strings,
+        format="xlsm" if gate.has_macros else "xlsx",
+    )
+
+
+def _passed(path: Path, data: bytes, names: list[str], kind: Format) -> SafeWorkbook:
+    """An .xls or .ods let through for import: checked, but not scanned sheet by sheet."""
+    return SafeWorkbook(
+        path=path,
+        data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+        sheet_names=names,
+        sheet_states=dict.fromkeys(names, "visible"),
+        format=kind,
     )
 
 
@@ -454,11 +502,21 @@ class _SheetEntry:
 class _ZipGate:
     """Checks one zip held in memory, expanding parts itself so no declared size is trusted."""
 
-    def __init__(self, path: Path, data: bytes, archive: zipfile.ZipFile, limits: Limits) -> None:
+    def __init__(
+        self,
+        path: Path,
+        data: bytes,
+        archive: zipfile.ZipFile,
+        limits: Limits,
+        *,
+        allow_macros: bool = False,
+    ) -> None:
         self.path = path
         self.data = data
         self.archive = archive
         self.limits = limits
+        self.allow_macros = allow_macros
+        self.has_macros = False  # set by check(): macros found and allowed
         self.expanded = 0  # bytes actually produced by expanding parts, across all parts
         self.content_types: dict[str, str] = {}  # lower-case part name or ".ext" -> type
         self.budget = _Budget(path, limits)
@@ -610,6 +668,42 @@ class _ZipGate:
     def find(self, name: str) -> zipfile.ZipInfo | None:
         # OPC part names are case-insensitive; zip names are not.
         return self._by_lower.get(name.lower())
+
+    def is_ods(self) -> bool:
+        """An OpenDocument spreadsheet: a small "mimetype" part that says so, and no OPC."""
+        info = self.find("mimetype")
+        if info is None or self.find(_CONTENT_TYPES) is not None or info.file_size > 100:
+            return False
+        return self.read(info, keep=True).strip() == _ODS_MIMETYPE
+
+    def check_ods(self) -> list[str]:
+        """Run every zip-level check on an OpenDocument spreadsheet; return its sheet names."""
+        infos = self.archive.infolist()
+        self._check_directory(infos)
+        manifest, content = self.find("META-INF/manifest.xml"), self.find("content.xml")
+        if content is None:
+            raise self._not_workbook()
+        kept: dict[str, bytes] = {}
+        for info in infos:
+            keep = info is content or info is manifest
+            data = self.read(info, keep=keep)
+            if keep:
+                kept[info.filename] = data
+        if manifest is not None and b"encryption-data" in kept[manifest.filename]:
+            raise _refuse(
+                self.path,
+                "encrypted",
+                "is protected with a password, so it cannot be read. Remove the password, "
+                "then send it again.",
+            )
+        root = _parse_xml(self.path, content.filename, kept[content.filename])
+        names = [
+            table.get(f"{{{_ODS_TABLE_NS}}}name", "")
+            for table in root.iter(f"{{{_ODS_TABLE_NS}}}table")
+        ]
+        if not names or not all(names) or len(set(names)) != len(names):
+            raise _corrupt(self.path)
+        return names
 
     def _check_directory(self, infos: list[zipfile.ZipInfo]) -> None:
         limits = self.limits
@@ -785,6 +879,9 @@ class _ZipGate:
         if any("macroenabled" in t or "vbaproject" in t or "macrosheet" in t for t in types) or any(
             n.endswith("vbaproject.bin") or n.startswith("xl/macrosheets/") for n in names
         ):
+            if self.allow_macros:
+                self.has_macros = True
+                return
             raise _refuse(
                 self.path,
                 "macro",

@@ -11,16 +11,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ipt_excel.core.dates import (
+    CONTEXT_YEARS,
     NOT_REQUIRED,
     CompletionDate,
     DateKind,
     Month,
     ReviewDate,
+    financial_quarter,
+    financial_year_of,
+    format_plan_date,
     format_review,
     month_choices,
     normalise_cell,
     parse_completion,
     parse_review_date,
+    read_completion_value,
     split_completion_phrases,
 )
 
@@ -581,3 +586,280 @@ def test_every_choice_reads_back(d: date) -> None:
         got = parse_review_date(text)
         assert got is not None and got.month is not None
         assert str(got.month) == text
+
+
+# --------------------------------------------------------------------------------------------
+# Dates as councils write them in Excel plans today (issue 12)
+
+ROUND_DAY = date(2024, 5, 10)  # a round in Q1 of 2024/25
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "start", "end"),
+    [
+        # Quarters of the UK financial year: Q3 2024/25 is October to December 2024.
+        ("Q3 2024/25", K.RANGE, M(2024, 10), M(2024, 12)),
+        ("Q3 24/25", K.RANGE, M(2024, 10), M(2024, 12)),
+        ("2024/25 Q3", K.RANGE, M(2024, 10), M(2024, 12)),
+        ("Q3 2024-25", K.RANGE, M(2024, 10), M(2024, 12)),
+        ("Quarter 3 2024/25", K.RANGE, M(2024, 10), M(2024, 12)),
+        ("Q3 of 2024/25", K.RANGE, M(2024, 10), M(2024, 12)),
+        ("q1 2024/25", K.RANGE, M(2024, 4), M(2024, 6)),
+        ("Q4 2024/25", K.RANGE, M(2025, 1), M(2025, 3)),
+        ("By Q4 FY24/25", K.BY, M(2025, 3), M(2025, 3)),
+        ("By end of Q2 2024/25", K.BY, M(2024, 9), M(2024, 9)),
+        ("From Q1 2025/26", K.FROM, M(2025, 4), None),
+        # Financial years.
+        ("2024/25", K.RANGE, M(2024, 4), M(2025, 3)),
+        ("2024-25", K.RANGE, M(2024, 4), M(2025, 3)),
+        ("FY 2024/25", K.RANGE, M(2024, 4), M(2025, 3)),
+        ("FY24/25", K.RANGE, M(2024, 4), M(2025, 3)),
+        # Excel's mmm-yy and d-mmm-yy, and days written with dots or as ISO dates.
+        ("Dec-24", K.BY, M(2024, 12), M(2024, 12)),
+        ("31-Dec-24", K.BY, M(2024, 12), M(2024, 12)),
+        ("31-Dec-2024", K.BY, M(2024, 12), M(2024, 12)),
+        ("31.05.24", K.BY, M(2024, 5), M(2024, 5)),
+        ("31/05/2024", K.BY, M(2024, 5), M(2024, 5)),
+        ("2024-06-30", K.BY, M(2024, 6), M(2024, 6)),
+        # Week commencing: done by the end of that week.
+        ("w/c 3 June 2024", K.BY, M(2024, 6), M(2024, 6)),
+        ("W/C 03/06/2024", K.BY, M(2024, 6), M(2024, 6)),
+        ("week commencing 28 June 2024", K.BY, M(2024, 6), M(2024, 7)),
+        ("w/b 1 July 2024", K.BY, M(2024, 7), M(2024, 7)),
+        ("Ongoing", K.ONGOING, None, None),
+    ],
+)
+def test_todays_plan_phrases(
+    text: str, kind: DateKind, start: Month | None, end: Month | None
+) -> None:
+    for got in (parse_completion(text), parse_completion(text, context=ROUND_DAY)):
+        assert (got.kind, got.start, got.end, got.text) == (kind, start, end, text)
+    assert split_completion_phrases(text) == [parse_completion(text)]
+
+
+def test_q3_is_not_the_whole_financial_year() -> None:
+    # The reading issue 12 found: "Q3 2024/25" was read as April 2024 to March 2025.
+    got = parse_completion("Q3 2024/25")
+    assert (got.start, got.end, got.due) == (M(2024, 10), M(2024, 12), M(2024, 12))
+    assert (got.start.first_day, got.end.last_day) == (date(2024, 10, 1), date(2024, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "start", "end"),
+    [
+        ("end of Q2", K.BY, M(2024, 9), M(2024, 9)),
+        ("By the end of Q4", K.BY, M(2025, 3), M(2025, 3)),
+        ("Q1", K.RANGE, M(2024, 4), M(2024, 6)),
+        ("During Q3", K.RANGE, M(2024, 10), M(2024, 12)),
+        ("Dec 24", K.BY, M(2024, 12), M(2024, 12)),
+        ("By Sept 25", K.BY, M(2025, 9), M(2025, 9)),
+    ],
+)
+def test_phrases_read_only_with_a_context_date(
+    text: str, kind: DateKind, start: Month | None, end: Month | None
+) -> None:
+    got = parse_completion(text, context=ROUND_DAY)
+    assert (got.kind, got.start, got.end) == (kind, start, end)
+    assert parse_completion(text).kind is DateKind.UNKNOWN  # as before, without a context
+    assert split_completion_phrases(text, context=ROUND_DAY) == [got]
+
+
+def test_a_bare_quarter_is_in_the_context_dates_financial_year() -> None:
+    # 15 February 2025 is in 2024/25, so its "Q2" is July to September 2024 (already past).
+    got = parse_completion("end of Q2", context=date(2025, 2, 15))
+    assert got.due == M(2024, 9)
+    assert parse_completion("end of Q2", context=date(2025, 4, 1)).due == M(2025, 9)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Q3 2024",  # calendar or financial quarter? not guessed
+        "Q5 2024/25",
+        "Q3 2024/26",  # not one financial year
+        "24/25",  # a two-digit financial year is read only after Q or FY
+        "June 12th",
+        "Dec 24, 2024",  # US order: the 24th of December
+        "Dec 24 2024",
+    ],
+)
+def test_todays_phrases_not_read(text: str) -> None:
+    assert parse_completion(text, context=ROUND_DAY).kind is DateKind.UNKNOWN
+
+
+def test_two_digit_years_far_from_the_context_are_not_read() -> None:
+    assert parse_completion("June 12", context=ROUND_DAY).kind is DateKind.UNKNOWN
+    assert parse_completion("June 12", context=date(2012, 6, 26)).due == M(2012, 6)
+    near = date(2024 - CONTEXT_YEARS, 1, 1)
+    assert parse_completion("Dec 24", context=near).due == M(2024, 12)
+    assert parse_completion("Dec 24", context=date(2013, 1, 1)).kind is DateKind.UNKNOWN
+
+
+def test_todays_cell_splits_into_its_phrases() -> None:
+    cell = "Q3 2024/25 Dec-24 w/c 3 June 2024 2024/25 Q4 end of Q2 Ongoing"
+    got = split_completion_phrases(cell, context=ROUND_DAY)
+    assert [(p.text, p.kind, p.due) for p in got] == [
+        ("Q3 2024/25", K.RANGE, M(2024, 12)),
+        ("Dec-24", K.BY, M(2024, 12)),
+        ("w/c 3 June 2024", K.BY, M(2024, 6)),
+        ("2024/25 Q4", K.RANGE, M(2025, 3)),
+        ("end of Q2", K.BY, M(2024, 9)),
+        ("Ongoing", K.ONGOING, None),
+    ]
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                # Not "Q3 2024/25" or "2024/25 Q3" next to a financial year ("During 2012/13"):
+                # "2012/13 Q3 2024/25" could pair either way. Nor "Dec 24" before a number:
+                # "Dec 24 2024" is the 24th of December.
+                "By Q3 2024/25",
+                "Dec-24",
+                "31-Dec-24",
+                "w/c 3 June 2024",
+                "end of Q2",
+                "From Q1 2025/26",
+                "2024-06-30",
+                *(p[0] for p in SEED_PHRASES),
+            ]
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_run_of_todays_phrases_splits_back(phrases: list[str]) -> None:
+    got = split_completion_phrases(" ".join(phrases), context=ROUND_DAY)
+    assert [p.text for p in got] == phrases
+    assert [p.kind for p in got] == [parse_completion(p, context=ROUND_DAY).kind for p in phrases]
+    assert all(p.kind is not DateKind.UNKNOWN for p in got)
+
+
+@given(st.text(alphabet=st.sampled_from(list("QqDecJun 2024/5–-.()wbFY1 \n")), max_size=60))
+def test_split_with_context_never_drops_text(cell: str) -> None:
+    got = split_completion_phrases(cell, context=ROUND_DAY)
+    assert " ".join(p.text for p in got) == normalise_cell(cell)
+    assert got == [parse_completion(p.text, context=ROUND_DAY) for p in got]
+
+
+# Date cells, as a table reader gives them.
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (date(2024, 6, 30), [CompletionDate("30 June 2024", K.BY, M(2024, 6), M(2024, 6))]),
+        (
+            datetime(2024, 9, 1, 9, 30),
+            [CompletionDate("1 September 2024", K.BY, M(2024, 9), M(2024, 9))],
+        ),
+        (None, []),
+        ("", []),
+        (
+            "September 2024\nQ3 2024/25",
+            [
+                CompletionDate("September 2024", K.BY, M(2024, 9), M(2024, 9)),
+                CompletionDate("Q3 2024/25", K.RANGE, M(2024, 10), M(2024, 12)),
+            ],
+        ),
+        (2024, [CompletionDate("2024", K.UNKNOWN)]),
+        (True, [CompletionDate("True", K.UNKNOWN)]),
+    ],
+)
+def test_read_completion_value(value: object, expected: list[CompletionDate]) -> None:
+    assert read_completion_value(value) == expected
+
+
+def test_a_date_cell_reads_back_from_its_text() -> None:
+    (got,) = read_completion_value(date(2024, 6, 30))
+    assert parse_completion(got.text) == got
+
+
+@pytest.mark.parametrize(
+    ("d", "text"),
+    [
+        (date(2024, 6, 30), "30 June 2024"),
+        (date(2025, 1, 1), "1 January 2025"),
+        (datetime(2024, 12, 31, 23, 59), "31 December 2024"),
+    ],
+)
+def test_format_plan_date(d: date, text: str) -> None:
+    assert format_plan_date(d) == text
+
+
+@given(st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)))
+def test_plan_dates_read_back(d: date) -> None:
+    review = parse_review_date(format_plan_date(d))
+    assert review is not None and review.day == d
+    assert parse_completion(format_plan_date(d)).due == Month.of(d)
+
+
+@pytest.mark.parametrize(
+    ("d", "first_year"),
+    [(date(2024, 4, 1), 2024), (date(2025, 3, 31), 2024), (date(2024, 12, 25), 2024)],
+)
+def test_financial_year_of(d: date, first_year: int) -> None:
+    assert financial_year_of(d) == first_year
+
+
+def test_financial_quarter() -> None:
+    assert financial_quarter(2024, 1) == (M(2024, 4), M(2024, 6))
+    assert financial_quarter(2024, 3) == (M(2024, 10), M(2024, 12))
+    assert financial_quarter(2024, 4) == (M(2025, 1), M(2025, 3))
+    with pytest.raises(ValueError, match="quarter must be"):
+        financial_quarter(2024, 5)
+
+
+@pytest.mark.parametrize(
+    ("value", "month", "day"),
+    [
+        ("Q3 2024/25", M(2024, 12), None),  # a period is due by its last month
+        ("Q3 24/25", M(2024, 12), None),
+        ("2024/25 Q1", M(2024, 6), None),
+        ("2024/25", M(2025, 3), None),
+        ("2024-25", M(2025, 3), None),
+        ("FY 2024/25", M(2025, 3), None),
+        ("Dec-24", M(2024, 12), None),
+        ("31.05.24", M(2024, 5), date(2024, 5, 31)),
+        ("w/c 3 June 2024", M(2024, 6), date(2024, 6, 3)),
+        ("week commencing 03/06/2024", M(2024, 6), date(2024, 6, 3)),
+        ("end of March 2025", M(2025, 3), None),
+        ("By the end of Q4 2024/25", M(2025, 3), None),
+        (datetime(2024, 6, 30, 0, 0), M(2024, 6), date(2024, 6, 30)),
+    ],
+)
+def test_review_reads_todays_values(value: object, month: Month, day: date | None) -> None:
+    for got in (parse_review_date(value), parse_review_date(value, context=ROUND_DAY)):
+        assert got is not None
+        assert (got.month, got.day, got.not_required) == (month, day, False)
+
+
+@pytest.mark.parametrize(
+    ("value", "month"),
+    [
+        ("end of Q2", M(2024, 9)),
+        ("Q1", M(2024, 6)),
+        ("Dec 24", M(2024, 12)),
+        ("Jan 25", M(2025, 1)),
+    ],
+)
+def test_review_values_read_only_with_a_context_date(value: str, month: Month) -> None:
+    got = parse_review_date(value, context=ROUND_DAY)
+    assert got is not None and (got.month, got.day) == (month, None)
+    assert parse_review_date(value) is None  # as before, without a context
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Q3 2024",
+        "Q3 2024/26",
+        "end of 3 June 2024",  # "end of" a day
+        "w/c June 2024",  # a week commencing needs its day
+        "June 12",  # too far from the context's year
+        "Ongoing",  # not a date of next review
+    ],
+)
+def test_review_rejects_with_a_context(value: str) -> None:
+    assert parse_review_date(value, context=ROUND_DAY) is None

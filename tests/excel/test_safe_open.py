@@ -455,3 +455,111 @@ def test_corpus_xlsx_pass_and_xlsm_are_refused() -> None:
             loaded.close()
         assert workbook.sheet_names == list(expected), path
         assert workbook.sheet_states == expected, path
+
+
+# --- importing a plan table: the allow_* keywords -------------------------------------------
+
+
+def test_macros_pass_only_when_allowed(files: Path) -> None:
+    path = bf.make_xlsm(files)
+    assert refusal(path).reason == "macro"
+    workbook = open_workbook_safely(path, allow_macros=True)
+    assert (workbook.format, workbook.sheet_names) == ("xlsm", ["Return"])
+    assert workbook.data == path.read_bytes()
+
+
+def test_a_plain_workbook_is_still_xlsx_with_every_keyword(good: Path) -> None:
+    workbook = open_workbook_safely(good, allow_macros=True, allow_xls=True, allow_ods=True)
+    assert workbook.format == "xlsx"
+    assert workbook.sheet_names == ["Return", "Lists", "Manifest"]
+    assert open_workbook_safely(good).format == "xlsx"
+
+
+def test_allowing_macros_keeps_every_other_check(files: Path) -> None:
+    xlsm = bf.make_xlsm(files)
+    bomb = bf.make_xml_bomb(files, xlsm)
+    with pytest.raises(UnsafeWorkbookError) as caught:
+        open_workbook_safely(bomb, allow_macros=True)
+    assert caught.value.reason == "xml-bomb"
+    big = bf.make_zip_bomb(files, xlsm, megabytes=30)
+    with pytest.raises(UnsafeWorkbookError) as caught:
+        open_workbook_safely(big, Limits(max_total_uncompressed=20 * 2**20), allow_macros=True)
+    assert caught.value.reason == "zip-bomb"
+
+
+def test_xls_passes_only_when_allowed(files: Path) -> None:
+    path = bf.make_xls(files)
+    assert refusal(path).reason == "xls"
+    workbook = open_workbook_safely(path, allow_xls=True)
+    assert (workbook.format, workbook.sheet_names, workbook.sheet_states) == ("xls", [], {})
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (bf.make_encrypted, "encrypted"),
+        (bf.make_rights_managed, "encrypted"),
+        (bf.make_word97, "not-zip"),
+    ],
+)
+def test_allowing_xls_still_refuses_other_ole_files(
+    files: Path, make: Callable[[Path], Path], reason: str
+) -> None:
+    with pytest.raises(UnsafeWorkbookError) as caught:
+        open_workbook_safely(make(files), allow_xls=True)
+    assert caught.value.reason == reason
+
+
+def _ods(directory: Path, name: str, content: str, *, encrypted: bool = False) -> Path:
+    path = directory / name
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml">'
+        + ('<manifest:encryption-data manifest:checksum="x"/>' if encrypted else "")
+        + "</manifest:file-entry></manifest:manifest>"
+    )
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+        archive.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+    return path
+
+
+_ODS_CONTENT = (
+    '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"><office:body>'
+    '<office:spreadsheet><table:table table:name="Action plan"/><table:table table:name="Key"/>'
+    "</office:spreadsheet></office:body></office:document-content>"
+)
+
+
+def test_ods_passes_only_when_allowed(files: Path) -> None:
+    path = _ods(files, "plan.ods", _ODS_CONTENT)
+    assert refusal(path).reason == "not-workbook"
+    workbook = open_workbook_safely(path, allow_ods=True)
+    assert workbook.format == "ods"
+    assert workbook.sheet_names == ["Action plan", "Key"]
+    assert workbook.sheet_states == {"Action plan": "visible", "Key": "visible"}
+    content = parse_part(workbook, "content.xml")
+    assert content is not None and content.tag.endswith("}document-content")
+
+
+def test_ods_gets_every_zip_and_xml_check(files: Path) -> None:
+    def refused(path: Path, limits: Limits | None = None) -> str:
+        with pytest.raises(UnsafeWorkbookError) as caught:
+            open_workbook_safely(path, limits or Limits(), allow_ods=True)
+        assert caught.value.message.startswith(path.name + " ")
+        return caught.value.reason
+
+    doctype = _ODS_CONTENT.replace("?>", '?><!DOCTYPE x [<!ENTITY a "b">]>', 1)
+    assert refused(_ods(files, "bomb.ods", doctype)) == "xml-bomb"
+    assert refused(_ods(files, "locked.ods", _ODS_CONTENT, encrypted=True)) == "encrypted"
+    assert refused(_ods(files, "empty.ods", "<office:document-content/>")) == "corrupt-zip"
+    huge = _ods(files, "huge.ods", _ODS_CONTENT + " " * (3 * 2**20))
+    assert refused(huge, Limits(max_total_uncompressed=2 * 2**20)) == "zip-bomb"
+    assert refused(bf.make_ods_like(files)) == "corrupt-zip"  # no sheet in it
+    with zipfile.ZipFile(files / "no-content.ods", "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+    assert refused(files / "no-content.ods") == "not-workbook"
