@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from ipt_excel.core.text import plural
 from ipt_excel.workspace import DEFAULT_FEEDBACK_DIR, DEFAULT_WORKSPACE
 
 if TYPE_CHECKING:
@@ -117,7 +118,9 @@ def _print_problems(problems: list[Problem]) -> None:
             where = " ".join(
                 x for x in (f"{p.sheet}!{p.cell}" if p.cell else p.sheet, p.column) if x
             )
-            place = f" {escape(where)}:" if where else ""
+            # Problems in a plan table already lead with their file, sheet and cell.
+            named = bool(p.file) and p.message.startswith(p.file)
+            place = f" {escape(where)}:" if where and not named else ""
             out.print(f"  [red]error[/]{place} {escape(p.message)}", markup=True)
         by_rule: dict[str, list[Problem]] = {}
         for p in rows:
@@ -161,10 +164,11 @@ def init(
         Path | None,
         typer.Option(
             "--from",
-            help="Start from your own plan: a .yaml plan file, or an .xlsx or .csv table with "
-            "headings such as Area for improvement, Actions, Lead (see the README).",
+            help="Start from your own plan: a .yaml plan file, or the table your plan is kept "
+            "in (.xlsx, .xlsm, .ods, .xls, .csv or .tsv), with your own headings.",
             exists=True,
             dir_okay=False,
+            metavar="FILE",
         ),
     ] = None,
     force: Annotated[
@@ -172,60 +176,129 @@ def init(
     ] = False,
     title: Annotated[
         str | None,
-        typer.Option(help="Plan title, for an .xlsx/.csv table \\[default: the file's name]."),
+        typer.Option(
+            help="Plan title, for a table \\[default: the title above the table, or the "
+            "file's name].",
+        ),
     ] = None,
     round_name: Annotated[
         str | None,
         typer.Option(
-            "--round",
-            help="Name of the current round, for an .xlsx/.csv table \\[default: Baseline].",
+            "--round", help="Name of the current round, for a table \\[default: Baseline]."
         ),
     ] = None,
     round_date: Annotated[
         str | None,
         typer.Option(
-            "--date",
-            help="Date of the current round (YYYY-MM-DD), for an .xlsx/.csv table "
-            "\\[default: today].",
+            "--date", help="Date of the current round (YYYY-MM-DD), for a table \\[default: today]."
+        ),
+    ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option(
+            "--sheet",
+            help="The sheet the table is on \\[default: the one that looks most like a plan].",
+            metavar="NAME",
+        ),
+    ] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help='What one of your headings means, as "Heading=column": a column such as '
+            "leads or rag, text to keep it as plan text, ignore to leave it out (repeat).",
+            metavar="HEADING=COLUMN",
+        ),
+    ] = None,
+    rows: Annotated[
+        str,
+        typer.Option(
+            "--rows",
+            help="areas: one row per area; actions: one row per action, grouped under its "
+            "recommendation; auto: tell from the table.",
+            metavar="areas|actions|auto",
+        ),
+    ] = "auto",
+    agencies: Annotated[
+        Path | None,
+        typer.Option(
+            "--agencies",
+            help="A table of the plan's agencies (name, short name, e-mail), read first.",
+            exists=True,
+            dir_okay=False,
+            metavar="FILE",
         ),
     ] = None,
 ) -> None:
     """Create a workspace and its master workbook from a plan.
 
+    From a table, the headings are matched to the plan's columns (Ref, Recommendation,
+    Action, Owner, Organisation, Target date, RAG, Update and their usual variants), every
+    other heading is kept as plan text, and the mapping used is printed and recorded, so a
+    later --force re-import reads the table the same way. Nothing is written unless the
+    whole table imports.
+
     Examples:
 
       ipt init --example
 
-      ipt init --from our-plan.xlsx --title "Ofsted improvement plan" --date 2024-03-01 -w plan
+      ipt init --from cqc-plan.xlsx --title "CQC action plan" --date 2024-06-01 -w plan
+
+      ipt init --from plan.csv --map "Lead officer=leads" --map "Notes=ignore" --rows actions
     """
     if example == (from_ is not None):
         _fail("Give exactly one of --example or --from FILE.")
-    is_table = from_ is not None and from_.suffix.lower() in (".xlsx", ".csv")
-    if not is_table and (title or round_name or round_date):
+    is_table = from_ is not None and from_.suffix.lower() not in (".yaml", ".yml")
+    table_only = title or round_name or round_date or sheet or map_ or agencies or rows != "auto"
+    if not is_table and table_only:
         _fail(
-            "--title, --round and --date are for a plan in an .xlsx or .csv table. A .yaml "
-            "plan, and the example, carry their own: leave these options out."
+            "--title, --round, --date, --sheet, --map, --rows and --agencies are for a plan "
+            "kept in a table. A .yaml plan, and the example, carry their own: leave them out."
         )
     with _errors():
-        from ipt_excel.services.master import init_workspace
-        from ipt_excel.services.plan_source import example_plan_path, load_plan, load_plan_source
+        from ipt_excel.services.master import init_workspace, previous_plan_in
+        from ipt_excel.services.plan_source import (
+            LoadedPlan,
+            example_plan_path,
+            load_plan,
+            load_plan_source,
+        )
 
         if example:
-            plan = load_plan(example_plan_path())
+            loaded = LoadedPlan(load_plan(example_plan_path()))
         else:
             assert from_ is not None
-            plan = load_plan_source(
+            loaded = load_plan_source(
                 from_,
                 title=title,
                 round_name=round_name or "Baseline",
                 round_date=_parse_date(round_date, "--date"),
+                sheet=sheet,
+                mapping=map_ or [],
+                rows=rows,
+                agencies=agencies,
+                previous=previous_plan_in(workspace) if force else None,
             )
+        plan = loaded.plan
         result = init_workspace(workspace, plan, force=force, now=_now())
+    out = _console()
+    if loaded.mapping_text:
+        out.print(loaded.mapping_text)
+    for split in loaded.splits:
+        hint = (
+            " To split it, list its agencies in an --agencies file."
+            if split.how.startswith("kept whole: its parts")
+            else ""
+        )
+        out.print(f"Agencies in {split.cell}: {' | '.join(split.names)} ({split.how}).{hint}")
+    if loaded.warnings:
+        _print_problems(list(loaded.warnings))
     rated = sum(1 for a in plan.areas if a.value("rag"))
-    _console().print(
+    rows_word = "rows" if any(a.parent for a in plan.areas) else "areas for improvement"
+    out.print(
         f"Created the workspace {workspace} for “{_shorten(plan.title, 80)}”.\n"
         f"Master: {result.workspace.master}\n"
-        f"{len(plan.areas)} areas for improvement ({rated} rated), {len(plan.agencies)} agencies, "
+        f"{len(plan.areas)} {rows_word} ({rated} rated), {len(plan.agencies)} agencies, "
         f"round: {plan.round.name}.\n"
         f"Next: ipt issue --round NAME --date YYYY-MM-DD -w {workspace}"
     )
@@ -297,7 +370,10 @@ def issue(
                 progress=lambda name: bar.update(task, description=f"Wrote {name}"),
             )
     out = _console()
-    out.print(f"Issued “{result.round.name}” ({len(result.files)} returns) to {result.directory}:")
+    out.print(
+        f"Issued “{result.round.name}” ({plural(len(result.files), 'return')}) to "
+        f"{result.directory}:"
+    )
     for f in result.files:
         again = (
             f"; replaces the return issued on {f.replaces:%d %B %Y at %H:%M}, which will now be "
@@ -305,7 +381,7 @@ def issue(
             if f.replaces
             else ""
         )
-        out.print(f"  {f.agency_name}: {f.path} ({f.rows} area(s){again})")
+        out.print(f"  {f.agency_name}: {f.path} ({plural(f.rows, 'row')}{again})")
     for name in result.skipped:
         out.print(f"  Skipped {name}: it has no areas in the plan.")
     out.print(
@@ -371,7 +447,8 @@ def check(
         who = f" ({r.agency_name})" if r.agency_name else ""
         n = sum(1 for p in r.problems if p.is_error)
         w = len(r.problems) - n
-        line = f"{escape(r.file_name)}{escape(who)}: {verdict}, {n} error(s), {w} warning(s)"
+        counts = f"{plural(n, 'error')}, {plural(w, 'warning')}"
+        line = f"{escape(r.file_name)}{escape(who)}: {verdict}, {counts}"
         out.print(line, markup=True)
     for path in written:
         out.print(f"Feedback to send back: {path}")
@@ -481,6 +558,7 @@ def status(workspace: WorkspaceOpt = DEFAULT_WS) -> None:
         t.add_column("")
         for label in counts.labels:
             t.add_column(label, justify="right")
+        t.add_column("Worst")
         for name, by in counts.rows:
             cells = []
             for label in counts.labels:
@@ -488,7 +566,21 @@ def status(workspace: WorkspaceOpt = DEFAULT_WS) -> None:
                 if last is not None:
                     cell += f" ({last.get(name, {}).get(label, 0)})"
                 cells.append(cell)
-            t.add_row(name, *cells)
+            t.add_row(name, *cells, _worst_label(counts.labels, by))
+        out.print(t)
+    if st.recommendations:
+        labels = st.by_theme.labels
+        t = Table(title="RAG by recommendation", header_style="bold", title_justify="left")
+        t.add_column("")
+        for label in labels:
+            t.add_column(label, justify="right")
+        t.add_column("Worst")
+        for r in st.recommendations:
+            t.add_row(
+                _shorten(f"{r.id} {r.title}", 40),
+                *(str(r.counts.get(label, 0)) for label in labels),
+                _worst_label(labels, r.counts),
+            )
         out.print(t)
     totals = Table(title="All areas", header_style="bold", title_justify="left")
     totals.add_column("RAG")
@@ -504,6 +596,11 @@ def status(workspace: WorkspaceOpt = DEFAULT_WS) -> None:
             out.print(f"  {area_id}: {phrases}")
     if st.open_conflicts:
         out.print(f"Open conflicts: {st.open_conflicts} (see the master's Conflicts sheet)")
+
+
+def _worst_label(labels: tuple[str, ...], by: dict[str, int]) -> str:
+    """The worst rating held: the labels run worst first, "Not rated" last."""
+    return next((label for label in labels if by.get(label)), "")
 
 
 # -- circulate ------------------------------------------------------------------------------------
@@ -580,7 +677,7 @@ def lint(
         if plan_file is not None:
             from ipt_excel.services.plan_source import load_plan_source
 
-            plan = load_plan_source(plan_file)
+            plan = load_plan_source(plan_file).plan
             source = str(plan_file)
         else:
             from ipt_excel.services.master import current_plan
@@ -600,7 +697,7 @@ def lint(
     for f in findings:
         table.add_row(f.area_id or "Whole plan", f.field or "Whole plan", f.problem, f.suggestion)
     out.print(table)
-    out.print(f"{len(findings)} problem(s) found in {source}.")
+    out.print(f"{plural(len(findings), 'problem')} found in {source}.")
     raise typer.Exit(1)
 
 

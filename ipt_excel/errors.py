@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -28,9 +29,9 @@ class CellTooLongError(PlanFileError):
 class PlanInvalidError(PlanFileError):
     """The plan was read but breaks a rule; `problems` holds one row per problem."""
 
-    def __init__(self, message: str, problems: list[object]) -> None:
+    def __init__(self, message: str, problems: Sequence[object]) -> None:
         super().__init__(message)
-        self.problems = problems
+        self.problems = list(problems)
 
 
 class ColumnSetError(IptError, ValueError):

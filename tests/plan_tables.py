@@ -165,14 +165,31 @@ SEND_ROWS: list[list[object]] = [
 SEND_MERGES = {"WSOA": ["A5:A7", "A8:A9"]}
 
 
-def make_send_wsoa(folder: Path) -> Path:
+def fixed_rows(
+    rows: list[list[object]], fixes: dict[tuple[int, int], object]
+) -> list[list[object]]:
+    """The rows with some cells put right, as a coordinator would after reading the errors;
+    `fixes` maps (row, column), counted from 1 as in the messages, to the new value."""
+    out = [list(r) for r in rows]
+    for (r, c), value in fixes.items():
+        out[r - 1][c - 1] = value
+    return out
+
+
+# What each table's deliberate error needs, named by the cell the import names.
+SEND_FIXES = {(9, 6): "Red"}  # F9: 'Not started' is not a RAG rating
+OFSTED_FIXES = {(8, 1): "4 Ensure that children's records are up to date"}  # A8: no ID
+DATED_FIXES = {(8, 1): "2.2"}  # A8: an ID Excel turned into a date
+
+
+def make_send_wsoa(folder: Path, *, fixed: bool = False) -> Path:
     sheets = {
         "Instructions": [
             ["How to complete this report"],
             ["Update the RAG and % complete columns for each action by 28 March."],
             ["Leads: please do not change the actions or measures of success."],
         ],
-        "WSOA": SEND_ROWS,
+        "WSOA": fixed_rows(SEND_ROWS, SEND_FIXES) if fixed else SEND_ROWS,
         "Lists": [["RAG"], ["Red"], ["Amber"], ["Green"]],
     }
     path = tf.write_xlsx_openpyxl(folder / "send-wsoa.xlsx", sheets, SEND_MERGES)
@@ -364,8 +381,9 @@ OFSTED_ROWS: list[list[object]] = [
 OFSTED_MERGES = {"Ofsted plan": ["A4:A5"]}
 
 
-def make_ofsted_plan(folder: Path) -> Path:
-    return tf.write_ods(folder / "ofsted-plan.ods", {"Ofsted plan": OFSTED_ROWS}, OFSTED_MERGES)
+def make_ofsted_plan(folder: Path, *, fixed: bool = False) -> Path:
+    rows = fixed_rows(OFSTED_ROWS, OFSTED_FIXES) if fixed else OFSTED_ROWS
+    return tf.write_ods(folder / "ofsted-plan.ods", {"Ofsted plan": rows}, OFSTED_MERGES)
 
 
 SAR_ROWS: list[list[object]] = [
@@ -524,6 +542,41 @@ DATED_ROWS: list[list[object]] = [
 ]
 
 
-def make_dated_plan(folder: Path, *, macros: bool = False) -> Path:
+def make_dated_plan(folder: Path, *, macros: bool = False, fixed: bool = False) -> Path:
     name = "dated-plan.xlsm" if macros else "dated-plan.xlsx"
-    return tf.write_xlsx(folder / name, {"Plan": DATED_ROWS}, vba=macros)
+    rows = fixed_rows(DATED_ROWS, DATED_FIXES) if fixed else DATED_ROWS
+    return tf.write_xlsx(folder / name, {"Plan": rows}, vba=macros)
+
+
+SHAPES = ("cqc", "send", "yj", "ofsted", "sar", "dated")
+
+
+def shape(folder: Path, name: str, *, fixed: bool = True) -> tuple[Path, dict[str, object]]:
+    """One of the six tables and the `ipt init` settings it needs, as the README shows them:
+    the SEND statement names no agencies, so its leads are its agencies; the youth justice plan
+    comes with its agency registry. `fixed` puts right the deliberate error in three of them.
+    The settings are keyword arguments of `load_plan_source`; `init_args` gives them as
+    options."""
+    if name == "cqc":
+        return make_cqc_plan(folder), {}
+    if name == "send":
+        return make_send_wsoa(folder, fixed=fixed), {"mapping": ["Lead=agencies"]}
+    if name == "yj":
+        return make_youth_justice_plan(folder), {"agencies": make_yj_agencies(folder)}
+    if name == "ofsted":
+        return make_ofsted_plan(folder, fixed=fixed), {}
+    if name == "sar":
+        return make_semicolon_csv(folder), {}
+    if name == "dated":
+        return make_dated_plan(folder, fixed=fixed), {}
+    raise ValueError(name)
+
+
+def init_args(kwargs: dict[str, object]) -> list[str]:
+    """`shape`'s settings as `ipt init` options."""
+    args: list[str] = []
+    for m in kwargs.get("mapping", []):  # type: ignore[attr-defined]
+        args += ["--map", str(m)]
+    if "agencies" in kwargs:
+        args += ["--agencies", str(kwargs["agencies"])]
+    return args

@@ -185,13 +185,43 @@ def test_init_from_a_table_with_an_unknown_column(example: Plan, tmp_path: Path)
     table = tmp_path / "plan.csv"
     rows = seed_table(example)[:3]
     rows[0] = [*rows[0], "Comments"]
+    rows[1] = [*rows[1], "Linked to 2.1"]
+    with table.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    result = init("--from", str(table), "-w", str(tmp_path / "W"))
+    assert result.exit_code == 0, result.output
+    assert "  Comments                      kept as plan text" in result.stdout
+    master = read_master(tmp_path / "W" / "master.xlsx")
+    assert master.areas[0].value("comments") == "Linked to 2.1"
+    assert ("map", "Comments=text") in master.imported
+
+
+def test_a_table_with_errors_writes_nothing_and_names_every_cell(tmp_path: Path) -> None:
+    table = tmp_path / "plan.csv"
+    rows = [["Ref", "Recommendation", "Agency", "RAG"], ["1", "One", "Police", "Purple"],
+            ["2", "Two", "Police", "Red and Green"]]  # fmt: skip
     with table.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(rows)
     result = init("--from", str(table), "-w", str(tmp_path / "W"))
     assert result.exit_code == 2
-    err = " ".join(result.stderr.split())
-    assert "unknown column(s): 'Comments'" in err
-    assert not (tmp_path / "W" / "master.xlsx").exists()
+    out = " ".join(result.stdout.split())
+    assert "error plan.csv, D2: 'Purple' is not a RAG rating." in out
+    assert "error plan.csv, D3: 'Red and Green' gives two ratings." in out
+    assert "plan.csv: 2 problems to fix in the table. Nothing was written" in " ".join(
+        result.stderr.split()
+    )
+    assert not (tmp_path / "W").exists()
+
+
+def test_a_failed_reimport_leaves_the_workspace_as_it_was(example: Plan, tmp_path: Path) -> None:
+    ws = tmp_path / "W"
+    assert init("--example", "-w", str(ws)).exit_code == 0
+    before = {p: p.read_bytes() for p in ws.rglob("*") if p.is_file()}
+    table = tmp_path / "plan.csv"
+    table.write_text("Ref,Recommendation,Agency,RAG\n1,One,Police,Purple\n")
+    result = init("--from", str(table), "--force", "-w", str(ws))
+    assert result.exit_code == 2
+    assert {p: p.read_bytes() for p in ws.rglob("*") if p.is_file()} == before
 
 
 def test_init_from_a_missing_file(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from ipt_excel.errors import ColumnSetError
 
 class Kind(StrEnum):
     ID = "id"  # written as text, read as a string: "1.10" is not "1.1"
+    PARENT = "recommendation"  # an action row's recommendation ID (action-row plans)
     THEME = "theme"
     AGENCIES = "agencies"  # one agency per line
     ACTIONS = "actions"  # main action + "Underpinned by:" + "Supplemented by:" lists
@@ -46,8 +47,10 @@ UPDATE_KINDS = frozenset(
     {Kind.TEXT, Kind.RAG, Kind.CHOICE, Kind.REVIEW, Kind.DATE, Kind.NUMBER, Kind.PERCENT}
 )
 PLAN_TEXT_KINDS = frozenset(
-    {Kind.ID, Kind.THEME, Kind.AGENCIES, Kind.ACTIONS, Kind.TEXT, Kind.DERIVED}
+    {Kind.ID, Kind.PARENT, Kind.THEME, Kind.AGENCIES, Kind.ACTIONS, Kind.TEXT, Kind.DERIVED}
 )
+# Kinds that are an area's structure (its own attributes), not values in its records.
+STRUCTURE_KINDS = frozenset({Kind.ID, Kind.PARENT, Kind.THEME, Kind.AGENCIES})
 
 
 class Combine(StrEnum):
@@ -318,7 +321,7 @@ class ColumnSet:
         return tuple(
             c
             for c in self.columns
-            if not c.update and c.kind not in (Kind.ID, Kind.THEME, Kind.AGENCIES, Kind.DERIVED)
+            if not c.update and c.kind not in STRUCTURE_KINDS and c.kind is not Kind.DERIVED
         )
 
     @property

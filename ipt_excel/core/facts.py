@@ -14,11 +14,14 @@ from ipt_excel.core.model import Change, Conflict, Plan
 from ipt_excel.core.records import IssuedRecord, Receipt
 from ipt_excel.core.summary import (
     RagCounts,
+    Recommendation,
+    by_recommendation,
     counts_by_agency,
     counts_by_theme,
     overall_counts,
     overdue_areas,
 )
+from ipt_excel.core.text import plural
 
 OUTSTANDING = "outstanding"
 RECEIVED = "received"
@@ -52,6 +55,8 @@ class RoundFacts:
     previous_by_theme: RagCounts | None = None  # last round's, when there was one
     previous_by_agency: RagCounts | None = None
     changes: int = 0  # changes merged this round that still stand
+    # An action-row plan's recommendations, each with its actions' counts and worst RAG.
+    recommendations: tuple[Recommendation, ...] = ()
 
 
 def agency_states(
@@ -91,7 +96,8 @@ def agency_states(
                     rec.agency,
                     name,
                     CONFLICTS,
-                    f"Received; {n} conflict(s) need a decision (see the Conflicts sheet).",
+                    f"Received; {plural(n, 'conflict')} {'needs' if n == 1 else 'need'} a "
+                    "decision (see the Conflicts sheet).",
                     last.file_name,
                 )
             )
@@ -132,6 +138,7 @@ def round_facts(
         previous_by_theme=counts_by_theme(previous) if previous else None,
         previous_by_agency=counts_by_agency(previous) if previous else None,
         changes=sum(1 for c in changes if c.round == plan.round.name and not c.superseded),
+        recommendations=by_recommendation(plan),
     )
 
 

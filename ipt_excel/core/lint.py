@@ -47,6 +47,7 @@ from ipt_excel.core.columns import Kind
 from ipt_excel.core.dates import (
     REVIEW_HORIZON_YEARS,
     DateKind,
+    Month,
     first_review_month,
     format_review,
     normalise_cell,
@@ -56,6 +57,7 @@ from ipt_excel.core.dates import (
     review_is_too_far,
     split_completion_phrases,
 )
+from ipt_excel.core.kinds import example_date
 from ipt_excel.core.model import BLUE, NOT_RATED, Area, Plan, id_sort_key
 
 if TYPE_CHECKING:
@@ -246,7 +248,8 @@ def _review_column(plan: Plan, area: Area, key: str) -> Iterator[LintFinding]:
             area.id,
             field,
             f"The date of next review {_quote(text)} cannot be read as a date.",
-            "Write a month and year such as September 2012, a date such as 26/09/2012, "
+            f"Write a month and year such as {first_review_month(round_day)}, a date such as "
+            f"{example_date(round_day)}, "
             "or Not required.",
             "review-unreadable",
         )
@@ -256,7 +259,8 @@ def _review_column(plan: Plan, area: Area, key: str) -> Iterator[LintFinding]:
             area.id,
             field,
             "There is no date of next review.",
-            "Give the month of the next review, such as September 2012, or write Not required.",
+            f"Give the month of the next review, such as {first_review_month(round_day)}, or "
+            "write Not required.",
             "review-missing",
         )
         return
@@ -298,13 +302,17 @@ def _review_column(plan: Plan, area: Area, key: str) -> Iterator[LintFinding]:
 def _completion(plan: Plan, area: Area) -> Iterator[LintFinding]:
     if "completion" not in plan.columns:
         return
+
+    def ahead(months: int) -> str:  # an example drawn from the plan's own round
+        return str(Month.of(plan.round.date).plus(months))
+
     for phrase in split_completion_phrases(area.value("completion")):
         if phrase.kind is DateKind.UNKNOWN:
             yield LintFinding(
                 area.id,
                 _header(plan, "completion"),
                 f"{_quote(phrase.text)} cannot be read as a completion date.",
-                "Write a month and year for each action, such as April 2012, From June 2012 "
+                f"Write a month and year for each action, such as {ahead(3)}, From {ahead(1)} "
                 "or Ongoing.",
                 "completion-unreadable",
             )
@@ -337,7 +345,7 @@ def _empty(plan: Plan, area: Area) -> Iterator[LintFinding]:
             area.id,
             _header(plan, "outcome"),
             "There is no desired outcome.",
-            "Say what will be different for children and families when this area is done.",
+            "Say what will be different for the people the plan serves when this area is done.",
             "outcome-empty",
         )
 
@@ -546,7 +554,14 @@ def _duplicates(plan: Plan) -> Iterator[LintFinding]:
     for key in _DUPLICATE_FIELDS:
         if key not in plan.columns:
             continue
-        docs = [_doc(a.id, a.value(key)) for a in plan.areas]
+        # An action row repeats its recommendation's text: compare one row per recommendation.
+        seen: set[tuple[str, str]] = set()
+        docs = []
+        for a in plan.areas:
+            if a.parent and (a.parent, a.value(key)) in seen:
+                continue
+            seen.add((a.parent, a.value(key)))
+            docs.append(_doc(a.id, a.value(key)))
         # Only areas sharing a run of words can share a passage; find them without comparing
         # every pair.
         by_shingle: dict[tuple[str, ...], set[int]] = defaultdict(set)

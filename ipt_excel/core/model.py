@@ -107,6 +107,7 @@ class Area:
     agencies: tuple[str, ...] = ()  # Agency keys
     text: Mapping[str, str] = field(default_factory=dict)  # plan text, by column key
     updates: Mapping[str, str] = field(default_factory=dict)  # update values, by column key
+    parent: str = ""  # an action row's recommendation ID ("" for an area)
 
     def __post_init__(self) -> None:
         # An empty value and a missing one are the same: keep one form, so areas compare
@@ -175,6 +176,9 @@ class Plan:
     glossary: tuple[GlossaryEntry, ...] = ()
     agency_updates: tuple[AgencyUpdate, ...] = field(default=())
     columns: ColumnSet = field(default_factory=_default_columns)
+    # How the plan was imported from a table, so a re-import reads it the same way:
+    # ("file", name), ("sheet", name), ("rows", mode), ("map", "Heading=column"), ...
+    imported: tuple[tuple[str, str], ...] = ()
     # Indexes, built once per plan: areas by ID, agencies by every name they go by.
     _areas: dict[str, Area] = field(init=False, compare=False, repr=False)
     _names: dict[str, Agency] = field(init=False, compare=False, repr=False)

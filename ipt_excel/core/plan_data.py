@@ -22,8 +22,8 @@ from ipt_excel.core.actions import actions_text
 from ipt_excel.core.columns import (
     DEFAULT_COLUMNS,
     EVIDENCE_RULE,
+    STRUCTURE_KINDS,
     ColumnSet,
-    Kind,
     apply_overrides,
     column_set_from_dict,
 )
@@ -38,7 +38,7 @@ from ipt_excel.core.model import (
     Theme,
 )
 
-_STRUCTURE = ("id", "theme", "agencies")
+_STRUCTURE = ("id", "theme", "agencies", "parent")
 _ACTION_PARTS = ("action", "underpinned_by", "supplemented_by")
 # Keys an area may have besides its columns: kept in the curated file for the record.
 _AREA_RECORD_ONLY = frozenset({"agencies_text"})
@@ -88,7 +88,7 @@ def _area(raw: Mapping[str, Any], columns: ColumnSet, n: int, strip: bool) -> Ar
         raise ValueError(f"area number {n} has no id")
     values: dict[str, str] = {}
     for column in columns:
-        if column.key in raw and column.kind not in (Kind.ID, Kind.THEME, Kind.AGENCIES):
+        if column.key in raw and column.kind not in STRUCTURE_KINDS:
             values[column.key] = text(raw[column.key])
     if "actions" in columns and "actions" not in raw and any(k in raw for k in _ACTION_PARTS):
         values["actions"] = actions_text(
@@ -104,6 +104,7 @@ def _area(raw: Mapping[str, Any], columns: ColumnSet, n: int, strip: bool) -> Ar
         agencies=tuple(_text(x) for x in raw.get("agencies") or ()),
         text=plan_text,
         updates=updates,
+        parent=text(raw.get("parent")),
     )
 
 
@@ -163,6 +164,7 @@ def plan_from_dict(raw: dict[str, Any], *, strip: bool = False) -> Plan:
         ),
         agency_updates=tuple(_update(u, columns) for u in raw.get("agency_updates") or ()),
         columns=columns,
+        imported=tuple((_text(k), _text(v)) for k, v in raw.get("imported") or ()),
     )
 
 
@@ -186,6 +188,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             "notes": list(plan.notes),
         },
         "column_set": plan.columns.to_dict(),
+        **({"imported": [list(pair) for pair in plan.imported]} if plan.imported else {}),
         "themes": [{"id": t.id, "title": t.title} for t in plan.themes],
         "agencies": [
             {"key": a.key, "name": a.name, "aliases": list(a.aliases), "email": a.email}
@@ -196,6 +199,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "id": a.id,
                 "theme": a.theme,
                 "agencies": list(a.agencies),
+                **({"parent": a.parent} if a.parent else {}),
                 **{k: v for k, v in a.text.items() if k in plan.columns},
                 **{k: v for k, v in a.updates.items() if k in plan.columns},
             }

@@ -31,6 +31,8 @@ def cell_text(plan: Plan, area: Area, column: Column) -> str:
     kind = column.kind
     if kind is Kind.ID:
         return area.id
+    if kind is Kind.PARENT:
+        return area.parent
     if kind is Kind.THEME:
         return theme_text(plan, area.theme)
     if kind is Kind.AGENCIES:

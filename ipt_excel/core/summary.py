@@ -50,6 +50,33 @@ def counts_by_agency(plan: Plan) -> RagCounts:
     return RagCounts(rag_labels(plan), tuple(rows))
 
 
+@dataclass(frozen=True)
+class Recommendation:
+    """An action-row plan's recommendation: its actions' RAG counts and the worst of them."""
+
+    id: str
+    title: str
+    counts: dict[str, int]
+    worst: str
+
+
+def by_recommendation(plan: Plan) -> tuple[Recommendation, ...]:
+    """RAG rolled up from action rows to their recommendations, in plan order ("" when the
+    plan has no action rows)."""
+    groups: dict[str, list[str]] = {}
+    titles: dict[str, str] = {}
+    for a in plan.areas:
+        if a.parent:
+            groups.setdefault(a.parent, []).append(a.value("rag"))
+            titles.setdefault(a.parent, a.value("title"))
+    return tuple(
+        Recommendation(
+            rid, titles[rid], dict(Counter(_label(r) for r in rags)), worst_rag(plan, rags)
+        )
+        for rid, rags in groups.items()
+    )
+
+
 def overall_counts(plan: Plan) -> dict[str, int]:
     return dict(Counter(_label(a.value("rag")) for a in plan.areas))
 

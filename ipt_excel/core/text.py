@@ -31,3 +31,8 @@ def id_sort_key(area_id: str) -> tuple[tuple[int, str], ...]:
 def norm_name(text: str) -> str:
     """A name as compared: case, spacing and curly apostrophes aside."""
     return re.sub(r"\s+", " ", text.replace("’", "'")).strip().casefold()
+
+
+def plural(n: int, word: str, many: str = "") -> str:
+    """'1 problem', '2 problems'; `many` for a word that does not just take an s."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"

@@ -40,6 +40,7 @@ from ipt_excel.core.model import (
 from ipt_excel.core.problems import Problem
 from ipt_excel.core.rows import header_index, header_norm
 from ipt_excel.core.schemas import FrameContext, master_rules, validate
+from ipt_excel.core.text import plural
 from ipt_excel.errors import ColumnSetError, PlanFileError, PlanInvalidError
 from ipt_excel.excel.master_writer import (
     AGENCIES_SHEET,
@@ -112,7 +113,8 @@ def read_master_bytes(
     missing = [s for s in (PLAN_SHEET, DETAILS_SHEET, AGENCIES_SHEET) if s not in sheets]
     if missing:
         raise PlanFileError(
-            f"{name}: the sheet(s) {', '.join(missing)} are missing. A master needs its Plan, "
+            f"{name}: {'the sheet' if len(missing) == 1 else 'the sheets'} {', '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} missing. A master needs its Plan, "
             f"Details and Agencies sheets: restore them, or restore the last good master from "
             f"the workspace's history folder."
         )
@@ -122,7 +124,7 @@ def read_master_bytes(
             return []
         return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
 
-    details, notes, rule_lines = _details(rows(DETAILS_SHEET))
+    details, notes, rule_lines, imported = _details(rows(DETAILS_SHEET))
     columns = _columns(rows(COLUMNS_SHEET), rule_lines, details, name, COLUMNS_SHEET in sheets)
     agencies = _agencies(rows(AGENCIES_SHEET))
     glossary = tuple(
@@ -154,6 +156,7 @@ def read_master_bytes(
         notes=notes,
         rag_scale=scale,
         columns=columns,
+        imported=imported,
         themes=tuple(
             Theme(k.removeprefix("Theme "), v) for k, v in details.items() if k.startswith("Theme ")
         ),
@@ -177,23 +180,29 @@ def _iso(text: str, name: str, label: str) -> date:
         ) from exc
 
 
-def _details(rows: list[list[Any]]) -> tuple[dict[str, str], tuple[str, ...], list[str]]:
-    """Label/value rows; a plan may have any number of 'Note' and 'Rule' rows, kept in order."""
+def _details(
+    rows: list[list[Any]],
+) -> tuple[dict[str, str], tuple[str, ...], list[str], tuple[tuple[str, str], ...]]:
+    """Label/value rows; a plan may have any number of 'Note', 'Rule' and 'Import ...' rows,
+    kept in order."""
     out: dict[str, str] = {}
     notes: list[str] = []
     rules: list[str] = []
+    imported: list[tuple[str, str]] = []
     for r in rows[1:]:
         if len(r) < 2:
             continue
         label, value = cell_str(r[0]).strip(), cell_str(r[1])
         if label == "Note":
             notes.append(value)
+        elif label.startswith("Import "):
+            imported.append((label.removeprefix("Import "), value))
         elif label == "Rule":
             if value.strip():
                 rules.append(value)
         elif label:
             out[label] = value
-    return out, tuple(notes), rules
+    return out, tuple(notes), rules, tuple(imported)
 
 
 def _columns(
@@ -362,12 +371,13 @@ def _areas(
     )
     if problems:
         raise PlanInvalidError(
-            f"{name}: the Plan sheet has {len(problems)} problem(s). Fix them in the master "
-            f"and try again.",
+            f"{name}: the Plan sheet has {plural(len(problems), 'problem')}. Fix them in the "
+            f"master and try again.",
             list(problems),
         )
     themes_by_label = {" ".join(t.label.split()): t.id for t in plan.themes}
     theme_key = next((c.key for c in readable if c.kind is Kind.THEME), None)
+    parent_key = next((c.key for c in readable if c.kind is Kind.PARENT), None)
     agencies_key = columns["agencies"].key
     areas = []
     for rec in records.values():
@@ -386,6 +396,7 @@ def _areas(
                 agencies=tuple(agencies),
                 text={c.key: rec[c.key] for c in columns.plan_text if c.key in rec},
                 updates=updates,
+                parent=rec[parent_key].strip() if parent_key else "",
             )
         )
     return tuple(areas)

@@ -298,6 +298,7 @@ def details_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan) -> None:
     rows: list[tuple[str, str]] = list(zip(DETAIL_LABELS, detail_values(plan), strict=True))
     rows += [(f"Theme {t.id}", t.title) for t in plan.themes]
     rows += [("Rule", r.as_text()) for r in plan.columns.rules]
+    rows += [(f"Import {k}", v) for k, v in plan.imported]
     rows += [("Note", n) for n in plan.notes]
     write_table_sheet(ws, fmt, ("Detail", "Value"), rows, (26, 100))
 

@@ -1,4 +1,5 @@
-"""The Summary sheet: RAG counts by theme and by agency, last round, returns, and a chart.
+"""The Summary sheet: RAG counts and the worst rating by theme, by agency and (for a plan
+kept in action rows) by recommendation; last round, returns, and a chart.
 
 Every block is a real Excel table with a header row, so the sheet reads well aloud.
 """
@@ -56,9 +57,15 @@ def _block(
 
 def _count_rows(counts: RagCounts) -> list[list[str | int]]:
     return [
-        [name, *(by.get(label, 0) for label in counts.labels), sum(by.values())]
+        [name, *(by.get(label, 0) for label in counts.labels), sum(by.values()),
+         _worst(counts.labels, by)]
         for name, by in counts.rows
-    ]
+    ]  # fmt: skip
+
+
+def _worst(labels: Sequence[str], by: dict[str, int]) -> str:
+    """The worst rating a group holds: the labels run worst first, "Not rated" last."""
+    return next((label for label in labels if by.get(label)), "")
 
 
 def summary_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, extras: MasterExtras) -> None:
@@ -77,7 +84,7 @@ def summary_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, extras: Mas
         3,
         "RAG ratings by theme",
         "RagByTheme",
-        ["Theme", *labels, "Total"],
+        ["Theme", *labels, "Total", "Worst rating"],
         _count_rows(themes),
     )
     a_last = _block(
@@ -86,9 +93,24 @@ def summary_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, extras: Mas
         t_last + 2,
         "RAG ratings by agency",
         "RagByAgency",
-        ["Agency", *labels, "Total"],
+        ["Agency", *labels, "Total", "Worst rating"],
         _count_rows(agencies),
     )
+    if facts.recommendations:
+        recommendations: list[list[str | int]] = [
+            [f"{r.id} {r.title}".strip(), *(r.counts.get(label, 0) for label in labels),
+             sum(r.counts.values()), _worst(labels, r.counts)]
+            for r in facts.recommendations
+        ]  # fmt: skip
+        a_last = _block(
+            ws,
+            fmt,
+            a_last + 2,
+            "RAG ratings by recommendation",
+            "RagByRecommendation",
+            ["Recommendation", *labels, "Actions", "Worst rating"],
+            recommendations,
+        )
     last_round = facts.previous_counts
     totals: list[list[str | int]] = [
         [label, themes.total(label), last_round.get(label, 0) if last_round else "–"]
@@ -114,9 +136,15 @@ def summary_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, extras: Mas
     ):
         if counts is not None:
             end = _block(
-                ws, fmt, end + 2, title, name, [group, *counts.labels, "Total"], _count_rows(counts)
+                ws,
+                fmt,
+                end + 2,
+                title,
+                name,
+                [group, *counts.labels, "Total", "Worst rating"],
+                _count_rows(counts),
             )
-    right = len(labels) + 3  # the chart's column; the returns table sits below the chart
+    right = len(labels) + 4  # the chart's column; the returns table sits below the chart
     ws.set_column(right - 1, right - 1, 3)
     ws.set_column(right, right, 40)
     ws.set_column(right + 1, right + 1, 13)

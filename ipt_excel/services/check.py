@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from ipt_excel.core.columns import DEFAULT_COLUMNS, ColumnSet
 from ipt_excel.core.problems import PROBLEM_HEADERS, Problem, Severity
 from ipt_excel.core.rule_codes import UNTRUSTED, Rule
+from ipt_excel.core.text import plural
 from ipt_excel.core.validate import file_problem, no_manifest_message, validate_return
 from ipt_excel.errors import UsageError, WorkspaceError
 from ipt_excel.workspace import Workspace, atomic_write
@@ -99,11 +100,11 @@ class CheckResult:
     def summary(self) -> str:
         """One line for the report's row about a valid file."""
         if not self.valid:
-            return f"Not accepted: {len(self.errors)} error(s) to fix."
+            return f"Not accepted: {plural(len(self.errors), 'error')} to fix."
         if self.warnings:
             return (
-                f"No errors found. {len(self.warnings)} warning(s) to look at: they do not stop "
-                f"it being merged."
+                f"No errors found. {plural(len(self.warnings), 'warning')} to look at: they do "
+                f"not stop it being merged."
             )
         return "No problems found."
 

@@ -16,7 +16,7 @@ from ipt_excel.core.facts import MasterExtras, RoundFacts, round_facts
 from ipt_excel.core.model import Plan
 from ipt_excel.core.plan_data import columns_from_dict, plan_from_dict, plan_to_dict
 from ipt_excel.core.summary import unsettled
-from ipt_excel.errors import WorkspaceError
+from ipt_excel.errors import IptError, WorkspaceError
 from ipt_excel.excel.master_reader import master_snapshot, read_master_bytes
 from ipt_excel.excel.master_writer import write_master
 from ipt_excel.workspace import Workspace, atomic_write
@@ -147,6 +147,18 @@ def current_plan(ws: Workspace, *, repair: bool) -> Plan:
             with ws.locked():
                 catch_up_master(ws, ledger)
         return read_plan(ws, ledger)
+
+
+def previous_plan_in(root: Path) -> Plan | None:
+    """The plan of the workspace at `root`, when there is one that can be read (before a
+    re-import replaces it); None otherwise."""
+    ws = Workspace(root)
+    if not ws.exists():
+        return None
+    try:
+        return current_plan(ws, repair=False)
+    except IptError:
+        return None
 
 
 def read_plan(ws: Workspace, ledger: Ledger) -> Plan:

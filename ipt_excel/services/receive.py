@@ -22,6 +22,7 @@ from ipt_excel.core.merge import merge_return
 from ipt_excel.core.model import Plan
 from ipt_excel.core.problems import Problem, Severity
 from ipt_excel.core.rule_codes import Rule
+from ipt_excel.core.text import plural
 from ipt_excel.core.validate import file_problem
 from ipt_excel.services.check import UNEXPECTED_RULE, CheckResult, check_files, unexpected_message
 from ipt_excel.services.feedback import check_feedback_dir, write_feedback
@@ -127,7 +128,7 @@ def _receive_one(
         errors = [p for p in result.problems if p.is_error]
         detail = errors[0].message if errors else "Rejected."
         if len(errors) > 1:
-            detail += f" (and {len(errors) - 1} more problem(s))"
+            detail += f" (and {plural(len(errors) - 1, 'more problem')})"
         ledger.add_receipt(
             at=now,
             file_name=result.file_name,
@@ -231,9 +232,9 @@ def _unexpected(ledger: Ledger, result: CheckResult, exc: Exception, now: dateti
 
 
 def _detail(changes: int, conflicts: int, superseded: bool) -> str:
-    parts = [f"{changes} change(s) merged" if changes else "No changes to merge"]
+    parts = [f"{plural(changes, 'change')} merged" if changes else "No changes to merge"]
     if conflicts:
-        parts.append(f"{conflicts} conflict(s) not applied: see the Conflicts sheet")
+        parts.append(f"{plural(conflicts, 'conflict')} not applied: see the Conflicts sheet")
     if superseded:
         parts.append("replaces this agency's earlier return for this round")
     return "; ".join(parts) + "."

@@ -13,6 +13,7 @@ from plans import make_area, make_update
 from ipt_excel.core.model import Plan, Round, Theme
 from ipt_excel.core.summary import (
     NOT_RATED_LABEL,
+    by_recommendation,
     counts_by_agency,
     counts_by_theme,
     disagreements,
@@ -176,3 +177,18 @@ def test_example_overdue_on_the_review_date(example: Plan) -> None:
     assert overdue and not set(overdue) & green
     assert overdue["1.11"] == "April 2012"
     assert set(overdue) <= {a.id for a in example.areas}
+
+
+def test_action_rows_roll_up_to_their_recommendation() -> None:
+    rows = (
+        replace(make_area("1a", "1", "Waiting times", rag="AMBER"), parent="1"),
+        replace(make_area("1b", "1", "Waiting times", rag="RED"), parent="1"),
+        replace(make_area("2a", "1", "Carers", rag=""), parent="2"),
+        make_area("3", "1", "No actions of its own", rag="GREEN"),
+    )
+    got = by_recommendation(small(areas=rows))
+    assert [(r.id, r.title, r.counts, r.worst) for r in got] == [
+        ("1", "Waiting times", {"AMBER": 1, "RED": 1}, "RED"),
+        ("2", "Carers", {NOT_RATED_LABEL: 1}, ""),
+    ]
+    assert by_recommendation(small()) == ()

@@ -445,7 +445,7 @@ def test_a_valid_file_with_warnings_says_so_in_the_report(ws: Workspace, tmp_pat
         "ok",
     ]
     assert rows[-1]["What to do"] == (
-        "No errors found. 7 warning(s) to look at: they do not stop it being merged."
+        "No errors found. 7 warnings to look at: they do not stop it being merged."
     )
 
 

@@ -32,29 +32,32 @@ def example() -> Plan:
 
 # -- plan sources --------------------------------------------------------------------------------
 def test_load_plan_source_yaml(example: Plan, tmp_path: Path) -> None:
-    assert load_plan_source(example_plan_path()) == example
+    assert load_plan_source(example_plan_path()).plan == example
     path = tmp_path / "plan.yml"
     path.write_text(dump_plan(example), encoding="utf-8")
-    assert load_plan_source(path) == example
+    assert load_plan_source(path).plan == example
 
 
 def test_load_plan_source_table_with_title_and_round(example: Plan, tmp_path: Path) -> None:
     path = tmp_path / "plan.csv"
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["Area for improvement", "Actions", "Progress at (Inc RAG rating)"])
+        w.writerow(["Area for improvement", "Actions", "Progress at (Inc RAG rating)", "Agency"])
         for a in example.areas[:3]:
             w.writerow(
                 [
                     f"{a.id} {a.value('title')}",
                     a.value("actions"),
                     f"{a.value('progress')} {a.value('rag')}".strip(),
+                    "Police",
                 ]
             )
-    plan = load_plan_source(path, title="Our plan", round_name="June", round_date=date(2012, 6, 1))
+    plan = load_plan_source(
+        path, title="Our plan", round_name="June", round_date=date(2012, 6, 1)
+    ).plan
     assert (plan.title, plan.round) == ("Our plan", Round("June", date(2012, 6, 1)))
     assert [a.value("rag") for a in plan.areas] == [a.value("rag") for a in example.areas[:3]]
-    default = load_plan_source(path)
+    default = load_plan_source(path).plan
     assert default.round.name == "Baseline" and default.round.date == date.today()
 
 

@@ -101,7 +101,7 @@ def test_open_conflicts_give_the_conflicts_state_with_their_number() -> None:
     )
     (s,) = states
     assert s.state == CONFLICTS
-    assert "2 conflict(s)" in s.detail
+    assert "2 conflicts need a decision" in s.detail
 
 
 def test_the_latest_receipt_counts_and_other_rounds_are_ignored() -> None:
@@ -204,11 +204,11 @@ def test_states_after_a_mixed_round(ws: Workspace) -> None:
     mixed_round(ws)
     st = status(ws)
     states = by_key(st)
-    assert states["CSC"] == (RECEIVED, "2 change(s) merged.")
+    assert states["CSC"] == (RECEIVED, "2 changes merged.")
     assert states["RUH"][0] == REJECTED
     assert "'Purple' is not a RAG rating" in states["RUH"][1]
     assert states["LSCB"][0] == CONFLICTS
-    assert "1 conflict(s)" in states["LSCB"][1]
+    assert "1 conflict needs a decision" in states["LSCB"][1]
     assert {s for k, (s, _) in states.items() if k not in {"CSC", "RUH", "LSCB"}} == {OUTSTANDING}
     assert st.open_conflicts == 1
 
