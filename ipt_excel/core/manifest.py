@@ -21,8 +21,8 @@ from ipt_excel.errors import ColumnSetError, ManifestError
 
 # Version 2 carries the column set the return was issued with, and the RAG scale; a version 1
 # return (issued before plans had their own columns) has the default set.
-MANIFEST_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+MANIFEST_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 MAX_HEADER_ROW = 1000  # a return's title block is a few rows: anything far below is forged
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -40,6 +40,8 @@ _FIELDS: dict[str, type] = {
     "rows": list,
 }
 _V2_FIELDS: dict[str, type] = {**_FIELDS, "columns": dict, "rag_scale": list}
+# Version 3 adds the title block's lines, so a changed title is found like a changed cell.
+_V3_FIELDS: dict[str, type] = {**_V2_FIELDS, "title": list}
 _SEND_BACK = "Ask the agency to send back the return workbook they were sent."
 
 
@@ -64,6 +66,7 @@ class Manifest:
     rows: tuple[ManifestRow, ...]
     columns: ColumnSet = DEFAULT_COLUMNS  # the plan's columns when the return was issued
     rag_scale: tuple[str, ...] = ()  # () for a version 1 return: the plan's scale applies
+    title: tuple[str, ...] = ()  # the title block's lines, as issued (version 3)
 
     @property
     def row_ids(self) -> tuple[str, ...]:
@@ -84,6 +87,8 @@ def _as_dict(m: Manifest) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if m.version >= 2:
         extra = {"columns": m.columns.to_dict(), "rag_scale": list(m.rag_scale)}
+    if m.version >= 3:
+        extra["title"] = list(m.title)
     return {
         **extra,
         "version": m.version,
@@ -139,9 +144,19 @@ def _row_from(raw: object, n: int, keys: tuple[str, ...]) -> ManifestRow:
 def from_json(text: str | bytes) -> Manifest:
     """Read a manifest; raise ManifestError with a plain message on anything else."""
     try:
-        raw = json.loads(text, parse_constant=_no_constant)
+        raw = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_no_repeats)
+    except _RepeatedField as exc:
+        raise _damaged(str(exc)) from None
     except (ValueError, TypeError, RecursionError):
         # RecursionError: JSON nested thousands deep, which no manifest ever is.
+        raise _damaged("it is not valid JSON") from None
+    try:
+        # A JSON escape such as \ud800 decodes to half a character, which cannot be signed,
+        # written to a report or shown: refuse it before any of its text is used.
+        json.dumps(raw, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise _damaged("it holds text that is not valid Unicode") from None
+    except RecursionError:
         raise _damaged("it is not valid JSON") from None
     if not isinstance(raw, dict):
         raise _damaged("it is not a manifest")
@@ -151,7 +166,7 @@ def from_json(text: str | bytes) -> Manifest:
             f"The return was made by a newer version of ipt_excel (manifest version {version}). "
             "Update ipt_excel, then try again."
         )
-    expected = _V2_FIELDS if version == 2 else _FIELDS
+    expected = {2: _V2_FIELDS, 3: _V3_FIELDS}.get(version, _FIELDS)  # type: ignore[arg-type]
     if set(raw) != set(expected):
         missing = sorted(set(expected) - set(raw))
         extra = sorted(set(raw) - set(expected))
@@ -166,7 +181,7 @@ def from_json(text: str | bytes) -> Manifest:
     if not 1 <= raw["header_row"] <= MAX_HEADER_ROW:
         raise _damaged(f"the header row {raw['header_row']} is not a row of a return")
     columns, scale = DEFAULT_COLUMNS, ()
-    if version == 2:
+    if version >= 2:
         try:
             columns = column_set_from_dict(raw["columns"])
         except (ColumnSetError, TypeError, ValueError, AttributeError):
@@ -174,7 +189,12 @@ def from_json(text: str | bytes) -> Manifest:
         if not all(isinstance(w, str) and w for w in raw["rag_scale"]):
             raise _damaged("its RAG scale cannot be read")
         scale = tuple(raw["rag_scale"])
-    keys = tuple(c.key for c in columns.updates) if version == 2 else _V1_UPDATE_KEYS
+    title: tuple[str, ...] = ()
+    if version >= 3:
+        if not all(isinstance(line, str) for line in raw["title"]):
+            raise _damaged("its title lines cannot be read")
+        title = tuple(raw["title"])
+    keys = tuple(c.key for c in columns.updates) if version >= 2 else _V1_UPDATE_KEYS
     rows = tuple(_row_from(r, n, keys) for n, r in enumerate(raw["rows"], start=1))
     ids = [r.id for r in rows]
     if len(set(ids)) != len(ids):
@@ -192,13 +212,24 @@ def from_json(text: str | bytes) -> Manifest:
         rows=rows,
         columns=columns,
         rag_scale=scale,
+        title=title,
     )
-    try:
-        canonical_bytes(manifest)
-    except UnicodeEncodeError:
-        # A JSON escape such as \ud800 decodes to half a character, which cannot be signed.
-        raise _damaged("it holds text that is not valid Unicode") from None
     return manifest
+
+
+class _RepeatedField(ValueError):
+    pass
+
+
+def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose fields are each given once: a field given twice could be read one
+    way when signed and another when used."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _RepeatedField(f"the field {ascii(key)[:60]} is given twice")
+        out[key] = value
+    return out
 
 
 def _no_constant(name: str) -> object:

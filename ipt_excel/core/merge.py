@@ -36,6 +36,7 @@ from ipt_excel.core.model import (
     Plan,
     excel_length,
 )
+from ipt_excel.core.text import excel_cut
 
 
 @dataclass(frozen=True)
@@ -243,19 +244,9 @@ def labelled(parts: list[tuple[str, str]], limit: int = EXCEL_CELL_LIMIT) -> str
     for (label, text), length, share in zip(parts, lengths, shares, strict=True):
         if share < length:
             note = CUT_NOTE if share > 2 * excel_length(CUT_NOTE) else "…"
-            text = _cut(text, share - excel_length(note)) + note if share > 1 else ""
+            text = excel_cut(text, share - excel_length(note)).rstrip() + note if share > 1 else ""
         out.append(f"{label}: {text}")
     return "\n\n".join(out)
-
-
-def _cut(text: str, units: int) -> str:
-    """The longest start of `text` within `units` UTF-16 units, never half a character."""
-    used = 0
-    for i, ch in enumerate(text):
-        used += 2 if ord(ch) > 0xFFFF else 1
-        if used > units:
-            return text[:i].rstrip()
-    return text
 
 
 def merge_all(plan: Plan, returns: list[AcceptedReturn], *, now: datetime) -> MergeResult:

@@ -58,3 +58,5 @@ class ReturnData:
     sheet_states: dict[str, str]  # name -> "visible" / "hidden" / "veryHidden"
     epoch: int  # 1900, or 1904 for a workbook using the Mac date system
     outside: tuple[OutsideCell, ...] = ()  # every other cell with content, on every sheet
+    # The title block: column B of each row above the header, trailing empty rows left out.
+    title: tuple[str, ...] = ()

@@ -14,6 +14,7 @@ from ipt_excel.core.columns import Column, ColumnSet, Kind
 from ipt_excel.core.kinds import KindContext, cell_spec
 from ipt_excel.core.manifest import MANIFEST_VERSION, Manifest, ManifestRow, locked_text_hash
 from ipt_excel.core.model import Agency, Area, Plan, Round
+from ipt_excel.core.return_title import title_lines
 from ipt_excel.core.rows import agencies_text, cell_text
 from ipt_excel.errors import UsageError
 
@@ -204,6 +205,7 @@ def plan_round(
             rows=rows,
             columns=plan.columns,
             rag_scale=plan.rag_scale,
+            title=title_lines(plan, agency, return_layout(plan.columns).open),
         )
         returns.append(IssuedReturn(agency=agency, areas=areas, manifest=manifest))
     return RoundPlan(returns=tuple(returns), skipped=tuple(skipped))

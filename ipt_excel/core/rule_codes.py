@@ -62,6 +62,7 @@ class Rule(StrEnum):
     FORMULA = "formula"
     LOCKED_TEXT_CHANGED = "locked-text-changed"
     CONTENT_OUTSIDE_TABLE = "content-outside-table"
+    TITLE_CHANGED = "title-changed"
     LISTS_CHANGED = "lists-changed"
     SHEET_ADDED = "sheet-added"
     EXCEL_ERROR = "excel-error"
@@ -109,6 +110,7 @@ _IDENTITY = {
 _STRUCTURE = {
     Rule.HEADER_CHANGED, Rule.ROW_ADDED, Rule.ROW_MISSING, Rule.ROW_DUPLICATED,
     Rule.ROW_ORDER, Rule.FORMULA, Rule.LOCKED_TEXT_CHANGED, Rule.CONTENT_OUTSIDE_TABLE,
+    Rule.TITLE_CHANGED,
     Rule.LISTS_CHANGED, Rule.SHEET_ADDED, Rule.EXCEL_ERROR,
 }  # fmt: skip
 _WARNINGS = {

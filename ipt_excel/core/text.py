@@ -14,6 +14,18 @@ def excel_length(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
+def excel_cut(text: str, units: int = EXCEL_CELL_LIMIT) -> str:
+    """The longest start of `text` within `units` UTF-16 units, never half a character."""
+    if len(text) * 2 <= units:
+        return text
+    used = 0
+    for i, ch in enumerate(text):
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > units:
+            return text[:i]
+    return text
+
+
 def slugify(text: str) -> str:
     """A file-name-safe slug: 'Children's Social Care' -> 'childrens-social-care'."""
     norm = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")

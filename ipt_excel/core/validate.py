@@ -45,6 +45,7 @@ from ipt_excel.core.manifest import Manifest, locked_text_hash, to_json, verify
 from ipt_excel.core.merge import AcceptedReturn, ReturnedRow
 from ipt_excel.core.model import Agency, Area, Plan
 from ipt_excel.core.problems import Problem, Severity, cell_ref, column_letter
+from ipt_excel.core.return_title import title_differences
 from ipt_excel.core.rounds import (
     LISTS_SHEET,
     MANIFEST_SHEET,
@@ -240,6 +241,13 @@ class _Validator:
             )
         expected = list(self.layout.headers)
         found = list(data.headers)
+        # Past the last column as sent, and not a heading moved there: outside the table,
+        # where outside() reports it (a formula as a formula, text as content added).
+        want_set = {" ".join(h.split()).casefold() for h in expected}
+        while len(found) > len(expected) and (
+            " ".join(found[-1].split()).casefold() not in want_set
+        ):
+            found.pop()
         norm = [" ".join(h.split()).casefold() for h in found]
         want = [" ".join(h.split()).casefold() for h in expected]
         missing = [i for i, w in enumerate(want) if w not in norm]
@@ -379,6 +387,21 @@ class _Validator:
                         value=cell.text,
                         area_id=rid,
                     )
+
+    def title(self, m: Manifest) -> None:
+        """The title block holds what was issued (a version 3 return says what that was)."""
+        if m.version < 3:
+            return
+        for i in title_differences(m.title, self.data.title):
+            issued = m.title[i] if i < len(m.title) else ""
+            put_back = f"Put back '{_shorten(issued, 60)}'" if issued else "Delete it"
+            self.at(
+                Rule.TITLE_CHANGED,
+                f"B{i + 1} is part of the title above the table, and has been changed. "
+                f"{put_back}, or send back the return you were sent.",
+                cell=f"B{i + 1}",
+                value=self.data.title[i] if i < len(self.data.title) else "",
+            )
 
     def outside(self, m: Manifest) -> None:
         """Every cell the return never had content in: formulas anywhere, anything typed off
@@ -576,6 +599,7 @@ class _Validator:
         rows = self.rows(m, agency)
         self.formulas()
         self.outside(m)
+        self.title(m)
         self.locked_text(m, agency, rows)
         values = self.values(m, rows)
         self.problems.sort(key=_sheet_order)

@@ -27,11 +27,12 @@ from datetime import date, datetime
 from ipt_excel.core.columns import Column, Kind
 from ipt_excel.core.kinds import cell_text
 from ipt_excel.core.manifest import Manifest, locked_text_hash
-from ipt_excel.core.model import EXCEL_CELL_LIMIT, Agency, Area, Plan, Round
+from ipt_excel.core.model import Agency, Area, Plan, Round
 from ipt_excel.core.problems import Problem
 from ipt_excel.core.returned import ReturnData, ReturnRow
 from ipt_excel.core.rounds import IssuedReturn, ReturnLayout, locked_values, return_layout
 from ipt_excel.core.rule_codes import Rule
+from ipt_excel.core.text import excel_cut
 from ipt_excel.core.validate import with_issued
 from ipt_excel.excel.return_writer import write_return
 
@@ -84,7 +85,7 @@ def _kept_value(row: ReturnRow, column: Column, epoch: int) -> object:
     if column.kind is Kind.REVIEW:
         return cell_text(column, raw, epoch_1904=epoch == 1904)
     if isinstance(raw, str):
-        return raw[:EXCEL_CELL_LIMIT]
+        return excel_cut(raw)  # too long is reported; this keeps what a cell can hold
     if isinstance(raw, datetime | date) or (
         isinstance(raw, numbers.Real) and not isinstance(raw, bool)
     ):

@@ -30,13 +30,17 @@ from ipt_excel.core.kinds import (
     CellSpec,
     KindContext,
     cell_spec,
-    example_date,
-    long_date,
     review_choices,
     write_value,
 )
 from ipt_excel.core.manifest import to_json
 from ipt_excel.core.model import EXCEL_CELL_LIMIT, Area, Plan, excel_length
+from ipt_excel.core.return_title import (
+    FEEDBACK_ERRORS,
+    FEEDBACK_WARNINGS,
+    title_lines,
+    with_notice,
+)
 from ipt_excel.core.rounds import (
     LISTS_SHEET,
     MANIFEST_MARKER,
@@ -78,50 +82,11 @@ MIN_DATA_LINES = 2  # room to start typing in an empty update cell
 PAGES_WIDE = 2  # printed width of the Return sheet, in pages
 
 
-def _and_list(words: list[str], conjunction: str = "and") -> str:
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + f" {conjunction} " + words[-1]
-
-
 def feedback_notice(marks: dict[tuple[str, str], tuple[str, str]]) -> str:
     """The line that tells an agency its return has come back to it, and what to do."""
     if any(severity == "error" for severity, _ in marks.values()):
-        return (
-            "This return has been sent back to you. Fix the cells marked red and check the "
-            "cells marked yellow (each has a note saying what to do), then send it back."
-        )
-    return (
-        "This return has been sent back to you. Nothing needs fixing: check the cells marked "
-        "yellow (each has a note), then send it back."
-    )
-
-
-def title_lines(plan: Plan, issued: IssuedReturn, notice: str = "") -> list[str]:
-    """The title block, one line per row above the header (the first is the sheet's title).
-
-    `notice` (for a return sent back with feedback) takes the plan title's line under the
-    title: the agency knows the plan, and its title is still in the footer.
-    """
-    rnd = plan.round
-    send_to = plan.coordinator_email or "the person who sent it to you"
-    when = f"by {rnd.due:%A} {long_date(rnd.due)}" if rnd.due else "as soon as you can"
-    layout = issued.layout
-    open_headers = [c.header for c in layout.open]
-    dropdowns = [c.header for c in layout.open if c.kind in (Kind.RAG, Kind.CHOICE, Kind.REVIEW)]
-    choose = f"Choose {_and_list(dropdowns)} from the list in the cell." if dropdowns else ""
-    if any(c.kind in (Kind.REVIEW, Kind.DATE) for c in layout.open):
-        choose += f" You can also type a date, like {example_date(rnd.date)}."
-    return [
-        f"{issued.agency.name}: {rnd.name}, {long_date(rnd.date)}",
-        notice or plan.title,
-        f"Send this return to {send_to} {when}.",
-        f"For each area, fill in the white cells: {_and_list(open_headers)}.",
-        "The grey cells show the plan as agreed, for reference. You cannot change them.",
-        *([choose.strip()] if choose else []),
-        "Save the file as an Excel Workbook (.xlsx) and send it back. "
-        "Do not copy the cells into another file.",
-    ]
+        return FEEDBACK_ERRORS
+    return FEEDBACK_WARNINGS
 
 
 def _fit(text: str, limit: int) -> str:
@@ -174,7 +139,11 @@ class _Writer:
         self.ws.write_string(row, col, text, fmt)
 
     def title_block(self, notice: str = "") -> None:
-        lines = title_lines(self.plan, self.issued, notice)
+        # The lines the manifest says were issued (a version 1 or 2 return: made again).
+        issued = self.issued.manifest.title or title_lines(
+            self.plan, self.issued.agency, self.layout.open
+        )
+        lines = with_notice(issued, notice)
         if len(lines) >= self.header_row:
             raise ReturnWriteError(
                 f"The title block needs {len(lines) + 1} rows above the header, but the "

@@ -122,10 +122,18 @@ class Workspace:
                 f"There is no workspace at {self.root}. Run 'ipt init --example' or "
                 f"'ipt init --from PLAN' to create one, or pass --workspace."
             )
+        if self.master.exists() and not self.key_path.exists():
+            # Not a new folder: a workspace that has lost its key. 'ipt init' here would
+            # replace the master and make every return already issued unreadable.
+            raise WorkspaceError(
+                f"The signing key {self.key_path} is missing, so returns issued from {self.root} "
+                f"cannot be checked. Restore the .ipt folder from a backup. Do not run "
+                f"'ipt init' here: it would replace the master. See SECURITY.md."
+            )
         if not self.exists():
             raise WorkspaceError(
-                f"{self.root} is not an ipt workspace (no master.xlsx or no signing key). "
-                f"Run 'ipt init' there first."
+                f"{self.root} is not an ipt workspace (it has no master.xlsx). Run 'ipt init "
+                f"--from PLAN -w {self.root}' to create one, or pass the right --workspace."
             )
         return self
 
@@ -175,9 +183,10 @@ class Workspace:
             os.write(fd, str(os.getpid()).encode())
             # Holding the lock, no write is under way: temporary files here are left over
             # from a process that was killed part-way, and are safe to remove.
-            for stale in self.root.glob(".*.tmp"):
-                with contextlib.suppress(OSError):
-                    stale.unlink()
+            for folder in (self.root, self.received, self.history, self.root / "circulation"):
+                for stale in folder.glob(".*.tmp"):
+                    with contextlib.suppress(OSError):
+                        stale.unlink()
             yield
         finally:
             os.close(fd)  # closing releases the flock

@@ -12,6 +12,7 @@ import pytest
 
 from ipt_excel.core.columns import DEFAULT_COLUMNS, ColumnSet, apply_overrides
 from ipt_excel.core.manifest import (
+    MANIFEST_VERSION,
     Manifest,
     ManifestRow,
     canonical_bytes,
@@ -179,7 +180,22 @@ def test_repeated_row_id_is_refused() -> None:
 
 def test_newer_version_says_to_update() -> None:
     with pytest.raises(ManifestError, match="newer version of ipt_excel"):
-        from_json(json.dumps({**_raw(), "version": 3}))
+        from_json(json.dumps({**_raw(), "version": MANIFEST_VERSION + 1}))
+
+
+def test_a_field_given_twice_is_refused() -> None:
+    text = to_json(_manifest())
+    twice = text[:-1] + ',"agency":"OTHER"}'
+    with pytest.raises(ManifestError, match="the field 'agency' is given twice"):
+        from_json(twice)
+
+
+def test_half_a_character_anywhere_is_refused_without_quoting_it() -> None:
+    for text in ('{"\\ud800": 1}', to_json(_manifest()).replace('"rows"', '"\\udc00rows"', 1)):
+        with pytest.raises(ManifestError) as info:
+            from_json(text)
+        assert "not valid Unicode" in str(info.value)
+        str(info.value).encode("utf-8")  # printable, and writable to a report
 
 
 def test_a_version_1_manifest_still_reads_with_the_default_columns() -> None:

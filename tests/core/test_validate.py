@@ -22,6 +22,7 @@ from ipt_excel.core.merge import AcceptedReturn
 from ipt_excel.core.model import Agency, Plan, Round, Theme
 from ipt_excel.core.problems import Problem, Severity, column_letter
 from ipt_excel.core.records import IssuedRecord
+from ipt_excel.core.return_title import NOTICES
 from ipt_excel.core.returned import CellValue, ReturnData, ReturnRow
 from ipt_excel.core.rounds import HEADER_ROW, IssuedReturn, locked_values, plan_round, return_layout
 from ipt_excel.core.rows import header_index
@@ -204,6 +205,7 @@ def data(
         sheet_names=("Return", "Lists", "_manifest"),
         sheet_states={"Return": "visible", "Lists": "hidden", "_manifest": "veryHidden"},
         epoch=1900,
+        title=issued.manifest.title,
     )
     return dataclasses.replace(base, **changes)
 
@@ -866,3 +868,26 @@ def test_the_rule_lists_name_every_rule_of_a_return() -> None:
     assert set(WARNING_RULES) == {"no-update", "review-date-stale", "column-removed"}
     everything = IDENTITY_RULES + STRUCTURE_RULES + VALUE_RULES + WARNING_RULES
     assert len(everything) == len(set(everything))
+
+
+def test_the_title_block_holds_what_was_issued() -> None:
+    lines = ISSUED.manifest.title
+    assert lines and lines[1] == PLAN.title
+    changed = (lines[0], "Our own title", *lines[2:], "", "A note typed below")
+    problems, accepted = check(data(title=changed))
+    assert accepted is None
+    assert [(p.rule, p.cell, p.value) for p in problems] == [
+        ("title-changed", "B2", "Our own title"),
+        ("title-changed", f"B{len(lines) + 2}", "A note typed below"),
+    ]
+    assert problems[0].message == (
+        f"B2 is part of the title above the table, and has been changed. Put back "
+        f"'{PLAN.title}', or send back the return you were sent."
+    )
+
+
+def test_a_feedback_notice_in_the_title_is_what_was_sent_back() -> None:
+    lines = ISSUED.manifest.title
+    for notice in NOTICES:
+        problems, accepted = check(data(title=(lines[0], notice, *lines[2:])))
+        assert accepted is not None, problems

@@ -28,6 +28,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ipt_excel.core.columns import DEFAULT_COLUMNS
+from ipt_excel.core.manifest import MANIFEST_VERSION
 from ipt_excel.core.model import Change, Plan, slugify
 from ipt_excel.errors import WorkspaceError
 from ipt_excel.excel.master_reader import read_master, read_master_bytes
@@ -839,7 +840,7 @@ def _malformed_variants(path: Path) -> dict[str, dict[str, object]]:
         "surrogate-in-name": {"A3": text.replace('"agency_name":"', '"agency_name":"\\udc80')},
         "not-json": {"A3": text[: len(text) // 2]},
         "deeply-nested": {"A3": deep},
-        "nan": {"A3": text.replace('"version":2', '"version":NaN')},
+        "nan": {"A3": text.replace(f'"version":{MANIFEST_VERSION}', '"version":NaN')},
         "huge-number": {"A3": text.replace('"header_row":9', '"header_row":' + "9" * 400)},
         "header-row-far-below": {"A3": text.replace('"header_row":9', '"header_row":1048576')},
         "rows-not-a-list": {"A3": text.replace('"rows":[', '"rows":{"x":[').replace("]}", "]}}")},
