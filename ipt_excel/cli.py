@@ -452,8 +452,10 @@ def status(workspace: WorkspaceOpt = DEFAULT_WS) -> None:
         ws = Workspace(workspace).require()
         plan = current_plan(ws, repair=True)
         with Ledger(ws.ledger_path) as ledger:
-            st = workspace_status(plan, ledger)
+            st = workspace_status(plan, ledger, as_of=date.today())
     from rich.markup import escape
+
+    from ipt_excel.core.facts import OVERDUE, REJECTED
 
     out = _console()
     due = f", returns due {st.due:%d %B %Y}" if st.due else ""
@@ -465,6 +467,12 @@ def status(workspace: WorkspaceOpt = DEFAULT_WS) -> None:
         returns.add_row(a.name, a.state, a.detail)
     if st.agencies:
         out.print(returns)
+        words = {OVERDUE: "overdue", REJECTED: "rejected and not sent again"}
+        owing = [f"{n} {words.get(state, state)}" for state, n in st.owing_counts().items()]
+        if owing:
+            out.print(f"To chase: {', '.join(owing)}. Draft the e-mails with: ipt chase")
+        else:
+            out.print("Every agency has sent its return.")
     else:
         out.print("No returns issued for this round yet. Run: ipt issue --round NAME --date DATE")
     for title, counts, before in (
