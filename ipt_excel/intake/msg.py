@@ -36,7 +36,7 @@ _TEXT_LIMIT = 4096  # bytes of a name or subject stream read
 
 def is_msg(data: bytes) -> bool:
     """Whether these bytes are an Outlook message (not an .xls or another Office file)."""
-    if not olefile.isOleFile(data=data[:512]) or len(data) < 1536:
+    if not data.startswith(olefile.MAGIC) or len(data) < olefile.MINIMAL_OLEFILE_SIZE:
         return False
     try:
         with olefile.OleFileIO(io.BytesIO(data)) as ole:
@@ -66,6 +66,10 @@ def msg_items(data: bytes, path: Path, limits: IntakeLimits) -> list[Received]:
         except _Stop as stop:
             return refused_mail(mail, stop.refusal)
         except Exception:  # a storage olefile cannot follow: the message is damaged
+            return refused_mail(mail, unreadable(mail, "an Outlook message (.msg)"))
+        # olefile reads past what it can mend (a sector out of range, a bad entry) and
+        # notes it: a message cut short or damaged is refused, not read in part.
+        if getattr(ole, "parsing_issues", None):  # not in the type stubs
             return refused_mail(mail, unreadable(mail, "an Outlook message (.msg)"))
     return collector.items()
 
