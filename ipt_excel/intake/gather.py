@@ -113,12 +113,18 @@ def _expand(paths: Sequence[Path], limits: IntakeLimits) -> Iterator[Path | Rece
 
 
 def _walk(folder: Path) -> Iterator[Path]:
-    """Every file under `folder`, sorted by name, hidden ones and "~$" lock files skipped."""
+    """Every file under `folder`: a folder's files in name order (whatever the case), then
+    its subfolders'; hidden ones and "~$" lock files skipped."""
     for top, dirs, files in os.walk(folder, onerror=None, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
+        dirs[:] = sorted((d for d in dirs if not d.startswith(".")), key=_by_name)
+        for name in sorted(files, key=_by_name):
             if not name.startswith((".", "~$")):
                 yield Path(top) / name
+
+
+def _by_name(name: str) -> tuple[str, str]:
+    """Name order as a person reads it: "RE Return.msg" after "health.eml"."""
+    return name.casefold(), name
 
 
 def _read(path: Path, limits: IntakeLimits) -> list[Received]:

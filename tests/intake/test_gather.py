@@ -20,7 +20,7 @@ def test_a_folder_is_expanded_in_name_order_hidden_files_skipped(tmp_path: Path)
     inbox = tmp_path / "inbox"
     (inbox / "sub").mkdir(parents=True)
     (inbox / ".hidden").mkdir()
-    (inbox / "b.xlsx").write_bytes(WORKBOOK)
+    (inbox / "B.xlsx").write_bytes(WORKBOOK)
     (inbox / "a.eml").write_bytes(eml("RE: Return", [("health.xlsx", WORKBOOK)]))
     (inbox / "c.msg").write_bytes(msg_bytes("Return", [("ruh.xlsx", WORKBOOK)]))
     (inbox / "sub" / "d.xlsx").write_bytes(WORKBOOK)
@@ -29,7 +29,7 @@ def test_a_folder_is_expanded_in_name_order_hidden_files_skipped(tmp_path: Path)
     (inbox / ".hidden" / "e.xlsx").write_bytes(WORKBOOK)
     assert labels([inbox]) == [
         f'health.xlsx (from "RE: Return" in {inbox / "a.eml"})',
-        "b.xlsx",
+        "B.xlsx",
         f'ruh.xlsx (from "Return" in {inbox / "c.msg"})',
         "d.xlsx",
     ]
