@@ -56,13 +56,14 @@ def chase_text(
     if state == REJECTED and to_fix is not None:
         subject = f"{round_name}: your return has {_things(to_fix)}"
         cells = "the cell" if to_fix == 1 else f"the {to_fix} cells"
+        note = "Its note" if to_fix == 1 else "Each one has a note that"
         lines = [
             f"Dear {agency_name},",
             "",
             f"We could not accept the return you sent for {round_name}. It has {_things(to_fix)}.",
             "",
             f"The attached workbook, {attachment}, is your return with {cells} to fix "
-            f"marked in red. Each one has a note that says what is wrong and what to do.",
+            f"marked in red. {note} says what is wrong and what to do.",
             "",
             "What you need to do:",
             "",

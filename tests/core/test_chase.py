@@ -89,7 +89,7 @@ def test_rejected_says_how_many_things_to_fix_and_that_the_workbook_marks_them()
     )
     one = text(REJECTED, date(2012, 9, 14), to_fix=1)
     assert one.subject.endswith("has 1 thing to fix")
-    assert "with the cell to fix marked in red" in one.body
+    assert "with the cell to fix marked in red. Its note says what is wrong" in one.body
     assert "attached, as soon as you can." in one.body  # past the due date
 
 
