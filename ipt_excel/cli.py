@@ -390,7 +390,15 @@ def issue(
 
 
 # -- check ----------------------------------------------------------------------------------------
-FilesArg = Annotated[list[Path], typer.Argument(help="Returned workbooks.", show_default=False)]
+FilesArg = Annotated[
+    list[Path],
+    typer.Argument(
+        help="Returned workbooks, saved e-mails (.eml, Outlook .msg, mbox) with the returns "
+        "attached, or folders of these (every file in them and their subfolders, in name "
+        "order; hidden files and ~$ lock files skipped).",
+        show_default=False,
+    ),
+]
 
 
 @app.command()
@@ -407,12 +415,15 @@ def check(
 
     Each file is identified by its signed manifest and every rule is checked; each problem is
     one row naming the file, sheet and cell and saying what to do. Invalid returns get a
-    feedback workbook to send straight back. Exit code 0 when every file is valid, 1 when
-    any is not.
+    feedback workbook to send straight back. A saved e-mail gives each workbook attached
+    to it (forwarded e-mails included); an e-mail with none is one row. Exit code 0 when
+    every file is valid, 1 when any is not.
 
     Examples:
 
       ipt check returned/*.xlsx
+
+      ipt check inbox/
 
       ipt check health.xlsx --report problems.xlsx --feedback to-send-back
     """
@@ -476,6 +487,8 @@ def merge(
 
       ipt merge returns-back/*.xlsx
 
+      ipt merge inbox/ "RE Return.msg"
+
       ipt merge health.xlsx -w plan-workspace
     """
     from rich.table import Table
@@ -529,8 +542,10 @@ def status(workspace: WorkspaceOpt = DEFAULT_WS) -> None:
         ws = Workspace(workspace).require()
         plan = current_plan(ws, repair=True)
         with Ledger(ws.ledger_path) as ledger:
-            st = workspace_status(plan, ledger)
+            st = workspace_status(plan, ledger, as_of=date.today())
     from rich.markup import escape
+
+    from ipt_excel.core.facts import OVERDUE, REJECTED
 
     out = _console()
     due = f", returns due {st.due:%d %B %Y}" if st.due else ""
@@ -542,6 +557,12 @@ def status(workspace: WorkspaceOpt = DEFAULT_WS) -> None:
         returns.add_row(a.name, a.state, a.detail)
     if st.agencies:
         out.print(returns)
+        words = {OVERDUE: "overdue", REJECTED: "rejected and not sent again"}
+        owing = [f"{n} {words.get(state, state)}" for state, n in st.owing_counts().items()]
+        if owing:
+            out.print(f"To chase: {', '.join(owing)}. Draft the e-mails with: ipt chase")
+        else:
+            out.print("Every agency has sent its return.")
     else:
         out.print("No returns issued for this round yet. Run: ipt issue --round NAME --date DATE")
     for title, counts, before in (
@@ -601,6 +622,99 @@ def status(workspace: WorkspaceOpt = DEFAULT_WS) -> None:
 def _worst_label(labels: tuple[str, ...], by: dict[str, int]) -> str:
     """The worst rating held: the labels run worst first, "Not rated" last."""
     return next((label for label in labels if by.get(label)), "")
+
+
+# -- chase ----------------------------------------------------------------------------------------
+@app.command()
+def chase(
+    workspace: WorkspaceOpt = DEFAULT_WS,
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write the drafts (never in the workspace).")
+    ] = Path("chase"),
+    agency: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--agency",
+            help="Only this agency: its name, short name or another name it goes by (repeat "
+            "for several).",
+        ),
+    ] = None,
+    sender: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Send from this address \\[default: the Coordinator e-mail on the master's "
+            "Details sheet].",
+        ),
+    ] = None,
+    feedback: Annotated[
+        Path,
+        typer.Option(
+            "--feedback",
+            help="Where feedback workbooks are; one missing for a rejected return is rebuilt "
+            "there.",
+        ),
+    ] = DEFAULT_FEEDBACK_DIR,
+    password: Annotated[str | None, PasswordOpt] = None,
+) -> None:
+    """Draft an e-mail to each agency that owes a return. Nothing is sent.
+
+    An agency owes a return when it is outstanding, overdue (the due date has passed), or
+    its return was rejected and it has sent nothing since. Each draft is an .eml file to
+    open in your e-mail program, check and send: from the coordinator, to the agency's
+    e-mail on the master's Agencies sheet, with its return attached, or for a rejected
+    return its feedback workbook. A CSV lists the same for a mail merge. Exit code 0 when
+    the drafts were written or nobody owes anything, 1 when a draft could not be written.
+
+    Examples:
+
+      ipt chase
+
+      ipt chase --agency Health --agency Police --out to-send
+
+      ipt chase --from improvement.plan@council.gov.uk -w plan
+    """
+    with _errors():
+        from ipt_excel.services.chase import chase as draft_all
+        from ipt_excel.workspace import Workspace
+
+        result = draft_all(
+            Workspace(workspace),
+            out_dir=out,
+            today=date.today(),
+            now=_now(),
+            agencies=agency,
+            sender=sender,
+            feedback_dir=feedback,
+            password=password,
+        )
+    console = _console()
+    for line in result.owe_nothing:
+        console.print(line)
+    if not result.drafts:
+        if not agency:
+            console.print(
+                f"Nobody owes a return for {result.round_name}: every agency issued one has "
+                f"sent it, or is waiting on a decision. Nothing to draft."
+            )
+        raise typer.Exit(0)
+    console.print(f"Drafts for {result.round_name}, one e-mail per agency:")
+    for d in result.drafts:
+        if d.path is None:
+            console.print(f"  {d.agency_name} ({d.state}): no draft. {d.note}")
+            continue
+        to = d.to or "no address"
+        console.print(f"  {d.agency_name} ({d.state}), to {to}: {d.path}")
+        console.print(f"    attached: {d.attachment}")
+        if d.note:
+            console.print(f"    note: {d.note}")
+    if result.csv is not None:
+        console.print(f"Mail-merge list: {result.csv}")
+        console.print(
+            "Nothing has been sent. Open each .eml file in your e-mail program, check it and "
+            "send it."
+        )
+    raise typer.Exit(0 if result.complete else 1)
 
 
 # -- circulate ------------------------------------------------------------------------------------

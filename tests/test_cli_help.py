@@ -40,7 +40,7 @@ def test_root_help_lists_every_command() -> None:
     assert result.exit_code == 0, result.output
     listed = set(re.findall(r"^│ (\w+)\s", result.stdout, re.MULTILINE))
     assert listed == set(COMMANDS)
-    assert len(COMMANDS) == 9  # init issue check merge status history circulate lint demo
+    assert len(COMMANDS) == 10  # init issue check merge status chase history circulate lint demo
 
 
 def test_version() -> None:

@@ -188,7 +188,10 @@ def test_status_prints_each_agencys_state_and_the_rag_tables(ws: Workspace) -> N
     ruh = table_row(out, "Royal United Hospital")
     assert ruh[1] == "rejected" and "'Purple' is not a RAG rating" in ruh[2]
     assert table_row(out, "Local Safeguarding Children Board")[1] == "conflicts"
-    assert table_row(out, "Health Services")[1:3] == ["outstanding", "No return received yet."]
+    assert table_row(out, "Health Services")[1:3] == [  # due in 2012: overdue today
+        "overdue",
+        "No return received; it was due on 12 September 2012.",
+    ]
     for title in ("RAG by theme", "RAG by agency", "All areas"):
         assert title in out
     assert "Open conflicts: 1" in out

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from ipt_excel.core.dates import format_plan_date
 from ipt_excel.core.model import Change, Conflict, Plan
 from ipt_excel.core.records import IssuedRecord, Receipt
 from ipt_excel.core.summary import (
@@ -24,18 +25,26 @@ from ipt_excel.core.summary import (
 from ipt_excel.core.text import plural
 
 OUTSTANDING = "outstanding"
+OVERDUE = "overdue"  # outstanding, and the round's due date has passed
 RECEIVED = "received"
-REJECTED = "rejected"
+REJECTED = "rejected"  # the latest return it sent was rejected, and none has come since
 CONFLICTS = "conflicts"
+OWING = (OUTSTANDING, OVERDUE, REJECTED)  # the states that owe a return: whom to chase
 
 
 @dataclass(frozen=True)
 class AgencyState:
     agency: str  # key
     name: str
-    state: str  # outstanding / received / rejected / conflicts
+    state: str  # outstanding / overdue / received / rejected / conflicts
     detail: str  # plain English
     file_name: str = ""
+    sha256: str = ""  # of the file its state comes from (the rejected one, say), if any
+
+    @property
+    def owes(self) -> bool:
+        """Whether the agency still owes a return this round: someone to chase."""
+        return self.state in OWING
 
 
 @dataclass(frozen=True)
@@ -57,11 +66,31 @@ class RoundFacts:
     changes: int = 0  # changes merged this round that still stand
     # An action-row plan's recommendations, each with its actions' counts and worst RAG.
     recommendations: tuple[Recommendation, ...] = ()
+    as_of: date | None = None  # the day returns were judged overdue on; None: none judged
+
+    @property
+    def owing(self) -> tuple[AgencyState, ...]:
+        """The agencies that still owe a return: outstanding, overdue, or rejected."""
+        return tuple(a for a in self.agencies if a.owes)
+
+    def owing_counts(self) -> dict[str, int]:
+        """How many agencies are in each owing state, in OWING order, zeros left out."""
+        counts = {state: sum(1 for a in self.agencies if a.state == state) for state in OWING}
+        return {state: n for state, n in counts.items() if n}
 
 
 def agency_states(
-    plan: Plan, issued: list[IssuedRecord], receipts: list[Receipt], conflicts: list[Conflict]
+    plan: Plan,
+    issued: list[IssuedRecord],
+    receipts: list[Receipt],
+    conflicts: list[Conflict],
+    *,
+    as_of: date | None = None,
 ) -> tuple[AgencyState, ...]:
+    """Each issued agency's state. An outstanding return is overdue when `as_of` (the day to
+    judge on, given by the caller: the core reads no clock) is after the round's due date."""
+    due = plan.round.due
+    overdue = due is not None and as_of is not None and as_of > due
     names = {a.key: a.name for a in plan.agencies}
     latest: dict[str, Receipt] = {}
     merged_before: set[str] = set()
@@ -82,13 +111,19 @@ def agency_states(
     for rec in issued:
         name = names.get(rec.agency, rec.agency)
         last = latest.get(rec.agency)
-        if last is None:
+        if last is None and overdue:
+            assert due is not None
+            detail = f"No return received; it was due on {format_plan_date(due)}."
+            states.append(AgencyState(rec.agency, name, OVERDUE, detail))
+        elif last is None:
             states.append(AgencyState(rec.agency, name, OUTSTANDING, "No return received yet."))
         elif last.outcome == "rejected":
             detail = last.detail
             if rec.agency in merged_before:
                 detail += " Its earlier return is merged and still stands."
-            states.append(AgencyState(rec.agency, name, REJECTED, detail, last.file_name))
+            states.append(
+                AgencyState(rec.agency, name, REJECTED, detail, last.file_name, last.sha256)
+            )
         elif open_by_agency.get(rec.agency):
             n = open_by_agency[rec.agency]
             states.append(
@@ -99,13 +134,16 @@ def agency_states(
                     f"Received; {plural(n, 'conflict')} {'needs' if n == 1 else 'need'} a "
                     "decision (see the Conflicts sheet).",
                     last.file_name,
+                    last.sha256,
                 )
             )
         else:
             detail = last.detail
             if last.conflicts:
                 detail = detail.split(";")[0] + "; its conflicts have since been settled."
-            states.append(AgencyState(rec.agency, name, RECEIVED, detail, last.file_name))
+            states.append(
+                AgencyState(rec.agency, name, RECEIVED, detail, last.file_name, last.sha256)
+            )
     return tuple(states)
 
 
@@ -118,17 +156,20 @@ def round_facts(
     previous: Plan | None = None,
     changes: Sequence[Change] = (),
     today: date | None = None,
+    as_of: date | None = None,
 ) -> RoundFacts:
     """The round's facts from the plan and what the ledger holds about the round.
 
     `conflicts` are the open ones (settled ones left out by the caller, see
-    summary.unsettled); `previous` is the plan as last written in an earlier round.
+    summary.unsettled); `previous` is the plan as last written in an earlier round. `today`
+    dates the overdue actions (default: the round's date); `as_of` is the day returns are
+    judged overdue on (None: no return is called overdue).
     """
     return RoundFacts(
         round_name=plan.round.name,
         round_date=plan.round.date,
         due=plan.round.due,
-        agencies=agency_states(plan, list(issued), list(receipts), list(conflicts)),
+        agencies=agency_states(plan, list(issued), list(receipts), list(conflicts), as_of=as_of),
         by_theme=counts_by_theme(plan),
         by_agency=counts_by_agency(plan),
         counts=overall_counts(plan),
@@ -139,6 +180,7 @@ def round_facts(
         previous_by_agency=counts_by_agency(previous) if previous else None,
         changes=sum(1 for c in changes if c.round == plan.round.name and not c.superseded),
         recommendations=by_recommendation(plan),
+        as_of=as_of,
     )
 
 

@@ -148,6 +148,12 @@ def issued_values(area: Area, columns: ColumnSet) -> dict[str, str]:
     return {c.key: area.value(c.key) for c in columns.updates}
 
 
+def resolve_agencies(plan: Plan, names: list[str]) -> list[Agency]:
+    """Agencies named by key, name or alias (any case), in the order given, without repeats;
+    UsageError, with the known names and a close match, for one there is no agency for."""
+    return _resolve(plan, names)
+
+
 def _resolve(plan: Plan, names: list[str]) -> list[Agency]:
     """Agencies named by key, name or alias (any case), in the order given, without repeats."""
     found: list[Agency] = []

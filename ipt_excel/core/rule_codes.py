@@ -45,6 +45,11 @@ class Rule(StrEnum):
     NOT_A_RETURN = "not-a-return"
     UNREADABLE_WORKBOOK = "unreadable-workbook"
     UNEXPECTED_ERROR = "unexpected-error"
+    # An e-mail the returns came in (ipt_excel/intake), refused before any file is checked.
+    NO_ATTACHMENT = "no-attachment"
+    MAIL_UNREADABLE = "mail-unreadable"
+    MAIL_TOO_LARGE = "mail-too-large"
+    ATTACHMENT_DAMAGED = "attachment-damaged"
     # Which return it is.
     NO_MANIFEST = "no-manifest"
     MANIFEST_DAMAGED = "manifest-damaged"
@@ -102,6 +107,7 @@ _FILE = {
     Rule.MACRO, Rule.ZIP_BOMB, Rule.XML_BOMB, Rule.TOO_MANY_CELLS, Rule.TOO_MUCH_TEXT,
     Rule.TOO_COMPLEX,
     Rule.NOT_A_RETURN, Rule.UNREADABLE_WORKBOOK, Rule.UNEXPECTED_ERROR,
+    Rule.NO_ATTACHMENT, Rule.MAIL_UNREADABLE, Rule.MAIL_TOO_LARGE, Rule.ATTACHMENT_DAMAGED,
 }  # fmt: skip
 _IDENTITY = {
     Rule.NO_MANIFEST, Rule.MANIFEST_DAMAGED, Rule.SIGNATURE, Rule.STALE_ROUND,

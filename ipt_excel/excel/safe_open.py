@@ -256,6 +256,33 @@ def open_workbook_safely(
         raise
 
 
+def check_workbook_bytes(
+    data: bytes,
+    path: Path,
+    limits: Limits = Limits(),
+    *,
+    label: str | None = None,
+) -> SafeWorkbook:
+    """The gate for bytes already read (a file read once, an e-mail's attachment): every
+    check of `open_workbook_safely` but the read, the size limit included.
+
+    `path` is the file's own name (a file given as is, or an attachment's file name); the
+    messages start with `label` instead of its name when given, so an attachment's message
+    says where it came from. Raises UnsafeWorkbookError, with `data` set, like the gate.
+    """
+    path = Path(path)
+    try:
+        _check_size(path, data, limits)
+        return _check_bytes(path, data, limits)
+    except UnsafeWorkbookError as exc:
+        # Bytes over the size limit may be only the start of the file: not kept as received.
+        exc.data = data if exc.reason != "too-large" else b""
+        if label is not None:
+            exc.message = label + exc.message.removeprefix(_file_name(path))
+            exc.args = (exc.message,)
+        raise
+
+
 def _check_bytes(
     path: Path,
     data: bytes,
@@ -332,6 +359,17 @@ def parse_part(
 
 
 def _read_file(path: Path, limits: Limits) -> bytes:
+    data = read_file(path, limits.max_file_bytes)
+    _check_size(path, data, limits)
+    return data
+
+
+def read_file(path: Path, max_bytes: int) -> bytes:
+    """Read a regular file once, at most `max_bytes` + 1 bytes (one over says it is too
+    large, even if it is growing); the caller judges the size.
+
+    Raises UnsafeWorkbookError (missing, not-a-file, unreadable) with one plain line.
+    """
     try:
         mode = path.stat().st_mode
     except (FileNotFoundError, NotADirectoryError) as exc:
@@ -352,9 +390,12 @@ def _read_file(path: Path, limits: Limits) -> bytes:
     try:
         with path.open("rb") as handle:
             # One byte over the limit is enough to know it is too large, even if it is growing.
-            data = handle.read(limits.max_file_bytes + 1)
+            return handle.read(max_bytes + 1)
     except OSError as exc:
         raise _unreadable(path) from exc
+
+
+def _check_size(path: Path, data: bytes, limits: Limits) -> None:
     if not data:
         raise _refuse(
             path,
@@ -369,7 +410,6 @@ def _read_file(path: Path, limits: Limits) -> bytes:
             "Check it is the return workbook you were sent, remove any pictures or sheets "
             "that were added to it, then send it again.",
         )
-    return data
 
 
 def _unreadable(path: Path) -> UnsafeWorkbookError:

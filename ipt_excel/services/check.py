@@ -5,9 +5,12 @@ ledger once, then passes every file through the safe-open gate, the return reade
 validate.validate_return. Nothing in the workspace is written: the ledger is only read, and
 the workspace lock (which writes a pid file) is not taken.
 
-Every file gets a CheckResult. A file refused as a whole (not a workbook, macros, no manifest,
-damaged, ...) has exactly one problem row, with its file name, an empty sheet and cell, and the
-reason code as its rule, so the report alone says what happened to every file.
+The paths given pass through the intake first (ipt_excel/intake): a folder is expanded, an
+e-mail (.eml, .msg, mbox) gives each workbook attached, and every file is read once; the gate
+is given those bytes. Every file gets a CheckResult. A file refused as a whole (not a
+workbook, macros, no manifest, damaged, an e-mail with no return attached, ...) has exactly
+one problem row, with its file name, an empty sheet and cell, and the reason code as its
+rule, so the report alone says what happened to every file.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
     from ipt_excel.core.model import Plan
     from ipt_excel.core.records import IssuedRecord
     from ipt_excel.core.returned import ReturnData
+    from ipt_excel.intake import IntakeLimits, Mail, Received
 
 UNTRUSTED_RULES = UNTRUSTED
 UNEXPECTED_RULE = Rule.UNEXPECTED_ERROR
@@ -68,6 +72,7 @@ class CheckResult:
     data: ReturnData | None  # what the reader found; None for a file refused as a whole
     workspace_root: Path | None = None  # the workspace it was checked against
     content: bytes = field(default=b"", repr=False)  # exactly the bytes that were checked
+    mail: Mail | None = None  # the e-mail it came in (kept in the archive too), if it did
 
     @property
     def columns(self) -> ColumnSet:
@@ -140,13 +145,21 @@ def _load(ws: Workspace, today: date, plan: Plan | None = None) -> _Context:
     return _Context(plan, key, current_round, issued, today, ws.root)
 
 
-def _sha256_of(path: Path) -> str:
-    """The hash of a refused file, for the record; "" when it cannot be read."""
+def _sha256_of_bytes(data: bytes) -> str:
+    """The hash of a refused file, for the record; "" when none of it was read."""
+    return hashlib.sha256(data).hexdigest() if data else ""
+
+
+def _sha256_of(item: Received, data: bytes) -> str:
+    """The hash of a refused file: of the bytes read, else of the file given as is (an empty
+    one, or one too large to keep, is hashed as it is on disk), "" when it cannot be read."""
+    if data or item.mail is not None:
+        return _sha256_of_bytes(data)
     digest = hashlib.sha256()
-    if not path.is_file():  # a folder, a missing file, or a pipe that would block a read
+    if not item.path.is_file():  # a folder, a missing file, or a pipe that would block a read
         return ""
     try:
-        with path.open("rb") as handle:
+        with item.path.open("rb") as handle:
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
     except OSError:
@@ -155,10 +168,18 @@ def _sha256_of(path: Path) -> str:
 
 
 def _refused(
-    path: Path, name: str, sha256: str, rule: str, message: str, root: Path, content: bytes = b""
+    path: Path,
+    name: str,
+    sha256: str,
+    rule: str,
+    message: str,
+    root: Path,
+    content: bytes = b"",
+    mail: Mail | None = None,
 ) -> CheckResult:
     return CheckResult(
         content=content,
+        mail=mail,
         path=path,
         file_name=name,
         sha256=sha256,
@@ -172,18 +193,23 @@ def _refused(
     )
 
 
-def _check_one(path: Path, ctx: _Context) -> CheckResult:
+def _check_one(item: Received, ctx: _Context) -> CheckResult:
     from ipt_excel.errors import ReturnReadError, UnsafeWorkbookError
     from ipt_excel.excel.return_reader import read_return
     from ipt_excel.excel.return_writer import MANIFEST_SHEET
-    from ipt_excel.excel.safe_open import open_workbook_safely
+    from ipt_excel.excel.safe_open import check_workbook_bytes
 
-    name = path.name or str(path)
+    path, name, mail = item.path, item.label, item.mail
+    if item.refusal is not None:  # nothing to check: a file or an e-mail refused as a whole
+        sha = _sha256_of(item, item.data or (mail.data if mail else b""))
+        return _refused(
+            path, name, sha, item.refusal.rule, item.refusal.message, ctx.root, item.data, mail
+        )
     try:
-        safe = open_workbook_safely(path)
+        safe = check_workbook_bytes(item.data, path, label=name if mail else None)
     except UnsafeWorkbookError as exc:
-        sha = hashlib.sha256(exc.data).hexdigest() if exc.data else _sha256_of(path)
-        return _refused(path, name, sha, exc.reason, exc.message, ctx.root, exc.data)
+        sha = _sha256_of(item, exc.data)
+        return _refused(path, name, sha, exc.reason, exc.message, ctx.root, exc.data, mail)
     # The gate lists the sheets without parsing any: a workbook with no manifest sheet (the
     # template, any other spreadsheet) is refused before openpyxl reads it.
     if not any(s.casefold() == MANIFEST_SHEET.casefold() for s in safe.sheet_names):
@@ -195,11 +221,14 @@ def _check_one(path: Path, ctx: _Context) -> CheckResult:
             no_manifest_message(name),
             ctx.root,
             safe.data,
+            mail,
         )
     try:
         data = read_return(safe.data, name)
     except ReturnReadError as exc:
-        return _refused(path, name, safe.sha256, Rule.NOT_A_RETURN, str(exc), ctx.root, safe.data)
+        return _refused(
+            path, name, safe.sha256, Rule.NOT_A_RETURN, str(exc), ctx.root, safe.data, mail
+        )
     except Exception:  # a damaged file must give a row, never a traceback
         return _refused(
             path,
@@ -211,6 +240,7 @@ def _check_one(path: Path, ctx: _Context) -> CheckResult:
             f"were sent.",
             ctx.root,
             safe.data,
+            mail,
         )
     m = data.manifest
     problems, accepted = validate_return(
@@ -240,6 +270,7 @@ def _check_one(path: Path, ctx: _Context) -> CheckResult:
         data=data,
         workspace_root=ctx.root,
         content=safe.data,
+        mail=mail,
     )
 
 
@@ -250,24 +281,44 @@ def check_files(
     today: date | None = None,
     plan: Plan | None = None,
 ) -> list[CheckResult]:
-    """Check each file against the workspace; one CheckResult per path, in order.
+    """Check each file against the workspace; one CheckResult per file received, in order.
 
-    `plan` is the master's plan when the caller has already read it (read once, used twice).
+    A path may be a workbook, a saved e-mail (.eml, .msg, mbox: one result for each workbook
+    attached, or one for the e-mail when it has none) or a folder of these (see
+    ipt_excel/intake). `plan` is the master's plan when the caller has already read it
+    (read once, used twice).
     Raises WorkspaceError (or PlanFileError for a master that cannot be read) when the
     workspace cannot be used; a problem with a file is always a row in its result.
     """
+    from ipt_excel.intake import gather
+
     ctx = _load(ws, today or date.today(), plan)
-    return [_check_guarded(Path(p), ctx) for p in paths]
+    return [_check_guarded(item, ctx) for item in gather([Path(p) for p in paths], intake_limits())]
 
 
-def _check_guarded(path: Path, ctx: _Context) -> CheckResult:
+def intake_limits() -> IntakeLimits:
+    """The intake's limits, with a workbook's size the gate's own."""
+    from ipt_excel.excel.safe_open import Limits
+    from ipt_excel.intake import IntakeLimits
+
+    return IntakeLimits(max_attachment_bytes=Limits().max_file_bytes)
+
+
+def _check_guarded(item: Received, ctx: _Context) -> CheckResult:
     """Check one file; whatever goes wrong with it is a row for it, never the batch's end."""
     try:
-        return _check_one(path, ctx)
+        return _check_one(item, ctx)
     except Exception as exc:  # one agency's file must never stop the others being checked
-        name = path.name or str(path)
+        name = item.label
         return _refused(
-            path, name, _sha256_of(path), UNEXPECTED_RULE, unexpected_message(name, exc), ctx.root
+            item.path,
+            name,
+            _sha256_of(item, item.data),
+            UNEXPECTED_RULE,
+            unexpected_message(name, exc),
+            ctx.root,
+            item.data,
+            item.mail,
         )
 
 

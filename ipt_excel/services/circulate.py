@@ -28,7 +28,7 @@ def circulate(
     ws.require()
     plan = current_plan(ws, repair=True)
     with Ledger(ws.ledger_path) as ledger:
-        extras = extras_from_ledger(ledger, plan)
+        extras = extras_from_ledger(ledger, plan, as_of=now.date())  # overdue as at now
     data = write_master(plan, extras, created=now, circulation=True)
     path = out or ws.circulation_path(plan.round.slug)
     ws.guard_output(path, what="circulation copy", allowed=ws.root / "circulation")

@@ -36,10 +36,16 @@ def previous_plan(ledger: Ledger, plan: Plan) -> Plan | None:
 
 
 def extras_from_ledger(
-    ledger: Ledger, plan: Plan, today: date | None = None, *, at: datetime | None = None
+    ledger: Ledger,
+    plan: Plan,
+    today: date | None = None,
+    *,
+    at: datetime | None = None,
+    as_of: date | None = None,
 ) -> MasterExtras:
     """What the master shows beside the plan: changes, conflicts and the round's facts, as
-    the ledger holds them now (or held them at `at`, for a master rebuilt from the past)."""
+    the ledger holds them now (or held them at `at`, for a master rebuilt from the past).
+    `as_of` is the day returns are judged overdue on (default: the day of `at`, if given)."""
     rnd = plan.round.name
 
     def by(when: datetime) -> bool:
@@ -55,6 +61,7 @@ def extras_from_ledger(
         previous=previous_plan(ledger, plan),
         changes=changes,
         today=today,
+        as_of=as_of or (at.date() if at is not None else None),
     )
     return MasterExtras(
         changes=changes,
@@ -65,9 +72,11 @@ def extras_from_ledger(
     )
 
 
-def facts_from_ledger(ledger: Ledger, plan: Plan, today: date | None = None) -> RoundFacts:
+def facts_from_ledger(
+    ledger: Ledger, plan: Plan, today: date | None = None, *, as_of: date | None = None
+) -> RoundFacts:
     """The round's facts, from what the ledger holds about the master's round."""
-    facts = extras_from_ledger(ledger, plan, today).facts
+    facts = extras_from_ledger(ledger, plan, today, as_of=as_of).facts
     assert facts is not None
     return facts
 
@@ -86,7 +95,8 @@ def save_master(
     The bytes are read back (and validated) before anything is written: a master that could
     not be read again is refused here, with its problems, rather than found later.
     """
-    extras = extras_from_ledger(ledger, plan, today)
+    # The Summary says who is overdue as at the day the master is written.
+    extras = extras_from_ledger(ledger, plan, today, as_of=now.date())
     ledger.record_column_set(plan.columns, now)
     snapshot = ledger.latest_snapshot() + 1
     data = write_master(plan, extras, created=now, snapshot=snapshot)
@@ -120,7 +130,8 @@ def catch_up_master(ws: Workspace, ledger: Ledger) -> bool:
         return False
     plan = plan_from_dict(ledger.snapshot(latest))
     written_at = next(at for sid, at, _, _ in ledger.snapshots() if sid == latest)
-    data = write_master(plan, extras_from_ledger(ledger, plan), created=written_at, snapshot=latest)
+    extras = extras_from_ledger(ledger, plan, as_of=written_at.date())
+    data = write_master(plan, extras, created=written_at, snapshot=latest)
     atomic_write(ws.master, data)
     return True
 

@@ -64,14 +64,22 @@ def archive(ws: Workspace, result: CheckResult) -> Path | None:
 
     What is kept is the bytes that were checked, never a second read of the path (which could
     have changed in between). A file too large to read at all is on record by its name only.
+    A file that came in an e-mail keeps the e-mail too (received/<sha256>.eml or .msg), so the
+    record shows how it arrived; an e-mail with no return attached is kept all the same.
     """
+    if result.mail is not None and result.mail.data:
+        _keep(ws, result.mail.sha256, result.mail.suffix, result.mail.data)
     if not result.sha256 or not result.content:
         return None
-    target = ws.received / f"{result.sha256}{result.path.suffix.lower() or '.xlsx'}"
-    if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == result.sha256:
+    return _keep(ws, result.sha256, result.path.suffix.lower() or ".xlsx", result.content)
+
+
+def _keep(ws: Workspace, sha256: str, suffix: str, content: bytes) -> Path:
+    target = ws.received / f"{sha256}{suffix}"
+    if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == sha256:
         return target
     # Atomic, and a copy left damaged by a crash is replaced.
-    atomic_write(target, result.content)
+    atomic_write(target, content)
     return target
 
 

@@ -563,3 +563,22 @@ def test_ods_gets_every_zip_and_xml_check(files: Path) -> None:
     with zipfile.ZipFile(files / "no-content.ods", "w") as archive:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
     assert refused(files / "no-content.ods") == "not-workbook"
+
+
+def test_bytes_already_read_pass_the_same_gate_and_a_label_names_them(good: Path) -> None:
+    from ipt_excel.excel.safe_open import check_workbook_bytes
+
+    data = good.read_bytes()
+    safe = check_workbook_bytes(data, Path("good.xlsx"))
+    assert safe.data == data and safe.sha256 == hashlib.sha256(data).hexdigest()
+    label = 'x.xlsx (from "RE: Return" in inbox/x.eml)'
+    with pytest.raises(UnsafeWorkbookError) as caught:
+        check_workbook_bytes(b"a,b\n", Path("x.xlsx"), label=label)
+    assert caught.value.message.startswith(label + " is not an Excel workbook")
+    assert str(caught.value) == caught.value.message and caught.value.data == b"a,b\n"
+    with pytest.raises(UnsafeWorkbookError) as caught:
+        check_workbook_bytes(data, Path("x.xlsx"), Limits(max_file_bytes=100))
+    assert caught.value.reason == "too-large" and caught.value.data == b""  # only its start
+    with pytest.raises(UnsafeWorkbookError) as caught:
+        check_workbook_bytes(b"", Path("x.xlsx"))
+    assert caught.value.reason == "empty"

@@ -706,3 +706,61 @@ def test_a_data_table_formula_is_shown_as_excel_shows_it(ws: Workspace, tmp_path
     (p,) = [p for p in result.errors if p.rule == "formula"]
     assert p.cell == "L10"
     assert "=TABLE(A1,B1)" in p.message and "object" not in p.message
+
+
+# -- returns straight from e-mail ---------------------------------------------------------------
+def test_an_emailed_return_is_checked_as_the_file_itself_and_named_by_where_it_came_from(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    from mails import eml
+
+    good = issued(ws).read_bytes()
+    path = tmp_path / "inbox" / "hp.eml"
+    path.parent.mkdir()
+    path.write_bytes(eml("RE: Return", [("hp.xlsx", good)]))
+    (result,) = check_files(ws, [path], today=TODAY)
+    (plain,) = check_files(ws, [issued(ws)], today=TODAY)
+    label = f'hp.xlsx (from "RE: Return" in {path})'
+    assert result.file_name == label
+    assert {p.file for p in result.problems} == {label}
+    assert [(p.rule, p.cell) for p in result.problems] == [(p.rule, p.cell) for p in plain.problems]
+    assert result.valid == plain.valid and result.agency == plain.agency
+    assert result.content == good and result.sha256 == hashlib.sha256(good).hexdigest()
+    assert result.mail is not None and result.mail.data == path.read_bytes()
+
+
+def test_a_workbook_like_attachment_gets_the_gates_message_naming_the_email(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    from broken_files import make_xls, make_zip_bomb
+    from mails import eml
+
+    xls = make_xls(tmp_path).read_bytes()
+    bomb = make_zip_bomb(tmp_path).read_bytes()
+    path = tmp_path / "mixed.eml"
+    path.write_bytes(eml("Returns", [("old.xls", xls), ("r.csv", b"a,b\n1,2\n"), ("b.xlsx", bomb)]))
+    results = check_files(ws, [path], today=TODAY)
+    assert [r.problems[0].rule for r in results] == ["xls", "not-zip", "zip-bomb"]
+    where = f'(from "Returns" in {path})'
+    assert results[0].problems[0].message == (
+        f"old.xls {where} is an Excel 97-2003 workbook (.xls). Open it in Excel and save it "
+        f"as an Excel Workbook (.xlsx), then send it again."
+    )
+    assert results[1].problems[0].message.startswith(f"r.csv {where} is not an Excel workbook")
+    assert all(len(r.problems) == 1 and not r.valid for r in results)
+
+
+def test_an_email_with_no_return_is_one_row_in_the_report(ws: Workspace, tmp_path: Path) -> None:
+    from mails import eml
+
+    path = tmp_path / "thanks.eml"
+    path.write_bytes(eml("Thanks for the reminder"))
+    (result,) = check_files(ws, [path], today=TODAY)
+    (problem,) = result.problems
+    assert (problem.file, problem.rule) == (str(path), "no-attachment")
+    assert problem.message == (
+        f'{path} ("Thanks for the reminder") has no Excel workbook attached. Ask the sender '
+        f"to attach the return they were sent."
+    )
+    assert result.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()  # of the e-mail
+    assert result.content == b""  # nothing to keep as a workbook; the e-mail is kept instead

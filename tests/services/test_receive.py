@@ -1020,3 +1020,50 @@ def test_the_archive_holds_exactly_the_bytes_that_were_checked(
     (kept,) = ws.received.iterdir()
     assert kept.read_bytes() == checked
     assert kept.name == f"{hashlib.sha256(checked).hexdigest()}.xlsx"
+
+
+# -- returns straight from e-mail ---------------------------------------------------------------
+def test_merge_of_an_inbox_folder_merges_each_return_once_and_keeps_the_emails(
+    ws: Workspace,
+) -> None:
+    from mails import eml, mbox_file, message, msg_bytes
+
+    csc = fill(ws, "CSC", ENTERED["CSC"]).read_bytes()
+    health = fill(ws, "HEALTH", ENTERED["HEALTH"]).read_bytes()
+    sirona = fill(ws, "SIRONA", ENTERED["SIRONA"]).read_bytes()
+    lscb = fill(ws, "LSCB", ENTERED["LSCB"]).read_bytes()
+    inbox = ws.root.parent / "mail"
+    inbox.mkdir()
+    original = eml("CSC return", [("csc-return.xlsx", csc)])
+    (inbox / "1-csc.eml").write_bytes(original)
+    forward = message("FW: CSC return", [], text="Forwarding.")
+    forward.add_attachment(message("CSC return", [("csc-return.xlsx", csc)]))
+    (inbox / "2-forwarded.eml").write_bytes(bytes(forward))  # the same return again
+    (inbox / "3-health.msg").write_bytes(msg_bytes("RE: Return", [("health.xlsx", health)]))
+    mbox_file(inbox / "4-more.mbox", [eml("Sirona", [("s.xlsx", sirona)]), eml("Thanks!")])
+    (inbox / "5-lscb-return.xlsx").write_bytes(lscb)
+    result = merge(ws, [inbox])
+    rows = [(o.file_name, o.outcome) for o in result.outcomes]
+    assert rows == [
+        (f'csc-return.xlsx (from "CSC return" in {inbox / "1-csc.eml"})', MERGED),
+        (f'csc-return.xlsx (from "FW: CSC return" in {inbox / "2-forwarded.eml"})', UNCHANGED),
+        (f'health.xlsx (from "RE: Return" in {inbox / "3-health.msg"})', MERGED),
+        (f's.xlsx (from "Sirona", message 1 in {inbox / "4-more.mbox"})', MERGED),
+        (f"{inbox / '4-more.mbox'}, message 2", REJECTED),
+        ("5-lscb-return.xlsx", MERGED),
+    ]
+    assert "has no Excel workbook attached" in result.outcomes[4].detail
+    with Ledger(ws.ledger_path) as ledger:
+        receipts = ledger.receipts()  # the e-mail with no return has no round
+        assert [r.file_name for r in receipts] == [o.file_name for o in result.outcomes]
+        csc_changes = [c for c in ledger.changes() if c.agency == "CSC"]
+    assert len(csc_changes) == result.outcomes[0].changes > 0  # merged once, not twice
+    # Every attachment's bytes as checked, and every e-mail they came in, are kept.
+    for content in (csc, health, sirona, lscb):
+        kept = ws.received / f"{hashlib.sha256(content).hexdigest()}.xlsx"
+        assert kept.read_bytes() == content
+    for name in ("1-csc.eml", "2-forwarded.eml", "3-health.msg"):
+        data = (inbox / name).read_bytes()
+        kept = ws.received / f"{hashlib.sha256(data).hexdigest()}{Path(name).suffix}"
+        assert kept.read_bytes() == data
+    assert len(list(ws.received.glob("*.eml"))) == 4  # two files, two mbox messages

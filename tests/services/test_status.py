@@ -363,3 +363,33 @@ def test_conflicts_settled_since_are_said_to_be_settled() -> None:
         RECEIVED,
         "2 change(s) merged; its conflicts have since been settled.",
     )
+
+
+# -- who owes a return --------------------------------------------------------------------------
+def test_an_outstanding_return_is_overdue_after_the_due_date_as_of_the_day_given() -> None:
+    from dataclasses import replace
+
+    from ipt_excel.core.facts import OVERDUE, round_facts
+
+    plan = _plan()
+    plan = replace(plan, round=replace(plan.round, due=date(2012, 9, 12)))
+    issued = [_issued("A"), _issued("B"), _issued("C")]
+    receipts = [
+        _receipt(1, "A", "merged", "3 change(s) merged."),
+        _receipt(2, "B", "rejected", "'Purple' is not a RAG rating."),
+    ]
+    on_the_day = agency_states(plan, issued, receipts, [], as_of=date(2012, 9, 12))
+    assert [s.state for s in on_the_day] == [RECEIVED, REJECTED, OUTSTANDING]
+    after = agency_states(plan, issued, receipts, [], as_of=date(2012, 9, 13))
+    assert [s.state for s in after] == [RECEIVED, REJECTED, OVERDUE]
+    assert after[2].detail == "No return received; it was due on 12 September 2012."
+    assert after[1].sha256 == "ab" * 32  # the rejected file, to find it in the archive
+    assert [s.state for s in agency_states(plan, issued, receipts, [])] == [
+        RECEIVED,
+        REJECTED,
+        OUTSTANDING,
+    ]  # no day given: nobody is called overdue
+    facts = round_facts(plan, issued=issued, receipts=receipts, as_of=date(2012, 9, 13))
+    assert [a.agency for a in facts.owing] == ["B", "C"]
+    assert facts.owing_counts() == {OVERDUE: 1, REJECTED: 1}
+    assert facts.as_of == date(2012, 9, 13)
