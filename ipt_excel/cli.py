@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from ipt_excel.core.text import plural
+from ipt_excel.core.text import long_date, plural
 from ipt_excel.workspace import DEFAULT_FEEDBACK_DIR, DEFAULT_WORKSPACE
 
 if TYPE_CHECKING:
@@ -336,12 +336,22 @@ def issue(
         str | None,
         typer.Option("--password", help="Protect the returns' sheets with this password."),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Issue even though it strands returns already out (an earlier round again, "
+            "a new round for only some agencies) or the dates look wrong (a round before the "
+            "current one, returns due after the review).",
+        ),
+    ] = False,
     workspace: WorkspaceOpt = DEFAULT_WS,
 ) -> None:
     """Write a locked return for each agency and make this the current round.
 
     Each agency gets only its own areas: the plan text locked, the update cells open, with
-    dropdowns for RAG and the date of next review.
+    dropdowns for RAG and the date of next review. With --agency and the current round's
+    name, only those agencies get a new return; every other agency's return stays valid.
 
     Examples:
 
@@ -368,6 +378,7 @@ def issue(
                 password=password,
                 now=_now(),
                 progress=lambda name: bar.update(task, description=f"Wrote {name}"),
+                force=force,
             )
     out = _console()
     out.print(
@@ -376,7 +387,8 @@ def issue(
     )
     for f in result.files:
         again = (
-            f"; replaces the return issued on {f.replaces:%d %B %Y at %H:%M}, which will now be "
+            f"; replaces the return issued on {long_date(f.replaces)} at {f.replaces:%H:%M}, which "
+            f"will now be "
             f"refused as out of date"
             if f.replaces
             else ""
@@ -384,6 +396,8 @@ def issue(
         out.print(f"  {f.agency_name}: {f.path} ({plural(f.rows, 'row')}{again})")
     for name in result.skipped:
         out.print(f"  Skipped {name}: it has no areas in the plan.")
+    for note in result.notes:
+        out.print(note)
     out.print(
         "Send each agency its file. When they come back: ipt check FILE... then ipt merge FILE..."
     )
@@ -548,8 +562,8 @@ def status(workspace: WorkspaceOpt = DEFAULT_WS) -> None:
     from ipt_excel.core.facts import OVERDUE, REJECTED
 
     out = _console()
-    due = f", returns due {st.due:%d %B %Y}" if st.due else ""
-    out.print(f"[bold]{escape(st.round_name)}[/] ({st.round_date:%d %B %Y}{due})", markup=True)
+    due = f", returns due {long_date(st.due)}" if st.due else ""
+    out.print(f"[bold]{escape(st.round_name)}[/] ({long_date(st.round_date)}{due})", markup=True)
     returns = Table(title="Returns", header_style="bold", title_justify="left")
     for heading in ("Agency", "State", "Detail"):
         returns.add_column(heading, overflow="fold")
@@ -910,5 +924,5 @@ def history(
     for heading in ("Snapshot", "Written at", "Why", "Round"):
         table.add_column(heading)
     for sid, at, reason, rnd in snapshots:
-        table.add_row(str(sid), f"{at:%d %B %Y %H:%M}", reason, rnd)
+        table.add_row(str(sid), f"{long_date(at)} {at:%H:%M}", reason, rnd)
     out_console.print(table)

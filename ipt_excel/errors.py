@@ -14,6 +14,11 @@ class UsageError(IptError):
     """The caller asked for something that cannot be done (unknown agency, bad option)."""
 
 
+class IssueNeedsForceError(UsageError):
+    """Issuing as asked would strand returns already out, or the dates look like a slip;
+    the message says what would happen. `ipt issue --force` goes ahead."""
+
+
 class WorkspaceError(IptError):
     """The workspace is missing, incomplete, locked or otherwise unusable."""
 

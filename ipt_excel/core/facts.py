@@ -29,6 +29,7 @@ OVERDUE = "overdue"  # outstanding, and the round's due date has passed
 RECEIVED = "received"
 REJECTED = "rejected"  # the latest return it sent was rejected, and none has come since
 CONFLICTS = "conflicts"
+NOT_ISSUED = "not issued"  # has areas, but no return was issued to it for this round
 OWING = (OUTSTANDING, OVERDUE, REJECTED)  # the states that owe a return: whom to chase
 
 
@@ -144,6 +145,20 @@ def agency_states(
             states.append(
                 AgencyState(rec.agency, name, RECEIVED, detail, last.file_name, last.sha256)
             )
+    if issued:
+        # A round issued to some agencies so far: the others are listed too, so nobody is
+        # forgotten.
+        sent = {rec.agency for rec in issued}
+        for agency in plan.agencies:
+            if agency.key not in sent and plan.areas_for(agency.key):
+                states.append(
+                    AgencyState(
+                        agency.key,
+                        agency.name,
+                        NOT_ISSUED,
+                        "No return issued to it for this round yet.",
+                    )
+                )
     return tuple(states)
 
 

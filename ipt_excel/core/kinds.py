@@ -34,7 +34,7 @@ from ipt_excel.core.dates import (
 )
 from ipt_excel.core.problems import Severity
 from ipt_excel.core.rule_codes import Rule
-from ipt_excel.core.text import EXCEL_CELL_LIMIT, excel_length
+from ipt_excel.core.text import EXCEL_CELL_LIMIT, excel_length, long_date
 
 WriteAs = Literal["text", "date", "number"]
 
@@ -202,10 +202,6 @@ def example_date(round_date: date) -> str:
     month = Month.of(round_date).plus(3)
     day = min(round_date.day, month.last_day.day)
     return date(month.year, month.month, day).strftime("%d/%m/%Y")
-
-
-def long_date(d: date) -> str:
-    return f"{d.day} {d:%B %Y}"
 
 
 def _review_before(text: str, cutoff: date) -> bool:

@@ -7,13 +7,15 @@ locked cell texts from `locked_values`, so what is hashed is exactly what is wri
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from ipt_excel.core.columns import Column, ColumnSet, Kind
-from ipt_excel.core.kinds import KindContext, cell_spec
+from ipt_excel.core.kinds import KindContext, cell_spec, long_date
 from ipt_excel.core.manifest import MANIFEST_VERSION, Manifest, ManifestRow, locked_text_hash
 from ipt_excel.core.model import Agency, Area, Plan, Round
+from ipt_excel.core.records import RoundRecord
 from ipt_excel.core.return_title import title_lines
 from ipt_excel.core.rows import agencies_text, cell_text
 from ipt_excel.errors import UsageError
@@ -215,3 +217,83 @@ def plan_round(
         )
         returns.append(IssuedReturn(agency=agency, areas=areas, manifest=manifest))
     return RoundPlan(returns=tuple(returns), skipped=tuple(skipped))
+
+
+@dataclass(frozen=True)
+class IssueCheck:
+    """What issuing a round would do that the coordinator should know first.
+
+    `needs_force` are reasons the issue is refused without --force (each a sentence saying
+    what would happen); `notes` are things to say after issuing.
+    """
+
+    needs_force: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def check_issue(
+    rnd: Round,
+    rounds: Sequence[RoundRecord],
+    chosen: Sequence[str] | None,
+    outstanding: Sequence[str],
+    names: Mapping[str, str],
+) -> IssueCheck:
+    """Check a round about to be issued against the rounds already issued.
+
+    `chosen` are the agency keys named with --agency (None: every agency); `outstanding` the
+    keys of the agencies whose return for the current round is still out (issued, nothing
+    merged); `names` each key's name, for messages.
+    """
+    current = rounds[-1] if rounds else None
+    known = {r.name: r for r in rounds}
+    force: list[str] = []
+    notes: list[str] = []
+    if rnd.due is not None and rnd.due > rnd.date:
+        force.append(
+            f"The returns would be due on {long_date(rnd.due)}, after the review on "
+            f"{long_date(rnd.date)} they are for. Check --due and --date."
+        )
+    if current is None:
+        return IssueCheck(tuple(force), tuple(notes))
+    if rnd.name in known and rnd.name != current.name:
+        force.append(
+            f"'{rnd.name}' is an earlier round. Issuing it again makes it the current round, "
+            f"and the returns out for '{current.name}' would then be refused as out of date."
+        )
+    elif rnd.name == current.name:
+        if rnd.date != current.date:
+            force.append(
+                f"'{rnd.name}' is the current round, for the review on "
+                f"{long_date(current.date)}. Issuing it for {long_date(rnd.date)} changes the "
+                f"date for every agency in it."
+            )
+        if rnd.due != current.due and chosen is not None:
+            notes.append(
+                f"The round's due date is now "
+                f"{long_date(rnd.due) if rnd.due else 'not set'}, for every agency in it."
+            )
+    else:
+        if rnd.date < current.date:
+            force.append(
+                f"The new round '{rnd.name}' is for {long_date(rnd.date)}, before the current "
+                f"round '{current.name}' ({long_date(current.date)})."
+            )
+        left = [k for k in outstanding if chosen is not None and k not in chosen]
+        if left:
+            who = and_names([names.get(k, k) for k in left])
+            force.append(
+                f"'{rnd.name}' is a new round, and it would go only to the agencies named with "
+                f"--agency. The returns still out for '{current.name}' from {who} would then "
+                f"be refused as out of date. To send one agency its return again, use the "
+                f"current round's name: --round '{current.name}'."
+            )
+    return IssueCheck(tuple(force), tuple(notes))
+
+
+def and_names(names: Sequence[str]) -> str:
+    """'A', 'A and B', 'A, B and 3 more'."""
+    if len(names) <= 1:
+        return "".join(names)
+    if len(names) > 4:
+        return f"{', '.join(names[:3])} and {len(names) - 3} more"
+    return f"{', '.join(names[:-1])} and {names[-1]}"

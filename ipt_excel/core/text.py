@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 
 # Excel's hard limit for the text in one cell, in UTF-16 code units (see excel_length).
 EXCEL_CELL_LIMIT = 32_767
@@ -48,3 +49,8 @@ def norm_name(text: str) -> str:
 def plural(n: int, word: str, many: str = "") -> str:
     """'1 problem', '2 problems'; `many` for a word that does not just take an s."""
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def long_date(d: date) -> str:
+    """A day as GOV.UK writes it: '1 May 2024', no leading zero."""
+    return f"{d.day} {d:%B %Y}"

@@ -15,10 +15,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ipt_excel.core.manifest import sign, to_json
-from ipt_excel.core.model import Round
+from ipt_excel.core.model import Plan, Round
 from ipt_excel.core.records import IssuedRecord
-from ipt_excel.core.rounds import plan_round
-from ipt_excel.errors import UsageError
+from ipt_excel.core.rounds import IssueCheck, RoundPlan, check_issue, plan_round
+from ipt_excel.errors import IssueNeedsForceError, UsageError
 from ipt_excel.services.master import catch_up_master, read_plan, save_master
 from ipt_excel.workspace import Workspace, atomic_write
 from ipt_excel.workspace.ledger import Ledger
@@ -39,6 +39,7 @@ class IssueResult:
     directory: Path
     files: tuple[IssuedFile, ...]
     skipped: tuple[str, ...]  # names of agencies with no areas: no return written
+    notes: tuple[str, ...] = ()  # what the coordinator should know (a round's due date moved)
 
 
 def _check_round(ws: Workspace, ledger: Ledger, rnd: Round) -> None:
@@ -62,8 +63,15 @@ def issue_round(
     password: str | None,
     now: datetime,
     progress: Callable[[str], None] | None = None,
+    force: bool = False,
 ) -> IssueResult:
-    """Write each agency's return for a new (or re-issued) round and record it."""
+    """Write each agency's return for a new (or re-issued) round and record it.
+
+    What would strand returns already out, or looks like a slip in the dates (an earlier
+    round issued again, a new round for only some agencies while others' returns are out, a
+    round dated before the current one, returns due after the review) is refused with
+    IssueNeedsForceError, saying what would happen, unless `force`.
+    """
     # Imported here: openpyxl and xlsxwriter load only for commands that need them.
     from ipt_excel.excel.return_writer import write_return
 
@@ -77,6 +85,13 @@ def issue_round(
             plan = replace(read_plan(ws, ledger), round=rnd)
             # An empty list (a CLI option given no times) means every agency, as None does.
             planned = plan_round(plan, rnd, agencies=agencies or None, issued_at=now)
+            checked = _check_against_rounds(ledger, plan, rnd, planned, agencies)
+            if checked.needs_force and not force:
+                raise IssueNeedsForceError(
+                    " ".join(checked.needs_force)
+                    + " Nothing was issued. If this is what you want, run the command again "
+                    "with --force."
+                )
             if not planned.returns:
                 raise UsageError(
                     "No return was written: none of the agencies has any areas in the plan. "
@@ -122,4 +137,28 @@ def issue_round(
                     ledger.record_issued(record)
                 # The master moves to the new round: its highlights start afresh.
                 save_master(ws, plan, ledger, reason="issue", now=now)
-    return IssueResult(round=rnd, directory=directory, files=tuple(files), skipped=planned.skipped)
+    return IssueResult(
+        round=rnd,
+        directory=directory,
+        files=tuple(files),
+        skipped=planned.skipped,
+        notes=checked.notes,
+    )
+
+
+def _check_against_rounds(
+    ledger: Ledger,
+    plan: Plan,
+    rnd: Round,
+    planned: RoundPlan,
+    agencies: list[str] | None,
+) -> IssueCheck:
+    current = ledger.current_round()
+    outstanding: list[str] = []
+    if current is not None:
+        answered = {r.agency for r in ledger.receipts(current.name) if r.outcome != "rejected"}
+        outstanding = [r.agency for r in ledger.issued(current.name) if r.agency not in answered]
+    chosen = [r.agency.key for r in planned.returns] if agencies else None
+    return check_issue(
+        rnd, ledger.rounds(), chosen, outstanding, {a.key: a.name for a in plan.agencies}
+    )

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from golden.regenerate import CREATED, ROUND, small_plan
 
 from ipt_excel.core.columns import DEFAULT_COLUMNS
 from ipt_excel.core.manifest import locked_text_hash
-from ipt_excel.core.model import Round
+from ipt_excel.core.model import Round, slugify
+from ipt_excel.core.records import RoundRecord
 from ipt_excel.core.rounds import (
     HEADER_ROW,
     RETURN_SHEET,
     SHARED_WITH,
+    IssueCheck,
+    and_names,
+    check_issue,
     locked_values,
     plan_round,
     return_layout,
@@ -131,3 +135,49 @@ def test_the_same_area_hashes_differently_per_agency() -> None:
     b_row = planned.returns[1].manifest.rows[0]
     assert a_row.id == b_row.id == "1.2"
     assert a_row.locked_sha256 != b_row.locked_sha256
+
+
+# -- check_issue: what issuing would do to the returns already out --------------------------
+def _rounds(*specs: tuple[str, str, str | None]) -> list[RoundRecord]:
+    return [
+        RoundRecord(n, slugify(n), date.fromisoformat(d), date.fromisoformat(u) if u else None,
+                    datetime(2012, 1, 1), i)
+        for i, (n, d, u) in enumerate(specs, start=1)
+    ]  # fmt: skip
+
+
+NAMES = {"A": "Alpha", "B": "Beta", "C": "Gamma"}
+
+
+def test_nothing_to_say_for_a_first_round_or_a_plain_next_one() -> None:
+    first = Round("First", date(2012, 6, 1), date(2012, 5, 20))
+    assert check_issue(first, [], None, [], NAMES) == IssueCheck()
+    later = Round("Second", date(2012, 9, 1))
+    assert check_issue(later, _rounds(("First", "2012-06-01", None)), None, ["A"], NAMES) == (
+        IssueCheck()
+    )
+
+
+def test_a_new_round_for_some_names_the_agencies_it_would_strand() -> None:
+    rounds = _rounds(("First", "2012-06-01", None))
+    got = check_issue(Round("Second", date(2012, 9, 1)), rounds, ["A"], ["A", "B", "C"], NAMES)
+    (reason,) = got.needs_force
+    assert "The returns still out for 'First' from Beta and Gamma would then be refused" in reason
+    # Nothing else out: a partial new round is fine.
+    assert check_issue(Round("Second", date(2012, 9, 1)), rounds, ["A"], ["A"], NAMES) == (
+        IssueCheck()
+    )
+
+
+def test_the_current_round_again_with_a_new_due_date_says_so() -> None:
+    rounds = _rounds(("First", "2012-06-01", "2012-05-20"))
+    got = check_issue(Round("First", date(2012, 6, 1), date(2012, 5, 25)), rounds, ["A"], [], NAMES)
+    assert got == IssueCheck(
+        notes=("The round's due date is now 25 May 2012, for every agency in it.",)
+    )
+
+
+def test_and_names() -> None:
+    assert and_names(["A"]) == "A"
+    assert and_names(["A", "B", "C"]) == "A, B and C"
+    assert and_names(list("ABCDEF")) == "A, B, C and 3 more"

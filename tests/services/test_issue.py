@@ -13,7 +13,7 @@ from golden.regenerate import small_plan
 from ipt_excel.core.manifest import from_json, verify
 from ipt_excel.core.model import Plan
 from ipt_excel.core.rounds import HEADER_ROW
-from ipt_excel.errors import UsageError, WorkspaceError
+from ipt_excel.errors import IssueNeedsForceError, UsageError, WorkspaceError
 from ipt_excel.excel import master_reader
 from ipt_excel.excel.master_writer import write_master
 from ipt_excel.excel.return_reader import read_return
@@ -187,7 +187,9 @@ def test_the_bundled_example_end_to_end(tmp_path: Path) -> None:
     """The real master reader on the example's master: one checked return per agency."""
     plan = load_plan(EXAMPLE_PLAN)
     ws = _workspace(tmp_path, plan)
-    result = _issue(ws, round_name="Second review of progress", round_date=plan.round.date)
+    result = _issue(
+        ws, round_name="Second review of progress", round_date=plan.round.date, due=None
+    )
     files = result.files
     with_areas = [a for a in plan.agencies if plan.areas_for(a.key)]
     assert [f.agency for f in files] == [a.key for a in with_areas]
@@ -220,3 +222,88 @@ def test_issuing_again_says_which_return_it_replaces(tmp_path: Path) -> None:
     again = CliRunner().invoke(app, [*args, "-w", str(root)], env={"COLUMNS": "200"})
     assert again.exit_code == 0, again.output
     assert "replaces the return issued on" in again.stdout
+
+
+# -- issuing part of a round, and dates that look like a slip ---------------------------------
+NEXT = "Fourth review of progress"
+
+
+def _merged(ws: Workspace, agency: str) -> None:
+    """Record that `agency`'s return for the current round has been merged."""
+    with Ledger(ws.ledger_path) as ledger, ledger.transaction():
+        current = ledger.current_round()
+        assert current is not None
+        ledger.add_receipt(
+            at=NOW, file_name="x.xlsx", sha256="0" * 64, round_name=current.name,
+            agency=agency, outcome="merged", detail="1 change merged.",
+        )  # fmt: skip
+
+
+def test_a_new_round_for_some_agencies_is_refused_while_others_returns_are_out(
+    ws: Workspace,
+) -> None:
+    _issue(ws)
+    with pytest.raises(IssueNeedsForceError) as info:
+        _issue(ws, round_name=NEXT, round_date=date(2012, 12, 5), due=None, agencies=["Health"])
+    message = str(info.value)
+    assert f"'{NEXT}' is a new round, and it would go only to the agencies named" in message
+    assert (
+        f"To send one agency its return again, use the current round's name: --round '{ROUND}'"
+        in message
+    )
+    assert "Nothing was issued." in message and "--force" in message
+    with Ledger(ws.ledger_path) as ledger:
+        assert ledger.current_round().name == ROUND  # type: ignore[union-attr]
+    forced = _issue(
+        ws, round_name=NEXT, round_date=date(2012, 12, 5), due=None, agencies=["Health"],
+        force=True,
+    )  # fmt: skip
+    assert [f.agency for f in forced.files] == ["B"]
+
+
+def test_reissuing_one_agency_in_the_current_round_keeps_the_others(ws: Workspace) -> None:
+    first = _issue(ws)
+    again = _issue(ws, agencies=["Health"])
+    assert [f.agency for f in again.files] == ["B"]
+    with Ledger(ws.ledger_path) as ledger:
+        issued = {r.agency: r.issued_at for r in ledger.issued(ROUND)}
+    assert set(issued) == {f.agency for f in first.files}  # everyone is still in the round
+
+
+def test_a_new_round_for_some_agencies_when_nothing_is_out(ws: Workspace) -> None:
+    first = _issue(ws)
+    for f in first.files:
+        if f.agency != "B":
+            _merged(ws, f.agency)
+    done = _issue(ws, round_name=NEXT, round_date=date(2012, 12, 5), due=None, agencies=["Health"])
+    assert [f.agency for f in done.files] == ["B"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"round_name": NEXT, "round_date": date(2012, 6, 1), "due": None},
+         f"The new round '{NEXT}' is for 1 June 2012, before the current round"),
+        ({"due": date(2012, 9, 30)},
+         "The returns would be due on 30 September 2012, after the review on 25 September 2012"),
+        ({"round_date": date(2012, 9, 28), "due": None},
+         "Issuing it for 28 September 2012 changes the date for every agency in it"),
+    ],
+    ids=["round-before-current", "due-after-review", "current-round-new-date"],
+)  # fmt: skip
+def test_dates_that_look_like_a_slip_need_force(
+    ws: Workspace, kwargs: dict[str, object], words: str
+) -> None:
+    _issue(ws)
+    with pytest.raises(IssueNeedsForceError, match=words):
+        _issue(ws, **kwargs)
+    assert _issue(ws, force=True, **kwargs).files
+
+
+def test_issuing_an_earlier_round_again_needs_force(ws: Workspace) -> None:
+    _issue(ws)
+    for f in _issue(ws).files:
+        _merged(ws, f.agency)
+    _issue(ws, round_name=NEXT, round_date=date(2012, 12, 5), due=None)
+    with pytest.raises(IssueNeedsForceError, match=f"'{ROUND}' is an earlier round"):
+        _issue(ws)

@@ -21,6 +21,7 @@ from plans import make_area, with_values
 
 from ipt_excel.core.facts import (
     CONFLICTS,
+    NOT_ISSUED,
     OUTSTANDING,
     RECEIVED,
     REJECTED,
@@ -99,7 +100,7 @@ def test_open_conflicts_give_the_conflicts_state_with_their_number() -> None:
         [_receipt(1, "A", "merged", "1 change(s) merged; 2 conflict(s) not applied.")],
         [_conflict("A"), _conflict("A")],
     )
-    (s,) = states
+    s = states[0]
     assert s.state == CONFLICTS
     assert "2 conflicts need a decision" in s.detail
 
@@ -118,11 +119,17 @@ def test_the_latest_receipt_counts_and_other_rounds_are_ignored() -> None:
     assert [(s.state, s.detail) for s in states] == [
         (RECEIVED, "2 change(s) merged."),
         (OUTSTANDING, "No return received yet."),
+        (NOT_ISSUED, "No return issued to it for this round yet."),
     ]
 
 
-def test_agencies_not_issued_a_return_are_not_listed() -> None:
-    assert [s.agency for s in agency_states(_plan(), [_issued("B")], [], [])] == ["B"]
+def test_agencies_not_yet_issued_a_return_this_round_are_listed_as_such() -> None:
+    states = agency_states(_plan(), [_issued("B")], [], [])
+    assert [(s.agency, s.state, s.owes) for s in states] == [
+        ("B", OUTSTANDING, True), ("A", NOT_ISSUED, False), ("C", NOT_ISSUED, False),
+    ]  # fmt: skip
+    assert states[1].detail == "No return issued to it for this round yet."
+    assert agency_states(_plan(), [], [], []) == ()  # a round not issued at all lists nobody
 
 
 # -- a real workspace -----------------------------------------------------------------------------
