@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperArgument, TyperOption
 
 from ipt_excel.core.text import long_date, plural
 from ipt_excel.workspace import DEFAULT_FEEDBACK_DIR, DEFAULT_WORKSPACE
@@ -26,8 +27,27 @@ if TYPE_CHECKING:
 
     from ipt_excel.core.problems import Problem
 
+
+def _argument_placeholder(self: TyperArgument, ctx: Any) -> str | None:
+    """Nothing beside an argument named in words (FILE...) in --help: typer would add its
+    Python type there (<list[Path]>) however its metavar is set."""
+    return None if self.metavar else _typer_placeholder(self, ctx)
+
+
+def _option_placeholder(self: TyperOption, ctx: Any) -> str | None:
+    """Nothing beside a flag (--force, --help) in --help, where typer would put <bool>."""
+    return None if self.is_flag and not self.metavar else _typer_option_placeholder(self, ctx)
+
+
+_typer_placeholder = TyperArgument.display_type_rich
+_typer_option_placeholder = TyperOption.display_type_rich
+TyperArgument.display_type_rich = _argument_placeholder  # type: ignore[method-assign,assignment]
+TyperOption.display_type_rich = _option_placeholder  # type: ignore[method-assign]
+
+
 app = typer.Typer(
     no_args_is_help=True,
+    rich_markup_mode="markdown",
     add_completion=False,
     help="Run an improvement plan's update loop through Excel: issue locked returns to "
     "agencies, check what comes back, merge it into the master and circulate it.",
@@ -36,16 +56,24 @@ app = typer.Typer(
 WorkspaceOpt = Annotated[
     Path,
     typer.Option(
-        "--workspace", "-w", help="The workspace folder.", envvar="IPT_WORKSPACE", show_default=True
+        "--workspace",
+        "-w",
+        help="The workspace folder.",
+        envvar="IPT_WORKSPACE",
+        show_default=True,
+        metavar="DIR",
     ),
 ]
 DEFAULT_WS = DEFAULT_WORKSPACE
 FeedbackOpt = typer.Option(
-    "--feedback", help="Where to write feedback workbooks for returns that are not valid."
+    "--feedback",
+    help="Where to write feedback workbooks for returns that are not valid.",
+    metavar="DIR",
 )
 PasswordOpt = typer.Option(
     "--password",
     help="Protect feedback workbooks with this password (the one the returns were issued with).",
+    metavar="TEXT",
 )
 
 
@@ -54,6 +82,44 @@ def _console(stderr: bool = False) -> Console:
 
     # Markup off by default: paths like x/[draft]/plan.xlsx must print as they are.
     return Console(stderr=stderr, highlight=False, soft_wrap=True, markup=False)
+
+
+# Below this many columns (or piped, where Rich assumes 80), a table of text would wrap each
+# row over many lines: each record prints as a block instead, its first cells as a heading.
+NARROW = 100
+
+
+def _print_records(
+    out: Console,
+    headings: tuple[str, ...],
+    rows: list[tuple[str, ...]],
+    *,
+    title: str = "",
+    head: int = 1,
+    show_lines: bool = False,
+) -> None:
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    if out.width >= NARROW:
+        table = Table(
+            title=title or None, header_style="bold", title_justify="left", show_lines=show_lines
+        )
+        for heading in headings:
+            table.add_column(heading, overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        out.print(table)
+        return
+    if title:
+        out.print(Text(title, style="bold"))
+    for row in rows:
+        out.print(Text(" · ".join(v for v in row[:head] if v), style="bold"), soft_wrap=False)
+        for heading, value in zip(headings[head:], row[head:], strict=True):
+            if value:
+                line = Padding(Text(f"{heading}: {value}"), (0, 0, 0, 2), expand=False)
+                out.print(line, soft_wrap=False)
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -147,7 +213,9 @@ def _version(value: bool) -> None:
 def _root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version.", metavar=""
+        ),
     ] = False,
 ) -> None:
     """Run an improvement plan's update loop through Excel."""
@@ -158,7 +226,7 @@ def _root(
 def init(
     workspace: WorkspaceOpt = DEFAULT_WS,
     example: Annotated[
-        bool, typer.Option("--example", help="Start from the bundled example plan.")
+        bool, typer.Option("--example", help="Start from the bundled example plan.", metavar="")
     ] = False,
     from_: Annotated[
         Path | None,
@@ -172,25 +240,33 @@ def init(
         ),
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Replace an existing master (the old one is kept).")
+        bool,
+        typer.Option(
+            "--force", help="Replace an existing master (the old one is kept).", metavar=""
+        ),
     ] = False,
     title: Annotated[
         str | None,
         typer.Option(
             help="Plan title, for a table \\[default: the title above the table, or the "
             "file's name].",
+            metavar="TEXT",
         ),
     ] = None,
     round_name: Annotated[
         str | None,
         typer.Option(
-            "--round", help="Name of the current round, for a table \\[default: Baseline]."
+            "--round",
+            help="Name of the current round, for a table \\[default: Baseline].",
+            metavar="NAME",
         ),
     ] = None,
     round_date: Annotated[
         str | None,
         typer.Option(
-            "--date", help="Date of the current round (YYYY-MM-DD), for a table \\[default: today]."
+            "--date",
+            help="Date of the current round (YYYY-MM-DD), for a table \\[default: today].",
+            metavar="YYYY-MM-DD",
         ),
     ] = None,
     sheet: Annotated[
@@ -313,16 +389,22 @@ def main() -> None:
 @app.command()
 def issue(
     round_name: Annotated[
-        str, typer.Option("--round", help="The round's name, e.g. 'Third review of progress'.")
+        str,
+        typer.Option(
+            "--round", help="The round's name, e.g. 'Third review of progress'.", metavar="NAME"
+        ),
     ],
     round_date: Annotated[
         str,
         typer.Option(
-            "--date", help="The date of the review meeting these updates are for (YYYY-MM-DD)."
+            "--date",
+            help="The date of the review meeting these updates are for (YYYY-MM-DD).",
+            metavar="YYYY-MM-DD",
         ),
     ],
     due: Annotated[
-        str | None, typer.Option("--due", help="When returns are due back (YYYY-MM-DD).")
+        str | None,
+        typer.Option("--due", help="When returns are due back (YYYY-MM-DD).", metavar="YYYY-MM-DD"),
     ] = None,
     agency: Annotated[
         list[str] | None,
@@ -330,11 +412,14 @@ def issue(
             "--agency",
             help="Issue only to this agency: its name, short name or another name it goes by "
             "(repeat for several).",
+            metavar="NAME",
         ),
     ] = None,
     password: Annotated[
         str | None,
-        typer.Option("--password", help="Protect the returns' sheets with this password."),
+        typer.Option(
+            "--password", help="Protect the returns' sheets with this password.", metavar="TEXT"
+        ),
     ] = None,
     force: Annotated[
         bool,
@@ -343,6 +428,7 @@ def issue(
             help="Issue even though it strands returns already out (an earlier round again, "
             "a new round for only some agencies) or the dates look wrong (a round before the "
             "current one, returns due after the review).",
+            metavar="",
         ),
     ] = False,
     workspace: WorkspaceOpt = DEFAULT_WS,
@@ -411,6 +497,7 @@ FilesArg = Annotated[
         "attached, or folders of these (every file in them and their subfolders, in name "
         "order; hidden files and ~$ lock files skipped).",
         show_default=False,
+        metavar="FILE",
     ),
 ]
 
@@ -420,7 +507,10 @@ def check(
     files: FilesArg,
     workspace: WorkspaceOpt = DEFAULT_WS,
     report: Annotated[
-        Path | None, typer.Option("--report", help="Also write the problems to a .xlsx or .csv.")
+        Path | None,
+        typer.Option(
+            "--report", help="Also write the problems to a .xlsx or .csv.", metavar="FILE"
+        ),
     ] = None,
     feedback: Annotated[Path, FeedbackOpt] = DEFAULT_FEEDBACK_DIR,
     password: Annotated[str | None, PasswordOpt] = None,
@@ -505,7 +595,6 @@ def merge(
 
       ipt merge health.xlsx -w plan-workspace
     """
-    from rich.table import Table
 
     with _errors():
         from ipt_excel.services.receive import receive_returns
@@ -517,13 +606,14 @@ def merge(
     problems = [p for o in result.outcomes for p in o.problems]
     if problems:
         _print_problems(problems)
-    table = Table(header_style="bold")
-    for heading in ("File", "Agency", "Outcome", "Changes", "Conflicts", "Detail"):
-        table.add_column(heading, overflow="fold")
-    for o in result.outcomes:
-        table.add_row(o.file_name, o.agency, o.outcome, str(o.changes), str(o.conflicts), o.detail)
     out = _console()
-    out.print(table)
+    _print_records(
+        out,
+        ("File", "Agency", "Outcome", "Changes", "Conflicts", "Detail"),
+        [(o.file_name, o.agency, o.outcome, str(o.changes), str(o.conflicts), o.detail)
+         for o in result.outcomes],
+        head=2,
+    )  # fmt: skip
     for o in result.outcomes:
         if o.feedback is not None:
             out.print(f"Feedback to send back to {o.agency}: {o.feedback}")
@@ -564,13 +654,13 @@ def status(workspace: WorkspaceOpt = DEFAULT_WS) -> None:
     out = _console()
     due = f", returns due {long_date(st.due)}" if st.due else ""
     out.print(f"[bold]{escape(st.round_name)}[/] ({long_date(st.round_date)}{due})", markup=True)
-    returns = Table(title="Returns", header_style="bold", title_justify="left")
-    for heading in ("Agency", "State", "Detail"):
-        returns.add_column(heading, overflow="fold")
-    for a in st.agencies:
-        returns.add_row(a.name, a.state, a.detail)
     if st.agencies:
-        out.print(returns)
+        _print_records(
+            out,
+            ("Agency", "State", "Detail"),
+            [(a.name, a.state, a.detail) for a in st.agencies],
+            title="Returns",
+        )
         words = {OVERDUE: "overdue", REJECTED: "rejected and not sent again"}
         owing = [f"{n} {words.get(state, state)}" for state, n in st.owing_counts().items()]
         if owing:
@@ -643,7 +733,10 @@ def _worst_label(labels: tuple[str, ...], by: dict[str, int]) -> str:
 def chase(
     workspace: WorkspaceOpt = DEFAULT_WS,
     out: Annotated[
-        Path, typer.Option("--out", help="Where to write the drafts (never in the workspace).")
+        Path,
+        typer.Option(
+            "--out", help="Where to write the drafts (never in the workspace).", metavar="DIR"
+        ),
     ] = Path("chase"),
     agency: Annotated[
         list[str] | None,
@@ -651,6 +744,7 @@ def chase(
             "--agency",
             help="Only this agency: its name, short name or another name it goes by (repeat "
             "for several).",
+            metavar="NAME",
         ),
     ] = None,
     sender: Annotated[
@@ -659,6 +753,7 @@ def chase(
             "--from",
             help="Send from this address \\[default: the Coordinator e-mail on the master's "
             "Details sheet].",
+            metavar="ADDRESS",
         ),
     ] = None,
     feedback: Annotated[
@@ -667,6 +762,7 @@ def chase(
             "--feedback",
             help="Where feedback workbooks are; one missing for a rejected return is rebuilt "
             "there.",
+            metavar="DIR",
         ),
     ] = DEFAULT_FEEDBACK_DIR,
     password: Annotated[str | None, PasswordOpt] = None,
@@ -739,11 +835,15 @@ def circulate(
         Path | None,
         typer.Option(
             "--out",
-            help="Where to write it \\[default: circulation/<round>.xlsx in the workspace].",
+            help="Where to write it \\[default: circulation/ROUND.xlsx in the workspace].",
+            metavar="FILE",
         ),
     ] = None,
     pdf: Annotated[
-        bool, typer.Option("--pdf", help="Also make a PDF through LibreOffice, if installed.")
+        bool,
+        typer.Option(
+            "--pdf", help="Also make a PDF through LibreOffice, if installed.", metavar=""
+        ),
     ] = False,
 ) -> None:
     """Write the circulation copy of the master for boards and partners.
@@ -781,6 +881,7 @@ def lint(
             help="Lint this plan file (.yaml, .xlsx or .csv) instead of the workspace's master.",
             exists=True,
             dir_okay=False,
+            metavar="FILE",
         ),
     ] = None,
 ) -> None:
@@ -797,7 +898,6 @@ def lint(
 
       ipt lint --plan templates/banes-2012/plan.yaml
     """
-    from rich.table import Table
 
     with _errors():
         from ipt_excel.core.lint import lint_plan
@@ -819,12 +919,14 @@ def lint(
     if not findings:
         out.print(f"No problems found in {source}.")
         return
-    table = Table(header_style="bold", show_lines=True)
-    for heading in ("ID", "Field", "Problem", "Suggestion"):
-        table.add_column(heading, overflow="fold")
-    for f in findings:
-        table.add_row(f.area_id or "Whole plan", f.field or "Whole plan", f.problem, f.suggestion)
-    out.print(table)
+    _print_records(
+        out,
+        ("ID", "Field", "Problem", "Suggestion"),
+        [(f.area_id or "Whole plan", f.field or "Whole plan", f.problem, f.suggestion)
+         for f in findings],
+        head=2,
+        show_lines=True,
+    )  # fmt: skip
     out.print(f"{plural(len(findings), 'problem')} found in {source}.")
     raise typer.Exit(1)
 
@@ -834,7 +936,9 @@ def lint(
 def demo(
     workspace: Annotated[
         Path,
-        typer.Option("--workspace", "-w", help="Folder for the demo; rebuilt on every run."),
+        typer.Option(
+            "--workspace", "-w", help="Folder for the demo; rebuilt on every run.", metavar="DIR"
+        ),
     ] = Path("workbooks/demo"),
 ) -> None:
     """Run one whole review round on the bundled example plan, start to finish.
@@ -875,12 +979,16 @@ def history(
     workspace: WorkspaceOpt = DEFAULT_WS,
     rebuild: Annotated[
         int | None,
-        typer.Option("--rebuild", help="Rebuild the master as it was at this snapshot number."),
+        typer.Option(
+            "--rebuild", help="Rebuild the master as it was at this snapshot number.", metavar="N"
+        ),
     ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", help="Where to write the rebuilt master \\[default: ./master-N.xlsx]."
+            "--out",
+            help="Where to write the rebuilt master \\[default: ./master-N.xlsx].",
+            metavar="FILE",
         ),
     ] = None,
 ) -> None:
