@@ -122,7 +122,13 @@ def cell_text(column: Column, raw: object, *, epoch_1904: bool = False) -> str:
         reading = parse_review_date(raw, epoch_1904=epoch_1904)
         if reading is not None and reading.day is not None:
             return reading.day.isoformat()
-    if column.kind in (Kind.NUMBER, Kind.PERCENT) and _is_number(raw):
+    if column.kind is Kind.PERCENT and _is_number(raw):
+        value = Decimal(str(raw))
+        # A number cell given "45%" holds 0.45: a fraction is read as the percentage typed.
+        if 0 < value < 1:
+            value *= 100
+        return _number_text(value)
+    if column.kind is Kind.NUMBER and _is_number(raw):
         return _number_text(Decimal(str(raw)))
     return display_text(raw)
 
@@ -461,18 +467,13 @@ def cell_spec(column: Column, ctx: KindContext) -> CellSpec:
             input_message=help_text or "Type a number, like 12 or 12.5.",
         )
     if kind is Kind.PERCENT:
+        # A text cell: typed into a number cell, "45%" is stored as 0.45 (by Excel and
+        # LibreOffice alike) and a typed 45 as 45 or 0.45 depending on the program, so the
+        # cell would show what was not meant. As text, what is typed is what is read; the
+        # range is checked on ingest.
         return CellSpec(
-            "number",
-            num_format='0"%"',
-            validation={
-                "validate": "decimal",
-                "criteria": "between",
-                "minimum": 0,
-                "maximum": 100,
-                "error_type": "stop",
-                "error_message": "Type a number from 0 to 100, without the % sign.",
-            },
-            input_message=help_text or "Type a number from 0 to 100, without the % sign.",
+            "text",
+            input_message=help_text or "Type a number from 0 to 100, like 45 or 45%.",
         )
     return CellSpec("text", input_message=help_text)
 

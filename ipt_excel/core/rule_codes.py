@@ -85,6 +85,7 @@ class Rule(StrEnum):
     EVIDENCE_REQUIRED = "evidence-required"
     # Warnings.
     NO_UPDATE = "no-update"
+    VALUE_EMPTIED = "value-emptied"
     REVIEW_DATE_STALE = "review-date-stale"
     COLUMN_REMOVED = "column-removed"
     # The report's row for a valid file.
@@ -121,6 +122,7 @@ _STRUCTURE = {
 }  # fmt: skip
 _WARNINGS = {
     Rule.NO_UPDATE: "no update given for",
+    Rule.VALUE_EMPTIED: "a value was emptied for",
     Rule.REVIEW_DATE_STALE: "the date of next review has passed for",
     Rule.COLUMN_REMOVED: "",
 }

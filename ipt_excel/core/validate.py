@@ -550,6 +550,19 @@ class _Validator:
                     changed = text != was[key] and normalise(column, text) != normalise(
                         column, was[key]
                     )
+                if changed and was[key] and not text.strip():
+                    # Emptying a cell clears the master's value: said, so it is not by slip.
+                    self.at(
+                        Rule.VALUE_EMPTIED,
+                        f"{column.header} for {rid} was '{_shorten(was[key], 40)}' and is now "
+                        f"empty, so the master's value will be cleared. Put it back if nothing "
+                        f"has changed.",
+                        cell=cell.address,
+                        column=column.header,
+                        value="",
+                        area_id=rid,
+                        severity=Severity.WARNING,
+                    )
                 texts[row.excel_row][key] = text
                 entered[row.excel_row][key] = changed
                 out[rid][key] = normalise(column, text) if changed else was[key]
@@ -572,6 +585,13 @@ class _Validator:
         )
         rules = return_rules(m.columns, kind_ctx, frame=frame, entered=flags)
         self.problems.extend(validate(frame, rules, columns, ctx))
+        # An emptied cell that is an error too (progress a RAG needs) is said once, as the error.
+        wrong = {(p.sheet, p.cell) for p in self.problems if p.is_error}
+        self.problems = [
+            p
+            for p in self.problems
+            if not (p.rule == Rule.VALUE_EMPTIED and (p.sheet, p.cell) in wrong)
+        ]
         first = columns[0]
         for rid, row in rows.items():
             if not any(entered[row.excel_row].values()) and not any(

@@ -30,6 +30,7 @@ from ipt_excel.core.kinds import (
     CellSpec,
     KindContext,
     cell_spec,
+    cell_text,
     review_choices,
     write_value,
 )
@@ -214,6 +215,8 @@ class _Writer:
                     self.put(r, c, text, cell_fmt, where)
                     continue
                 value = values.get((area.id, col.key), write_value(col, area.value(col.key)))
+                if specs[col.key].write_as == "text" and isinstance(value, int | float):
+                    value = cell_text(col, value)  # a text cell (a percentage) holds text
                 texts.append((value if isinstance(value, str) else "", col.width))
                 mark = marks.get((area.id, col.key))
                 self.open_cell(r, c, value, specs[col.key], mark[0] if mark else None, where)

@@ -223,7 +223,9 @@ def test_dropdown_columns_draw_their_lists_from_the_lists_sheet() -> None:
 
 def test_numbers_and_dates_are_written_as_numbers_and_dates() -> None:
     assert cell_spec(DAY, CTX).write_as == "date"
-    assert cell_spec(PERCENT, CTX).validation["maximum"] == 100
+    # A percentage cell is text: what is typed ("45", "45%") is what is read, in any program.
+    assert (cell_spec(PERCENT, CTX).write_as, cell_spec(PERCENT, CTX).num_format) == ("text", "@")
+    assert cell_spec(PERCENT, CTX).validation == {}
     assert cell_spec(NUMBER, CTX).write_as == "number"
     assert cell_spec(TEXT, CTX).num_format == "@"  # text stays text, never a date
     assert write_value(DAY, "2024-06-30") == date(2024, 6, 30)
@@ -248,3 +250,13 @@ def test_show_a_value_in_a_sentence() -> None:
 def test_every_input_message_fits_excels_limit() -> None:
     for column in (TEXT, RAG, STATUS, REVIEW, DAY, NUMBER, PERCENT):
         assert len(cell_spec(column, CTX).input_message) <= 255
+
+
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [(45, "45"), (45.0, "45"), (0.45, "45"), (0.5, "50"), (1, "1"), (100, "100"), ("45%", "45%")],
+)
+def test_a_percentage_typed_with_a_percent_sign_reads_as_typed(raw: object, text: str) -> None:
+    """Excel and LibreOffice store "45%" typed into a number cell as 0.45."""
+    assert cell_text(PERCENT, raw) == text
+    assert normalise(PERCENT, cell_text(PERCENT, raw)) == text.removesuffix("%")

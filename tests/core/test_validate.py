@@ -66,7 +66,7 @@ CLEAN: dict[str, dict[str, object]] = {
     "1.3": {
         "progress": "Report presented.",
         "rag": "RED",
-        "evidence": "",
+        "evidence": "Audit",
         "next_review": "26/10/2012",
     },
 }
@@ -810,7 +810,8 @@ def test_values_the_agency_did_not_change_are_not_its_errors() -> None:
 )
 def test_review_dates_as_real_dates_serials_or_text(raw: object, merged: str) -> None:
     problems, accepted = check(data(with_cell("1.1", "next_review", raw)))
-    assert problems == []
+    # Emptying the date issued is said, as a warning (see test_emptying_a_value...).
+    assert [p.rule for p in problems] == ([] if merged else ["value-emptied"])
     assert accepted is not None
     assert accepted.rows[0].values["next_review"] == merged
 
@@ -865,7 +866,9 @@ def test_the_rule_lists_name_every_rule_of_a_return() -> None:
     ctx = KindContext(PLAN.rag_scale, ROUND.date)
     names = {r.name for rs in return_rules(every_kind, ctx, frame=frame).values() for r in rs}
     assert names == set(VALUE_RULES) | {"review-date-stale"}
-    assert set(WARNING_RULES) == {"no-update", "review-date-stale", "column-removed"}
+    assert set(WARNING_RULES) == {
+        "no-update", "review-date-stale", "column-removed", "value-emptied"
+    }  # fmt: skip
     everything = IDENTITY_RULES + STRUCTURE_RULES + VALUE_RULES + WARNING_RULES
     assert len(everything) == len(set(everything))
 
@@ -891,3 +894,19 @@ def test_a_feedback_notice_in_the_title_is_what_was_sent_back() -> None:
     for notice in NOTICES:
         problems, accepted = check(data(title=(lines[0], notice, *lines[2:])))
         assert accepted is not None, problems
+
+
+def test_emptying_a_value_is_a_warning_naming_what_it_was() -> None:
+    rows = clean()
+    rows[2]["rag"] = ""
+    rows[2]["evidence"] = "  "
+    problems, accepted = check(data(rows))
+    emptied = [(p.rule, p.cell, p.severity) for p in problems if p.rule == "value-emptied"]
+    assert len(emptied) == 2
+    assert all(sev is WARNING for _, _, sev in emptied)
+    assert accepted is not None  # a warning: the agency may mean it
+    rag = next(p for p in problems if p.rule == "value-emptied" and p.column == "RAG")
+    assert rag.message == (
+        "RAG for 1.3 was 'GREEN' and is now empty, so the master's value will be cleared. "
+        "Put it back if nothing has changed."
+    )

@@ -81,11 +81,11 @@ def edit(src: Path, dst: Path, change: Callable[[Worksheet], None]) -> Path:
 
 
 def fill_all(sheet: Worksheet) -> None:
-    """A good update on every row: progress, AMBER typed in lower case, a month."""
+    """A good update on every row: progress, AMBER typed in lower case, a month; the evidence
+    left as issued."""
     for area_id, r in HP_ROWS.items():
         sheet[f"L{r}"] = f"Update for {area_id}."
         sheet[f"M{r}"] = "amber"
-        sheet[f"N{r}"] = None
         sheet[f"O{r}"] = "October 2012"
 
 
@@ -136,7 +136,7 @@ def test_a_return_filled_in_passes_with_its_values_normalised(
     assert dict(result.accepted.rows[0].values) == {
         "progress": "Update for 2.9.",
         "rag": "AMBER",
-        "evidence": "",
+        "evidence": result.accepted.rows[0].issued["evidence"],
         "next_review": "October 2012",
     }
 
@@ -223,7 +223,8 @@ def test_a_deleted_row(ws: Workspace, tmp_path: Path) -> None:
 def test_value_problems_name_their_cells(ws: Workspace, tmp_path: Path) -> None:
     def change(sheet: Worksheet) -> None:
         sheet["M10"] = "Purple"
-        sheet["M11"] = "GREEN"  # with no evidence
+        sheet["M11"] = "GREEN"
+        sheet["N11"] = None  # with no evidence
         sheet["O12"] = "Soon"
         sheet["O13"] = "August 2012"
         sheet["L13"] = None

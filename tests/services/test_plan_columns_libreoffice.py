@@ -87,9 +87,11 @@ def test_the_new_update_cells_are_open_with_their_dropdown_or_validation(issued:
     status = rules[cols["Status"]]
     assert status.type == "list" and status.errorStyle in (None, "stop")  # None: Excel's stop
     assert status.formula1 == "Lists!$C$1:$C$4"
+    # "% complete" is a text cell with an input message: "45%" typed stays "45%" (a number
+    # cell would hold 0.45), and the range is checked by ipt check.
     done = rules[cols["% complete"]]
-    # No operator attribute means "between", Excel's default.
-    assert (done.type, done.operator, done.formula1, done.formula2) == ("decimal", None, "0", "100")
+    assert (done.type, done.prompt) == (None, "Type a number from 0 to 100, like 45 or 45%.")
+    assert ws[f"{cols['% complete']}{first}"].number_format == "@"
     risks = rules[cols["Risks and issues"]]
     assert risks.prompt == "Say what could stop this work, and what you are doing about it."
     lists = sheet(hp_return(issued), "Lists")
@@ -139,7 +141,7 @@ def test_the_values_merge_under_their_headings_highlighted_and_on_record(
     path = fill(
         issued,
         tmp_path / "hp.xlsx",
-        {"Risks and issues": "Recruitment is slow.", "Status": "on track", "% complete": "40"},
+        {"Risks and issues": "Recruitment is slow.", "Status": "on track", "% complete": "40%"},
     )
     done = ipt("merge", path, "-w", issued, "--feedback", tmp_path / "fb")
     assert done.exit_code == 0, done.output
