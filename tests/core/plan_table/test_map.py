@@ -4,6 +4,9 @@ The six realistic plans are in tests/plan_tables.py; each is written to a real f
 `table_reader.read_table` and mapped here, and every ID, text, agency, date and rating is
 checked exactly, with the mapping as printed. The bundled seed plan goes through the same
 pipeline and must come out as the current importer reads it.
+
+Tables that give no areas, and the package's purity, are checked here too; each part of the
+reading has its own module beside this one.
 """
 
 from __future__ import annotations
@@ -16,16 +19,10 @@ from pathlib import Path
 import plan_tables as pt
 import pytest
 import table_files as tf
-from hypothesis import given
-from hypothesis import strategies as st
 
 from ipt_excel.core.dates import DateKind, Month, parse_review_date, read_completion_value
 from ipt_excel.core.plan_table import (
-    IGNORE,
-    KEEP,
-    RAG_WORDS,
     TABLE_RULES,
-    TARGETS,
     AgencySplit,
     CellValue,
     HeadingMap,
@@ -35,27 +32,18 @@ from ipt_excel.core.plan_table import (
     RegistryAgency,
     SourceFile,
     Value,
-    cell_address,
     format_mapping,
-    generated_action_id,
-    heading_key,
-    id_in_text,
     make_sheet,
     map_table,
     mapping_rows,
     parse_map_option,
-    parse_range,
-    read_rag,
-    split_agencies,
-    value_text,
 )
-from ipt_excel.core.problems import Severity
-from ipt_excel.errors import UsageError
 from ipt_excel.excel.table_reader import read_agency_registry, read_table
 from ipt_excel.services.plan_source import example_plan_path, load_plan
 
+from .helpers import BRAG
+
 M = Month
-BRAG = ("RED", "AMBER", "GREEN", "BLUE")
 
 
 @pytest.fixture(scope="module")
@@ -666,168 +654,7 @@ def test_seed_forced_to_actions_gives_each_area_one_action(folder: Path) -> None
 
 
 # --------------------------------------------------------------------------------------------
-# Headings
-
-
-@pytest.mark.parametrize(
-    ("heading", "key"), [(name, t.key) for t in TARGETS for name in (t.heading, *t.names)]
-)
-def test_every_usual_name_is_recognised(heading: str, key: str) -> None:
-    sheet = make_sheet("S", [[heading, "Other heading", "Lead" if key != "leads" else "RAG"]])
-    table = map_table(SourceFile("t.xlsx", "xlsx", (sheet,)))
-    expected = "id" if key == "action_id" else key  # an "Action no" alone is the ID
-    assert table.mapping[0].target == expected
-
-
-def test_usual_names_mean_one_column_each() -> None:
-    seen: dict[str, str] = {}
-    for target in TARGETS:
-        for name in (target.heading, *target.names):
-            assert seen.setdefault(heading_key(name), target.key) == target.key, name
-
-
-@pytest.mark.parametrize(
-    ("heading", "key"),
-    [
-        ("REF.", "id"),
-        ("  Target   date ", "completion"),
-        ("Date for\ncompletion", "completion"),
-        ("RAG (Red/Amber/Green)", "rag"),
-        ("RAG rating at 31 March 2024", "rag"),
-        ("Progress at 31 March 2024", "progress"),
-        ("Progress update – Q4", "progress"),
-        ("Rec. No.", "id"),
-        ("Responsible Officer:", "leads"),
-        ("Organisation(s)", "agencies"),
-        ("By when?", "completion"),
-        ("Lead agency", "agencies"),
-        ("Evidence [of impact]", "evidence"),
-        ("Partners & agencies", None),
-        ("Comments", None),
-        ("Progress", "progress"),
-    ],
-)
-def test_headings_are_recognised_loosely(heading: str, key: str | None) -> None:
-    sheet = make_sheet("S", [[heading, "ID", "Action"]])  # the first of two headings wins
-    table = map_table(SourceFile("t.xlsx", "xlsx", (sheet,)))
-    assert table.mapping[0].target == (key or "")
-
-
-def test_unknown_headings_become_plan_text_columns_of_their_own() -> None:
-    rows: list[list[CellValue]] = [
-        ["ID", "Action", "Comments", "% complete", "Comments ", "RAG?", "Notes"],
-        ["1", "Do", "a", 0.5, "b", "Amber", None],
-    ]
-    mapping = parse_map_option(["RAG?=text", "Notes=ignore"])
-    table = map_table(SourceFile("t.xlsx", "xlsx", (make_sheet("S", rows),)), mapping=mapping)
-    assert [(m.heading, m.key, m.how) for m in table.mapping] == [
-        ("ID", "id", "recognised"),
-        ("Action", "actions", "recognised"),
-        ("Comments", "comments", "kept"),
-        ("% complete", "percent_complete", "kept"),
-        ("Comments", "comments_2", "kept"),
-        ("RAG?", "rag_2", "mapped"),  # never a plan column's own key
-        ("Notes", "", "ignored"),
-    ]
-    area = table.areas[0]
-    assert (area.value("comments"), area.value("comments_2"), area.value("rag_2")) == (
-        "a", "b", "Amber"
-    )  # fmt: skip
-    assert area.rag == ""  # "RAG?" was kept as text, so there is no rating
-
-
-def test_map_overrides_recognition_and_takes_its_column_first() -> None:
-    rows: list[list[CellValue]] = [
-        ["Ref", "Owner", "Organisation", "Update", "Commentary"],
-        ["1", "Police", "Jo Bloggs", "old", "new"],
-    ]
-    mapping = parse_map_option(
-        ["Owner=agencies", "Organisation=leads", "Commentary=progress", "Missing=text"]
-    )
-    table = map_table(SourceFile("t.xlsx", "xlsx", (make_sheet("S", rows),)), mapping=mapping)
-    assert [(m.heading, m.target, m.how) for m in table.mapping] == [
-        ("Ref", "id", "recognised"),
-        ("Owner", "agencies", "mapped"),
-        ("Organisation", "leads", "mapped"),
-        ("Update", "", "duplicate"),
-        ("Commentary", "progress", "mapped"),
-    ]
-    area = table.areas[0]
-    assert (area.agencies, area.text("leads"), area.text("progress")) == (
-        ("Police",), "Jo Bloggs", "new"
-    )  # fmt: skip
-    assert [(p.rule, p.value) for p in table.problems] == [
-        ("map-heading-not-found", "Missing"),
-        ("heading-duplicate", "Update"),
-    ]
-    assert table.problems[0].message == (
-        "t.xlsx: --map names a heading 'Missing' that is not in the header row (row 1 of "
-        "sheet 'S'). Check its spelling."
-    )
-
-
-def test_map_can_say_which_column_holds_the_ids() -> None:
-    rows: list[list[CellValue]] = [["Code", "Recommendation", "Action"], ["A7", "Text", "Do"]]
-    source = SourceFile("t.xlsx", "xlsx", (make_sheet("S", rows),))
-    assert [p.rule for p in map_table(source).problems] == ["no-ids"]
-    table = map_table(source, mapping={"Code": "id"})
-    assert [a.id for a in table.areas] == ["A7"]
-
-
-def test_a_column_with_values_but_no_heading() -> None:
-    rows: list[list[CellValue]] = [
-        ["ID", "Action", None, None],
-        ["1", "Do", "extra", None],
-        [None, None, None, None],
-        [None, None, None, "Printed 12/03/2024"],  # a footer beside the table
-    ]
-    table = map_table(SourceFile("t.xlsx", "xlsx", (make_sheet("S", rows),)))
-    assert [(m.heading, m.key, m.how) for m in table.mapping] == [
-        ("ID", "id", "recognised"),
-        ("Action", "actions", "recognised"),
-        ("", "column_c", "no heading"),
-    ]
-    assert table.areas[0].value("column_c") == "extra"
-    assert [(p.rule, p.cell) for p in table.problems] == [("heading-missing", "C1")]
-    assert [(n.row, n.text, n.kind) for n in table.notes] == [(4, "Printed 12/03/2024", "note")]
-    assert ("(column C, no heading)", "kept as plan text") in mapping_rows(table)
-
-
-def test_parse_map_option() -> None:
-    assert parse_map_option(
-        ["Owner=leads", "Service area = Agencies", "Due=Target date", "Notes=TEXT", "X=skip",
-         "a=b=progress"]
-    ) == {"Owner": "leads", "Service area": "agencies", "Due": "completion", "Notes": KEEP,
-          "X": IGNORE, "a=b": "progress"}  # fmt: skip
-    with pytest.raises(UsageError, match=r"'Colour' is not a plan column. Use one of: id, "):
-        parse_map_option(["RAG=Colour"])
-    with pytest.raises(UsageError, match=r'write it as "Heading=column"'):
-        parse_map_option(["Owner"])
-    with pytest.raises(ValueError, match="not a plan column"):
-        map_table(SourceFile("t", "csv", ()), mapping={"Owner": "colour"})
-
-
-# --------------------------------------------------------------------------------------------
-# Finding the table
-
-
-def test_the_header_row_is_found_below_title_rows_and_on_the_best_sheet() -> None:
-    cover = make_sheet("Cover", [["Improvement plan"], ["Lead", "Owner"]])  # one column, twice
-    plan = make_sheet("Plan", [[], ["Draft"], ["ID", "Action", "Lead"], ["1", "Do", "Jo"]])
-    hidden = make_sheet(
-        "Old", [["ID", "Action", "Lead", "RAG"], ["9", "Old", "Al", "Red"]], visible=False
-    )
-    table = map_table(SourceFile("t.xlsx", "xlsx", (cover, hidden, plan)))
-    assert (table.sheet, table.header_row, [a.id for a in table.areas]) == ("Plan", 3, ["1"])
-    assert map_table(SourceFile("t.xlsx", "xlsx", (hidden,))).sheet == "Old"  # if nothing else
-
-
-def test_the_header_must_be_near_the_top() -> None:
-    rows: list[list[CellValue]] = [[f"line {n}"] for n in range(1, 31)]
-    rows += [["ID", "Action"], ["1", "Do"]]
-    source = SourceFile("t.xlsx", "xlsx", (make_sheet("S", rows),))
-    assert [p.rule for p in map_table(source).problems] == ["no-header"]
-    assert map_table(source, header_search_rows=40).header_row == 31
+# A table with no areas, and the package's purity
 
 
 def test_no_ids_anywhere() -> None:
@@ -847,241 +674,6 @@ def test_a_header_with_no_rows() -> None:
     table = map_table(SourceFile("t.xlsx", "xlsx", (make_sheet("S", [["ID", "Action"], []]),)))
     assert [p.rule for p in table.problems] == ["no-rows"]
     assert not table.ok
-
-
-# --------------------------------------------------------------------------------------------
-# Rows
-
-
-def sheet_table(
-    values: list[list[CellValue]], merged: tuple[str, ...] = (), **kw: object
-) -> PlanTable:
-    source = SourceFile("t.xlsx", "xlsx", (make_sheet("S", values, merged),))
-    return map_table(source, **kw)  # type: ignore[arg-type]
-
-
-def test_rows_that_repeat_the_header_are_skipped() -> None:
-    header: list[CellValue] = ["Area for improvement", "Actions", "Lead"]
-    rows = [header, ["1.1 First", "Do", "Jo"], header, ["1.2 Second", "Do", "Sam"]]
-    table = sheet_table(rows)
-    assert [a.id for a in table.areas] == ["1.1", "1.2"]
-    assert [(n.row, n.kind) for n in table.notes] == [(3, "repeated-header")]
-
-
-def test_an_id_used_again_further_down() -> None:
-    rows: list[list[CellValue]] = [
-        ["ID", "Action", "Lead"], ["1.1", "a", "Jo"], ["1.2", "b", "Al"], ["1.1", "c", "Sam"]
-    ]  # fmt: skip
-    table = sheet_table(rows)
-    assert [(a.id, a.rows) for a in table.areas] == [("1.1", (2, 4)), ("1.2", (3,))]
-    assert [(p.rule, p.cell) for p in table.problems] == [("id-repeated", "A4")]
-    assert "first at A2" in table.problems[0].message
-
-
-def test_rows_before_any_id_and_text_in_the_id_column() -> None:
-    rows: list[list[CellValue]] = [
-        ["ID", "Action", "Lead"],
-        [None, "orphan", "Jo"],
-        ["1", "a", "Al"],
-        ["Leadership and management", "b", "Sam"],
-        ["Key: R = off track", None, None],
-    ]
-    table = sheet_table(rows)
-    assert [(p.rule, p.cell) for p in table.problems] == [
-        ("id-missing", "B2"),
-        ("id-not-an-id", "A4"),
-    ]
-    assert table.problems[0].message == (
-        "t.xlsx, S!B2: row 2 has no ID. Give it an ID in the 'ID' column, or delete the row."
-    )
-    assert [(n.row, n.kind) for n in table.notes] == [(5, "note")]
-
-
-def test_a_section_heading_row_merged_across_the_table() -> None:
-    rows: list[list[CellValue]] = [
-        ["ID", "Theme", "Action", "Lead"],
-        ["Theme 1: Practice", None, None, None],
-        ["1.1", None, "a", "Jo"],
-    ]
-    table = sheet_table(rows, ("A2:D2",))
-    assert (table.areas[0].section, table.notes[0].kind) == ("Theme 1: Practice", "section")
-
-
-def test_a_heading_merged_into_the_row_below_fills_nothing() -> None:
-    rows: list[list[CellValue]] = [["ID", "Action", "Lead"], [None, "a", "Jo"], ["1", "b", "Al"]]
-    table = sheet_table(rows, ("A1:A2",))
-    assert [(p.rule, p.cell) for p in table.problems] == [("id-missing", "B2")]
-    assert [(a.id, a.rows) for a in table.areas] == [("1", (3,))]
-
-
-def test_generated_action_ids_never_clash_silently() -> None:
-    rows: list[list[CellValue]] = [
-        ["ID", "Action", "Lead"], ["1.1", "a", "Jo"], [None, "b", "Al"], ["1.1a", "c", "Sam"]
-    ]  # fmt: skip
-    table = sheet_table(rows, rows="actions")
-    assert [x.id for a in table.areas for x in a.actions] == ["1.1a", "1.1b", "1.1a.1"]
-    assert [(p.rule, p.value, p.cell) for p in table.problems] == [
-        ("action-id-clash", "1.1a", "A2")
-    ]
-
-
-@pytest.mark.parametrize(
-    ("area_id", "n", "action_id"),
-    [("1.4", 1, "1.4a"), ("1.4", 2, "1.4b"), ("1.4", 26, "1.4z"), ("1.4", 27, "1.4aa"),
-     ("2", 3, "2c"), ("R1a", 1, "R1a.1"), ("R1a", 12, "R1a.12"), ("A", 1, "A.1")],
-)  # fmt: skip
-def test_generated_action_id(area_id: str, n: int, action_id: str) -> None:
-    assert generated_action_id(area_id, n) == action_id
-
-
-@pytest.mark.parametrize(
-    ("text", "found"),
-    [
-        ("1.4 Ensure that…", ("1.4", "Ensure that…")),
-        ("1.10 Ensure", ("1.10", "Ensure")),
-        ("R1a. Theme: x", ("R1a", "Theme: x")),
-        ("Recommendation 3: Improve", ("3", "Improve")),
-        ("Rec 2 - Improve", ("2", "Improve")),
-        ("Area for improvement 1.1 Ensure", ("1.1", "Ensure")),
-        ("2.2.1) Nested", ("2.2.1", "Nested")),
-        ("1. The quality", ("1", "The quality")),
-        ("Ensure that 1.4 is done", None),
-        ("1.4", None),  # an ID and nothing else
-        ("rec", None),
-    ],
-)
-def test_id_in_text(text: str, found: tuple[str, str] | None) -> None:
-    assert id_in_text(text) == found
-
-
-def test_id_cells_are_kept_as_text_exactly() -> None:
-    rows: list[list[CellValue]] = [
-        ["ID", "Action"], [1.1, "a"], [2, "b"], ["1.10", "c"], [" 3 ", "d"], [12345678.5, "e"]
-    ]  # fmt: skip
-    assert [a.id for a in sheet_table(rows).areas] == ["1.1", "2", "1.10", "3", "12345678.5"]
-
-
-# --------------------------------------------------------------------------------------------
-# RAG
-
-
-@pytest.mark.parametrize(
-    ("value", "scale", "rag", "warned"),
-    [
-        ("R", None, "RED", False),
-        ("a", None, "AMBER", False),
-        ("amber ", None, "AMBER", False),
-        ("GREEN", None, "GREEN", False),
-        ("Green - complete", None, "GREEN", False),
-        ("Amber (on track)", None, "AMBER", False),
-        ("G: done", None, "GREEN", False),
-        ("green complete", None, "GREEN", False),
-        ("Complete", None, "GREEN", False),
-        ("Completed", BRAG, "BLUE", False),
-        ("Done", BRAG, "BLUE", False),
-        ("B", BRAG, "BLUE", False),
-        ("Blue", None, "GREEN", True),
-        ("On track", None, "GREEN", True),
-        ("Off track", None, "RED", True),
-        ("At risk", None, "AMBER", True),
-        ("", None, "", False),
-        (None, None, "", False),
-    ],
-)
-def test_read_rag(value: CellValue, scale: tuple[str, ...] | None, rag: str, warned: bool) -> None:
-    reading = read_rag(value, scale or ("RED", "AMBER", "GREEN"))
-    assert (reading.rag, reading.ok, bool(reading.warning)) == (rag, True, warned)
-
-
-@pytest.mark.parametrize(
-    ("value", "problem"),
-    [("Amber/Green", "two ratings"), ("Red-Amber", "two ratings"), ("Purple", "not a rating"),
-     ("Not started", "not a rating"), (3, "not a rating"), ("Y", "not a rating"),
-     ("A lot done", "not a rating"), ("Greenwich", "not a rating"), ("R1", "not a rating")],
-)  # fmt: skip
-def test_read_rag_refuses(value: CellValue, problem: str) -> None:
-    reading = read_rag(value)
-    assert (reading.rag, reading.ok, reading.problem) == ("", False, problem)
-
-
-def test_rag_words_are_one_table() -> None:
-    assert {"r", "a", "g", "b", "complete", "done", "on track"} <= set(RAG_WORDS)
-
-
-def test_a_two_ratings_cell_is_an_error_naming_it() -> None:
-    rows: list[list[CellValue]] = [["ID", "Action", "RAG"], ["1", "a", "Amber/Green"]]
-    (problem,) = sheet_table(rows).problems
-    assert (problem.rule, problem.cell, problem.severity) == (
-        "rag-two-ratings",
-        "C2",
-        Severity.ERROR,
-    )
-    assert problem.message == (
-        "t.xlsx, S!C2: 'Amber/Green' gives two ratings. Give one: Red, Amber, Green."
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# Agencies
-
-
-@pytest.mark.parametrize(
-    ("cells", "registry", "expected"),
-    [
-        (["A, B"], (), [(["A", "B"], "split at ','")]),
-        (["A / B"], (), [(["A", "B"], "split at '/'")]),
-        (["A; B\nC"], (), [(["A", "B", "C"], "split at new lines and ';'")]),
-        (["Sirona Care and Health"], (), [(["Sirona Care and Health"], "kept whole: its parts "
-                                          "are not all known agencies")]),
-        (["Police and Health", "Police", "Health"], (),
-         [(["Police", "Health"], "split at 'and'"), (["Police"], ""), (["Health"], "")]),
-        (["Health & Care"], [RegistryAgency("Health & Care")],
-         [(["Health & Care"], "kept whole: a known agency")]),
-        (["YJS & Police"], [RegistryAgency("Youth Justice Service", "YJS"),
-                            RegistryAgency("Northshire Police", aliases=("Police",))],
-         [(["Youth Justice Service", "Northshire Police"], "split at '&'")]),
-        (["EDT/South Glos"], [RegistryAgency("Emergency Duty Team", aliases=("EDT/South Glos",))],
-         [(["Emergency Duty Team"], "kept whole: a known agency")]),
-        (["A, B and C", "B", "C"], (),
-         [(["A", "B", "C"], "split at ',' and 'and'"), (["B"], ""), (["C"], "")]),
-    ],
-)  # fmt: skip
-def test_split_agencies(
-    cells: list[str], registry: list[RegistryAgency], expected: list[tuple[list[str], str]]
-) -> None:
-    assert split_agencies(cells, registry) == expected
-
-
-@given(st.lists(st.text(alphabet="AB ,/;&\nand", max_size=20), max_size=5))
-def test_split_agencies_never_loses_a_name(cells: list[str]) -> None:
-    for cell, (names, _) in zip(cells, split_agencies(cells), strict=True):
-        assert all(n.strip() for n in names)
-        assert set("".join(names).replace(" ", "")) <= set(cell.replace(" ", ""))
-
-
-# --------------------------------------------------------------------------------------------
-# Plain data and purity
-
-
-def test_addresses() -> None:
-    assert cell_address("Sheet1", 10, 7) == "Sheet1!G10"
-    assert cell_address("Action plan", 1, 28) == "'Action plan'!AB1"
-    assert cell_address("O'Neill's", 2, 1) == "'O''Neill''s'!A2"
-    assert cell_address("A1", 2, 1) == "'A1'!A2"  # a name that looks like a cell is quoted
-    assert parse_range("B4:B5").ref == "B4:B5"
-    assert parse_range("$C$3") == parse_range("C3:C3")
-    with pytest.raises(ValueError, match="not a cell range"):
-        parse_range("B4:")
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [(None, ""), ("x", "x"), (True, "TRUE"), (2, "2"), (1.1, "1.1"), (0.1 + 0.2, "0.3"),
-     (dt.date(2024, 6, 30), "30 June 2024"), (dt.datetime(2024, 6, 30), "30 June 2024"),
-     (dt.datetime(2024, 6, 30, 9, 5), "30 June 2024 09:05"), (dt.time(14, 30), "14:30")],
-)  # fmt: skip
-def test_value_text(value: CellValue, text: str) -> None:
-    assert value_text(value) == text
 
 
 def test_plan_table_is_pure() -> None:
