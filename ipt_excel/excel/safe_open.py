@@ -33,7 +33,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
 from xml.etree.ElementTree import Element, ParseError
@@ -775,7 +775,10 @@ class _ZipGate:
             crc = zlib.crc32(chunk, crc)
             if scan:
                 window = tail + chunk
-                if any(marker in window for marker in _DTD_MARKERS):
+                # Every marker holds "<!" or, in UTF-16 and UTF-32, a zero byte.
+                if (b"<!" in window or b"\x00" in window) and any(
+                    marker in window for marker in _DTD_MARKERS
+                ):
                     raise _xml_bomb(self.path, info.filename)
                 tail = window[-_DTD_OVERLAP:]
             if counter is not None:
@@ -990,7 +993,18 @@ class _Totals:
     other_bytes: int = 0  # of the other XML parts
 
     def add(self, other: _Totals) -> _Totals:
-        return _Totals(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+        # Written out: this runs after every chunk of every part, and astuple() deep-copies.
+        return _Totals(
+            self.cells + other.cells,
+            self.area + other.area,
+            self.formulas + other.formulas,
+            self.merges + other.merges,
+            self.strings + other.strings,
+            self.markup + other.markup,
+            self.string_bytes + other.string_bytes,
+            self.sheet_bytes + other.sheet_bytes,
+            self.other_bytes + other.other_bytes,
+        )
 
     @property
     def work(self) -> int:
