@@ -79,6 +79,8 @@ class SheetScan:
     name: str
     part: str  # the zip part, "xl/worksheets/sheet1.xml"; "" when the workbook names none
     state: str  # "visible", "hidden" or "veryHidden"
+    # "worksheet"; "chartsheet" (no cells); "missing" (no part: openpyxl skips the sheet)
+    kind: str = field(default="worksheet", compare=False)
     cells: int = 0  # cells holding a value or formula
     max_row: int = 0  # used range: the last row and column a reader creates a cell in, from
     max_column: int = 0  # cells, merged ranges, hyperlinks and comments; 0 for an empty sheet
@@ -89,11 +91,14 @@ class SheetScan:
     # Every cell holding a value that is not a shared string (numbers, dates, booleans,
     # errors, inline and formula strings), as written: (row, col) -> (`t` as openpyxl reads
     # it, "n" when absent; `s`, the style index, "" when absent; the `<v>` text, unescaped,
-    # or None for an inline string). Few in a return: what a reader needs to give each one
-    # the type openpyxl would, where a shared string needs nothing more than its text.
+    # or an inline string's text). Few in a return from Excel or LibreOffice: what a reader
+    # needs to give each one the value openpyxl would, where a shared string needs nothing
+    # more than its text.
     typed: dict[tuple[int, int], tuple[str, str, str | None]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # Each shared-string cell's index into the strings table, as written.
+    strings: dict[tuple[int, int], str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def used_range(self) -> str:
@@ -394,6 +399,7 @@ class SheetScanner(_PullScanner):
         self.formulas: list[Formula] = []
         self.values: set[tuple[int, int]] = set()
         self.typed: dict[tuple[int, int], tuple[str, str, str | None]] = {}
+        self.strings: dict[tuple[int, int], str] = {}
         self._row = 0  # openpyxl's row counter, for rows and cells without a reference
 
     tags = frozenset({_ROW, _MERGE, _HYPERLINK, _DIMENSION, _PROTECTION})
@@ -436,6 +442,7 @@ class SheetScanner(_PullScanner):
             formulas=tuple(self.formulas),
             values=frozenset(self.values),
             typed=self.typed,
+            strings=self.strings,
         )
 
     def cover(self, ref: str) -> None:
@@ -448,7 +455,7 @@ class SheetScanner(_PullScanner):
         self._row = _row_number(number) if number is not None else self._row + 1
         row_number = last_row = self._row
         column = last_column = 0
-        values, typed, refs = self.values, self.typed, _REFS
+        values, typed, strings, refs = self.values, self.typed, self.strings, _REFS
         for cell in row:  # openpyxl reads every child of a row as a cell, whatever its tag
             ref = cell.get("r")
             if ref:
@@ -470,20 +477,25 @@ class SheetScanner(_PullScanner):
             if formula is not None:
                 self.formulas.append(_formula(cell_ref(row_number, column), formula))
                 typed.pop(at, None)
+                strings.pop(at, None)
             elif kind == "inlineStr":
-                if cell.find(_IS) is None:
+                inline = cell.find(_IS)
+                if inline is None:
                     continue
-                typed[at] = (kind, cell.get("s", ""), None)
+                typed[at] = (kind, cell.get("s", ""), _inline_text(inline))
+                strings.pop(at, None)
             else:
                 text = cell.findtext(_V)
                 if not text:
                     continue
                 if kind == "s":
+                    strings[at] = text
                     if typed:
                         typed.pop(at, None)
                 else:
                     written = "n" if kind is None else kind  # openpyxl: element.get("t", "n")
                     typed[at] = (written, cell.get("s", ""), text)
+                    strings.pop(at, None)
             values.add(at)
         count = len(row)
         if count:
@@ -519,6 +531,25 @@ def _row_number(text: str) -> int:
     if not number.is_integer() or number < 1:
         raise ScanError(f"bad row number {text[:20]!r}")
     return int(number)
+
+
+def _inline_text(inline: Element) -> str:
+    """An inline string's text as openpyxl reads it (Text.content): the last plain <t>, then
+    the last <t> of each run, elements matched by local name; phonetic runs left out."""
+    plain: str | None = None
+    runs: list[str] = []
+    for child in inline:
+        name = child.tag.rsplit("}", 1)[-1]
+        if name == "t":
+            plain = child.text
+        elif name == "r":
+            run: str | None = None
+            for part in child:
+                if part.tag.rsplit("}", 1)[-1] == "t":
+                    run = part.text
+            if run is not None:
+                runs.append(run)
+    return "".join([plain, *runs] if plain is not None else runs)
 
 
 def _formula(ref: str, element: Element) -> Formula:

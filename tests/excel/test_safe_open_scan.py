@@ -784,6 +784,6 @@ def test_typed_cells_are_the_values_that_are_not_shared_strings(files: Path, goo
         (1, 2): ("n", "3", "2.5"),
         (1, 3): ("b", "", "1"),
         (1, 4): ("e", "", "#N/A"),
-        (1, 5): ("inlineStr", "", None),
+        (1, 5): ("inlineStr", "", "x"),
         (1, 6): ("str", "", "a&b"),
     }
