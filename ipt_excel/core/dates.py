@@ -58,6 +58,7 @@ last month: the review is due by its end.
 from __future__ import annotations
 
 import calendar
+import functools
 import math
 import numbers
 import re
@@ -550,6 +551,18 @@ def _starts_phrase(word: str) -> bool:
 
 def split_completion_phrases(cell: str, *, context: date | None = None) -> list[CompletionDate]:
     """Cut a whole "Date for completion" cell into its phrases, in order, dropping nothing.
+    (Worked out once per text: a master write, the round's facts and lint ask for the same
+    cells again; plans repeat completion texts.)"""
+    return list(_split_completion_phrases(cell, context))
+
+
+@functools.lru_cache(maxsize=8192)
+def _split_completion_phrases(cell: str, context: date | None) -> tuple[CompletionDate, ...]:
+    return tuple(_split(cell, context=context))
+
+
+def _split(cell: str, *, context: date | None = None) -> list[CompletionDate]:
+    """split_completion_phrases, worked out.
 
     `" ".join(p.text for p in result) == normalise_cell(cell)` always holds. Free words between
     two dates go with the date before them while they are lower case or acronyms, and with the

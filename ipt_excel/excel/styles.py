@@ -114,7 +114,8 @@ def fits_in_cell(text: str, where: str) -> str:
     from ipt_excel.core.model import EXCEL_CELL_LIMIT, excel_length
     from ipt_excel.errors import CellTooLongError
 
-    if excel_length(text) > EXCEL_CELL_LIMIT:
+    # A character is at most two UTF-16 units: most texts need no counting.
+    if 2 * len(text) > EXCEL_CELL_LIMIT and excel_length(text) > EXCEL_CELL_LIMIT:
         raise CellTooLongError(
             f"{where} has {excel_length(text):,} characters, but an Excel cell holds at most "
             f"{EXCEL_CELL_LIMIT:,}. Shorten it, or move the detail into a linked document."
