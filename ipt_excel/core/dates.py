@@ -839,6 +839,13 @@ def parse_review_date(
             return None
     if not isinstance(value, str):
         return None
+    return _review_from_text(value, context)
+
+
+@functools.lru_cache(maxsize=8192)
+def _review_from_text(value: str, context: date | None) -> ReviewDate | None:
+    """parse_review_date of text, worked out once per text (a check of a round reads the
+    same few months in thousands of cells, several rules each; a ReviewDate is frozen)."""
     text = normalise_cell(value)
     if not text:
         return ReviewDate(value, None, None, False)
