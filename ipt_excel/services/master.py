@@ -161,7 +161,7 @@ def read_plan(ws: Workspace, ledger: Ledger) -> Plan:
     latest = ledger.latest_snapshot()
     previous = None
     if latest:
-        previous = {c.key for c in columns_from_dict(ledger.snapshot(latest))}
+        previous = {c.key for c in columns_from_dict(ledger.snapshot_columns(latest))}
     return read_master(ws.master, previous_keys=previous)
 
 
