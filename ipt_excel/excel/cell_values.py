@@ -273,6 +273,26 @@ class SheetValues:
         for at, text in formula_texts(scan).items():
             self._cells[at] = Cell(text, is_formula=True)
 
+    def row(self, row: int, width: int) -> list[Cell]:
+        """Cells 1 to `width` of a row (the loop of `cell`, written out: it runs for every
+        cell of every return)."""
+        cells, values, grid = self._cells, self._values, self._grid
+        line = grid[row - 1] if grid is not None and row <= len(grid) else None
+        out: list[Cell] = []
+        for column in range(1, width + 1):
+            at = (row, column)
+            found = cells.get(at)
+            if found is None:
+                if at not in values:
+                    found = EMPTY
+                elif line is not None:
+                    value = line[column - 1] if column <= len(line) else ""
+                    found = Cell(value if isinstance(value, str) else str(value))
+                else:
+                    found = self.cell(row, column)
+            out.append(found)
+        return out
+
     def cell(self, row: int, column: int) -> Cell:
         at = (row, column)
         found = self._cells.get(at)

@@ -290,7 +290,7 @@ def _rows(
         return rows, ignored
     letters = {i: column_letter(i + 1) for i in columns.values()}
     for r in range(header_row + 1, max_row + 1):
-        cells = [ws.cell(r, c) for c in range(1, width + 1)]
+        cells = ws.row(r, width)
         empty = all(_is_empty(c.value) for c in cells)
         if ended or empty:
             ended = True
@@ -300,11 +300,12 @@ def _rows(
         found: dict[str, CellValue] = {}
         for key, i in columns.items():
             cell = cells[i]
+            value = cell.value
             found[key] = CellValue(
                 address=f"{letters[i]}{r}",
-                raw=cell.value,
+                raw=value,
                 is_formula=cell.is_formula,
-                text=display_text(cell.value),
+                text=value if type(value) is str else display_text(value),
                 is_error=cell.is_error,
             )
         rows.append(ReturnRow(excel_row=r, cells=found))
