@@ -94,7 +94,11 @@ def receive_returns(
         outcomes: list[FileOutcome] = []
         merger = Merger(plan)  # the plan indexed once, for every return in turn
         with Ledger(ws.ledger_path) as ledger, ledger.transaction():
-            for result in results:
+            results.reverse()
+            while results:
+                # Each file's bytes and cells are let go once it is recorded, so the master
+                # is written with none of them held.
+                result = results.pop()
                 if progress:
                     progress(result.file_name)
                 archive(ws, result)
@@ -108,6 +112,7 @@ def receive_returns(
                 if step is not None:  # merged only once its ledger records are made
                     merger.commit(step)
                 outcomes.append(outcome)
+                del result
             written = None
             if any(o.outcome == MERGED for o in outcomes):
                 plan = merger.plan
