@@ -130,6 +130,8 @@ def _fit(text: str, limit: int) -> str:
 
 def manifest_chunks(text: str, limit: int = MANIFEST_CHUNK) -> list[str]:
     """Cut `text` into pieces of at most `limit` UTF-16 units (what Excel counts)."""
+    if not text or max(text) <= "\uffff":  # every character one unit: plain slices
+        return [text[i : i + limit] for i in range(0, len(text), limit)] or [""]
     chunks: list[str] = []
     current: list[str] = []
     size = 0
