@@ -269,8 +269,20 @@ def _grammar(shapes: tuple[tuple[str, str], ...]) -> _Grammar:
     return _Grammar(kinds, finder, tuple((n, re.compile(p, _FLAGS)) for n, p in shapes))
 
 
-_PLAIN = _grammar(_PERIOD_SHAPES)
-_WITH_CONTEXT = _grammar(_PERIOD_SHAPES + _CONTEXT_SHAPES)
+@functools.cache
+def _grammar_for(context: date | None) -> _Grammar:
+    """The completion-date grammar, compiled on first use (a tenth of a second of regular
+    expressions that `ipt check`, which reads only review dates, never needs)."""
+    if context is None:
+        return _grammar(_PERIOD_SHAPES)
+    return _grammar_with_context()
+
+
+@functools.cache
+def _grammar_with_context() -> _Grammar:
+    return _grammar(_PERIOD_SHAPES + _CONTEXT_SHAPES)
+
+
 # How far from the context date's year a two-digit year ("Dec 24") may be and still be read.
 CONTEXT_YEARS = 10
 _ID_RE = re.compile(_ID, _FLAGS)
@@ -373,10 +385,10 @@ def _read_d_mon_y(text: str) -> date | None:
 
 
 def _read_period(
-    text: str, grammar: _Grammar = _PLAIN, context: date | None = None
+    text: str, grammar: _Grammar | None = None, context: date | None = None
 ) -> tuple[str, Month, Month] | None:
     """The shape of a period and its first and last month; None if the numbers are impossible."""
-    for shape, regex in grammar.shapes:
+    for shape, regex in (grammar or _grammar_for(None)).shapes:
         m = regex.fullmatch(text)
         if m is None:
             continue
@@ -517,10 +529,6 @@ def _dated(text: str, m: re.Match[str], shape: str, start: Month, end: Month) ->
         return CompletionDate(text, DateKind.RANGE, start=start, end=end)
     is_range = shape in ("my_my", "m_m_y", "fy", "year", "q_fy", "fy_q", "quarter")
     return CompletionDate(text, DateKind.RANGE if is_range else DateKind.BY, start=start, end=end)
-
-
-def _grammar_for(context: date | None) -> _Grammar:
-    return _PLAIN if context is None else _WITH_CONTEXT
 
 
 def parse_completion(text: str, *, context: date | None = None) -> CompletionDate:
