@@ -10,9 +10,7 @@ from __future__ import annotations
 import gc
 import io
 from datetime import date, datetime
-
-import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from ipt_excel.core.columns import Column, ColumnSet, Kind
 from ipt_excel.core.facts import MasterExtras
@@ -45,6 +43,10 @@ from ipt_excel.excel.sheets import (
 )
 from ipt_excel.excel.styles import Formats, fits_in_cell, print_setup, row_height
 from ipt_excel.excel.summary_sheet import summary_sheet
+
+if TYPE_CHECKING:
+    import xlsxwriter
+    from xlsxwriter.worksheet import Worksheet
 
 __all__ = [
     "AGENCIES_SHEET",
@@ -104,6 +106,8 @@ def _write_master(
     snapshot: int | None,
 ) -> bytes:
     extras = extras or MasterExtras()
+    import xlsxwriter  # here: reading a master (ipt check) needs none of it
+
     buf = io.BytesIO()
     # Not in_memory: xlsxwriter then writes each sheet's XML to a temporary file as it
     # assembles the zip, rather than holding all of it in memory at once (a master of

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-
-import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from ipt_excel.core.columns import ColumnSet
 from ipt_excel.core.model import Change, Conflict, Plan
 from ipt_excel.core.text import EXCEL_CELL_LIMIT
 from ipt_excel.excel.styles import Formats, fits_in_cell, row_height
+
+if TYPE_CHECKING:  # xlsxwriter loads only when a workbook is written, not for these names
+    import xlsxwriter
+    from xlsxwriter.worksheet import Worksheet
 
 PLAN_SHEET = "Plan"
 SUMMARY_SHEET = "Summary"

@@ -6,12 +6,13 @@ circulated master must be accessible; `contrast_ratio` lets the tests prove it.
 
 from __future__ import annotations
 
-from typing import Any
-
-from xlsxwriter.format import Format
-from xlsxwriter.workbook import Workbook
+from typing import TYPE_CHECKING, Any
 
 from ipt_excel.core.text import EXCEL_CELL_LIMIT, excel_length
+
+if TYPE_CHECKING:  # xlsxwriter loads only when a workbook is written
+    from xlsxwriter.format import Format
+    from xlsxwriter.workbook import Workbook
 
 FONT = "Arial"
 FONT_SIZE = 10

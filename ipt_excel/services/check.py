@@ -189,9 +189,9 @@ class _Read:
 
 def _read_one(path: Path, ctx: _Context) -> CheckResult | _Read:
     """The file through the gate and the reader: a refusal, or what the validator needs."""
+    from ipt_excel.core.rounds import MANIFEST_SHEET
     from ipt_excel.errors import ReturnReadError, UnsafeWorkbookError
     from ipt_excel.excel.return_reader import read_return
-    from ipt_excel.excel.return_writer import MANIFEST_SHEET
     from ipt_excel.excel.safe_open import open_workbook_safely
 
     name = path.name or str(path)
