@@ -174,7 +174,18 @@ def _column_number(letters: str) -> int:
 
 
 # Every cell of a sheet is looked up here, so the usual spelling ("AB12") takes a dict.
-_COLUMNS = {column_letter(n): n for n in range(1, 16_385)}
+_LETTERS = [chr(65 + i) for i in range(26)]
+_COLUMNS = {
+    name: n
+    for n, name in enumerate(
+        [
+            *_LETTERS,
+            *(a + b for a in _LETTERS for b in _LETTERS),
+            *(a + b + c for a in _LETTERS for b in _LETTERS for c in _LETTERS),
+        ][:16_384],
+        start=1,
+    )
+}  # "A" -> 1 ... "XFD" -> 16,384, built without 16,384 calls of column_letter
 _DIGITS = "0123456789"
 # Cell references already read, across sheets and files: a return's refs repeat ("L12").
 # Bounded, so a file full of distinct references cannot grow it without end.
