@@ -296,7 +296,7 @@ class _Validator:
     def rows(self, m: Manifest, agency: Agency) -> dict[str, ReturnRow]:
         position = {rid: i for i, rid in enumerate(m.row_ids)}
         first: dict[str, ReturnRow] = {}
-        areas = {a.id: a for a in self.plan.areas}
+        find_area = self.plan.find_area  # the plan's index, not a dict of it per return
         for row in self.data.rows:
             text = row.text("id")
             rid = text.strip()
@@ -313,7 +313,7 @@ class _Validator:
                     value=text,
                     area_id=rid,
                 )
-            elif rid in areas and agency.key not in areas[rid].agencies:
+            elif (area := find_area(rid)) is not None and agency.key not in area.agencies:
                 self.at(
                     Rule.AGENCY_MISMATCH,
                     f"Row {row.excel_row} is area {rid}, which is not one of "
@@ -451,13 +451,13 @@ class _Validator:
 
     def locked_text(self, m: Manifest, agency: Agency, rows: dict[str, ReturnRow]) -> None:
         by_id = {r.id: r for r in m.rows}
-        areas = {a.id: a for a in self.plan.areas}
+        find_area = self.plan.find_area
         for rid, row in rows.items():
             found = [row.text(c.key) for c in self.layout.locked]
             if locked_text_hash(found) == by_id[rid].locked_sha256:
                 continue
             expected: list[str] | None = None
-            area = areas.get(rid)
+            area = find_area(rid)
             if area is not None:
                 as_issued = with_issued(area, by_id[rid].issued)
                 candidate = locked_values(self.plan, as_issued, agency.key, self.layout)
