@@ -147,7 +147,13 @@ def schedule_text(area: Area) -> str:
 
     Worked out once per (actions, completion, leads): every master and every return of a
     round shows it, for each agency an area is shared with."""
-    return _schedule_text(area.value("actions"), area.value("completion"), area.value("leads"))
+    texts = (area.value("actions"), area.value("completion"), area.value("leads"))
+    if sum(map(len, texts)) > _CACHED_SCHEDULE_TEXT:  # worked out, not kept
+        return _schedule_text.__wrapped__(*texts)
+    return _schedule_text(*texts)
+
+
+_CACHED_SCHEDULE_TEXT = 20_000  # characters, the three texts together
 
 
 @functools.lru_cache(maxsize=4096)

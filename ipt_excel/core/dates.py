@@ -561,7 +561,12 @@ def split_completion_phrases(cell: str, *, context: date | None = None) -> list[
     """Cut a whole "Date for completion" cell into its phrases, in order, dropping nothing.
     (Worked out once per text: a master write, the round's facts and lint ask for the same
     cells again; plans repeat completion texts.)"""
+    if len(cell) > _CACHED_COMPLETION_TEXT:  # a long cell is read, not kept
+        return _split(cell, context=context)
     return list(_split_completion_phrases(cell, context))
+
+
+_CACHED_COMPLETION_TEXT = 2_000  # characters
 
 
 @functools.lru_cache(maxsize=8192)
@@ -847,13 +852,22 @@ def parse_review_date(
             return None
     if not isinstance(value, str):
         return None
+    if len(value) > _CACHED_REVIEW_TEXT:  # an agency's long text is read, not kept
+        return _read_review(value, context)
     return _review_from_text(value, context)
+
+
+_CACHED_REVIEW_TEXT = 200  # characters: any real date of next review is far shorter
 
 
 @functools.lru_cache(maxsize=8192)
 def _review_from_text(value: str, context: date | None) -> ReviewDate | None:
     """parse_review_date of text, worked out once per text (a check of a round reads the
     same few months in thousands of cells, several rules each; a ReviewDate is frozen)."""
+    return _read_review(value, context)
+
+
+def _read_review(value: str, context: date | None) -> ReviewDate | None:
     text = normalise_cell(value)
     if not text:
         return ReviewDate(value, None, None, False)
