@@ -18,6 +18,7 @@ it is only made when it cannot go wrong by much:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -142,7 +143,22 @@ def describe_completion(c: CompletionDate) -> str:
 
 
 def schedule_text(area: Area) -> str:
-    """One line per action, "• <action> — by April 2012 (lead: Liz Price)"; "" if not paired."""
+    """One line per action, "• <action> — by April 2012 (lead: Liz Price)"; "" if not paired.
+
+    Worked out once per (actions, completion, leads): every master and every return of a
+    round shows it, for each agency an area is shared with."""
+    texts = (area.value("actions"), area.value("completion"), area.value("leads"))
+    if sum(map(len, texts)) > _CACHED_SCHEDULE_TEXT:  # worked out, not kept
+        return _schedule_text.__wrapped__(*texts)
+    return _schedule_text(*texts)
+
+
+_CACHED_SCHEDULE_TEXT = 20_000  # characters, the three texts together
+
+
+@functools.lru_cache(maxsize=4096)
+def _schedule_text(actions: str, completion: str, leads: str) -> str:
+    area = Area("", text={"actions": actions, "completion": completion, "leads": leads})
     schedule = action_schedule(area)
     if schedule is None:
         return ""

@@ -58,6 +58,7 @@ last month: the review is due by its end.
 from __future__ import annotations
 
 import calendar
+import functools
 import math
 import numbers
 import re
@@ -268,8 +269,20 @@ def _grammar(shapes: tuple[tuple[str, str], ...]) -> _Grammar:
     return _Grammar(kinds, finder, tuple((n, re.compile(p, _FLAGS)) for n, p in shapes))
 
 
-_PLAIN = _grammar(_PERIOD_SHAPES)
-_WITH_CONTEXT = _grammar(_PERIOD_SHAPES + _CONTEXT_SHAPES)
+@functools.cache
+def _grammar_for(context: date | None) -> _Grammar:
+    """The completion-date grammar, compiled on first use (a tenth of a second of regular
+    expressions that `ipt check`, which reads only review dates, never needs)."""
+    if context is None:
+        return _grammar(_PERIOD_SHAPES)
+    return _grammar_with_context()
+
+
+@functools.cache
+def _grammar_with_context() -> _Grammar:
+    return _grammar(_PERIOD_SHAPES + _CONTEXT_SHAPES)
+
+
 # How far from the context date's year a two-digit year ("Dec 24") may be and still be read.
 CONTEXT_YEARS = 10
 _ID_RE = re.compile(_ID, _FLAGS)
@@ -372,10 +385,10 @@ def _read_d_mon_y(text: str) -> date | None:
 
 
 def _read_period(
-    text: str, grammar: _Grammar = _PLAIN, context: date | None = None
+    text: str, grammar: _Grammar | None = None, context: date | None = None
 ) -> tuple[str, Month, Month] | None:
     """The shape of a period and its first and last month; None if the numbers are impossible."""
-    for shape, regex in grammar.shapes:
+    for shape, regex in (grammar or _grammar_for(None)).shapes:
         m = regex.fullmatch(text)
         if m is None:
             continue
@@ -518,10 +531,6 @@ def _dated(text: str, m: re.Match[str], shape: str, start: Month, end: Month) ->
     return CompletionDate(text, DateKind.RANGE if is_range else DateKind.BY, start=start, end=end)
 
 
-def _grammar_for(context: date | None) -> _Grammar:
-    return _PLAIN if context is None else _WITH_CONTEXT
-
-
 def parse_completion(text: str, *, context: date | None = None) -> CompletionDate:
     """Read ONE completion-date phrase. Anything that is not exactly one date is UNKNOWN.
 
@@ -550,6 +559,23 @@ def _starts_phrase(word: str) -> bool:
 
 def split_completion_phrases(cell: str, *, context: date | None = None) -> list[CompletionDate]:
     """Cut a whole "Date for completion" cell into its phrases, in order, dropping nothing.
+    (Worked out once per text: a master write, the round's facts and lint ask for the same
+    cells again; plans repeat completion texts.)"""
+    if len(cell) > _CACHED_COMPLETION_TEXT:  # a long cell is read, not kept
+        return _split(cell, context=context)
+    return list(_split_completion_phrases(cell, context))
+
+
+_CACHED_COMPLETION_TEXT = 2_000  # characters
+
+
+@functools.lru_cache(maxsize=8192)
+def _split_completion_phrases(cell: str, context: date | None) -> tuple[CompletionDate, ...]:
+    return tuple(_split(cell, context=context))
+
+
+def _split(cell: str, *, context: date | None = None) -> list[CompletionDate]:
+    """split_completion_phrases, worked out.
 
     `" ".join(p.text for p in result) == normalise_cell(cell)` always holds. Free words between
     two dates go with the date before them while they are lower case or acronyms, and with the
@@ -826,6 +852,22 @@ def parse_review_date(
             return None
     if not isinstance(value, str):
         return None
+    if len(value) > _CACHED_REVIEW_TEXT:  # an agency's long text is read, not kept
+        return _read_review(value, context)
+    return _review_from_text(value, context)
+
+
+_CACHED_REVIEW_TEXT = 200  # characters: any real date of next review is far shorter
+
+
+@functools.lru_cache(maxsize=8192)
+def _review_from_text(value: str, context: date | None) -> ReviewDate | None:
+    """parse_review_date of text, worked out once per text (a check of a round reads the
+    same few months in thousands of cells, several rules each; a ReviewDate is frozen)."""
+    return _read_review(value, context)
+
+
+def _read_review(value: str, context: date | None) -> ReviewDate | None:
     text = normalise_cell(value)
     if not text:
         return ReviewDate(value, None, None, False)

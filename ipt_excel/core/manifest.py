@@ -107,9 +107,17 @@ def _as_dict(m: Manifest) -> dict[str, Any]:
 
 
 def canonical_bytes(m: Manifest) -> bytes:
-    """The bytes that are signed: sorted keys, no spaces, UTF-8."""
-    text = json.dumps(_as_dict(m), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text.encode("utf-8")
+    """The bytes that are signed: sorted keys, no spaces, UTF-8.
+
+    Kept on the manifest once made (it is immutable): checking a return asks for them three
+    times (reading it, verifying the signature, comparing with the ledger's record)."""
+    made = m.__dict__.get("_canonical")
+    if made is None:
+        text = json.dumps(_as_dict(m), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        made = text.encode("utf-8")
+        object.__setattr__(m, "_canonical", made)
+    assert isinstance(made, bytes)
+    return made
 
 
 def to_json(m: Manifest) -> str:

@@ -31,6 +31,7 @@ from ipt_excel.core.kinds import Contribution, combine
 from ipt_excel.core.model import (
     EXCEL_CELL_LIMIT,
     AgencyUpdate,
+    Area,
     Change,
     Conflict,
     Plan,
@@ -72,106 +73,206 @@ class MergeResult:
 
 def merge_return(plan: Plan, ret: AcceptedReturn, *, now: datetime) -> MergeResult:
     """Merge one accepted return into `plan`. Pure: returns a new plan and what happened."""
-    columns = plan.columns.updates
-    known = {c.key for c in columns}
-    order = {ag.key: i for i, ag in enumerate(plan.agencies)}
-    position = {a.id: i for i, a in enumerate(plan.areas)}
-    areas = {a.id: a for a in plan.areas}
-    # Every agency update, by (area, round): one look-up per row, not a scan of them all.
-    slots: dict[tuple[str, str], list[AgencyUpdate]] = {}
-    for u in plan.agency_updates:
-        slots.setdefault((u.area_id, u.round), []).append(u)
-    changes: list[Change] = []
-    conflicts: list[Conflict] = []
-    ignored: set[str] = set()
-    superseded = any(u.agency == ret.agency and u.round == ret.round for u in plan.agency_updates)
-
-    def derive(column: Column, base: str, updates: list[AgencyUpdate]) -> str:
-        return _derive(plan, column, base, updates, order)
-
-    for row in ret.rows:
-        area = areas.get(row.area_id)
-        changed = tuple(k for k in row.changed_keys() if k in known)
-        ignored.update(k for k in row.issued if k not in known)
-        if area is None:
-            # The area left the master after issue; keep the agency's words as a conflict.
-            conflicts.extend(
-                _conflict(ret, row, k, master="(area no longer in the master)", at=now)
-                for k in changed
-            )
-            continue
-        slot = slots.setdefault((area.id, ret.round), [])
-        prior = list(slot)
-        mine = AgencyUpdate(
-            area_id=area.id,
-            agency=ret.agency,
-            round=ret.round,
-            values={k: row.values.get(k, "") for k in row.issued if k in known},
-            updated_at=now,
-            source_sha256=ret.sha256,
-            changed=changed,
-        )
-        others = [u for u in prior if u.agency != ret.agency]
-        new_values: dict[str, str] = {}
-        held: list[str] = []
-        for column in columns:
-            key = column.key
-            if key not in row.issued:
-                continue  # issued before this column was added: the agency could not change it
-            base = row.issued[key]
-            before = derive(column, base, prior)
-            after = derive(column, base, [*others, mine])
-            current = area.value(key)
-            if current != before:
-                # Changed in the master since issue: never overwritten. This agency's value is
-                # held back, so it can never later be taken for the coordinator's edit; if it
-                # differs from the edit, it is a conflict.
-                if key in changed:
-                    held.append(key)
-                    if current != after:
-                        conflicts.append(_conflict(ret, row, key, master=current, at=now))
-                continue
-            if after == current:
-                continue
-            new_values[key] = after
-            changes.append(
-                Change(
-                    round=ret.round,
-                    agency=ret.agency,
-                    area_id=area.id,
-                    column=key,
-                    old=current,
-                    new=after,
-                    merged_at=now,
-                    source_file=ret.file_name,
-                    source_sha256=ret.sha256,
-                )
-            )
-        mine = replace(mine, held=tuple(held))
-        if new_values:
-            areas[area.id] = area.with_updates(new_values)
-        # Keep the agency's own words; a later return from it replaces its earlier one.
-        slot[:] = [u for u in slot if u.agency != ret.agency]
-        if mine.changed or any(u.agency == ret.agency for u in prior):
-            slot.append(mine)
-
-    far = 1 << 30
-    updates = sorted(
-        (u for slot in slots.values() for u in slot),
-        key=lambda u: (u.round, position.get(u.area_id, far), order.get(u.agency, far)),
-    )
-    new_plan = replace(
-        plan,
-        areas=tuple(areas[a.id] for a in plan.areas),
-        agency_updates=tuple(updates),
-    )
+    merger = Merger(plan)
+    step = merger.merge(ret, now=now)
     return MergeResult(
-        plan=new_plan,
-        changes=tuple(changes),
-        conflicts=tuple(conflicts),
-        superseded=superseded,
-        ignored=tuple(sorted(ignored)),
+        plan=merger.plan,
+        changes=step.changes,
+        conflicts=step.conflicts,
+        superseded=step.superseded,
+        ignored=step.ignored,
     )
+
+
+@dataclass(frozen=True)
+class MergeStep:
+    """What merging one return does (Merger.prepare); the plan is the merger's, once the
+    step is committed."""
+
+    changes: tuple[Change, ...]
+    conflicts: tuple[Conflict, ...]
+    superseded: bool
+    ignored: tuple[str, ...]
+    changed: bool  # the plan is not what it was before this return (values or updates)
+    _areas: dict[str, Area] = field(default_factory=dict, repr=False, compare=False)
+    _slots: dict[tuple[str, str], list[AgencyUpdate]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+
+_FAR = 1 << 30
+
+
+class Merger:
+    """Merges returns one after another into a plan, indexing it once.
+
+    `merge_return` builds its look-ups from the whole plan and a new plan at the end, which
+    for a round of many returns into a large plan costs the plan's size for every return.
+    A Merger keeps the look-ups between returns and builds the plan only when asked for it;
+    merging returns one after another gives exactly the plans, changes and conflicts that
+    merge_return would give one after another. Each merge is all or nothing: should it fail,
+    the merger is as it was before.
+    """
+
+    def __init__(self, plan: Plan) -> None:
+        self._base = plan
+        self._columns = plan.columns.updates
+        self._known = {c.key for c in self._columns}
+        self._order = {ag.key: i for i, ag in enumerate(plan.agencies)}
+        self._position = {a.id: i for i, a in enumerate(plan.areas)}
+        self._areas = {a.id: a for a in plan.areas}
+        # Every agency update, by (area, round): one look-up per row, not a scan of them all.
+        self._slots: dict[tuple[str, str], list[AgencyUpdate]] = {}
+        self._returned: set[tuple[str, str]] = set()  # (agency, round) with an update
+        for u in plan.agency_updates:
+            self._slots.setdefault((u.area_id, u.round), []).append(u)
+            self._returned.add((u.agency, u.round))
+        self._plan: Plan | None = plan
+        self._fresh = True  # no return merged yet: the plan may hold its updates unsorted
+
+    @property
+    def plan(self) -> Plan:
+        if self._plan is None:
+            self._plan = replace(
+                self._base,
+                areas=tuple(self._areas[a.id] for a in self._base.areas),
+                agency_updates=self._sorted_updates(),
+            )
+        return self._plan
+
+    def _sorted_updates(self) -> tuple[AgencyUpdate, ...]:
+        position, order = self._position, self._order
+        return tuple(
+            sorted(
+                (u for slot in self._slots.values() for u in slot),
+                key=lambda u: (u.round, position.get(u.area_id, _FAR), order.get(u.agency, _FAR)),
+            )
+        )
+
+    def _in_order(self, slot: list[AgencyUpdate]) -> list[AgencyUpdate]:
+        """A slot's updates in the order the plan lists them (by agency, as sorted)."""
+        order = self._order
+        return sorted(slot, key=lambda u: order.get(u.agency, _FAR))
+
+    def merge(self, ret: AcceptedReturn, *, now: datetime) -> MergeStep:
+        """Merge one accepted return (see the module docstring)."""
+        step = self.prepare(ret, now=now)
+        self.commit(step)
+        return step
+
+    def prepare(self, ret: AcceptedReturn, *, now: datetime) -> MergeStep:
+        """What merging `ret` would do, without doing it: `commit` the step to merge it.
+        The step is for the merger as it is now: commit it before preparing another."""
+        base, order, areas, slots = self._base, self._order, self._areas, self._slots
+        # Worked out on the side: the merger itself changes only in commit().
+        changes: list[Change] = []
+        conflicts: list[Conflict] = []
+        ignored: set[str] = set()
+        superseded = (ret.agency, ret.round) in self._returned
+        new_areas: dict[str, Area] = {}
+        new_slots: dict[tuple[str, str], list[AgencyUpdate]] = {}
+
+        def derive(column: Column, value: str, updates: list[AgencyUpdate]) -> str:
+            return _derive(base, column, value, updates, order)
+
+        for row in ret.rows:
+            area = new_areas.get(row.area_id) or areas.get(row.area_id)
+            changed = tuple(k for k in row.changed_keys() if k in self._known)
+            ignored.update(k for k in row.issued if k not in self._known)
+            if area is None:
+                # The area left the master after issue; keep the agency's words as a conflict.
+                conflicts.extend(
+                    _conflict(ret, row, k, master="(area no longer in the master)", at=now)
+                    for k in changed
+                )
+                continue
+            where = (area.id, ret.round)
+            prior = list(new_slots.get(where, slots.get(where, [])))
+            mine = AgencyUpdate(
+                area_id=area.id,
+                agency=ret.agency,
+                round=ret.round,
+                values={k: row.values.get(k, "") for k in row.issued if k in self._known},
+                updated_at=now,
+                source_sha256=ret.sha256,
+                changed=changed,
+            )
+            others = [u for u in prior if u.agency != ret.agency]
+            new_values: dict[str, str] = {}
+            held: list[str] = []
+            for column in self._columns:
+                key = column.key
+                if key not in row.issued:
+                    continue  # issued before this column was added: the agency could not change it
+                issued = row.issued[key]
+                before = derive(column, issued, prior)
+                after = derive(column, issued, [*others, mine])
+                current = area.value(key)
+                if current != before:
+                    # Changed in the master since issue: never overwritten. This agency's value
+                    # is held back, so it can never later be taken for the coordinator's edit;
+                    # if it differs from the edit, it is a conflict.
+                    if key in changed:
+                        held.append(key)
+                        if current != after:
+                            conflicts.append(_conflict(ret, row, key, master=current, at=now))
+                    continue
+                if after == current:
+                    continue
+                new_values[key] = after
+                changes.append(
+                    Change(
+                        round=ret.round,
+                        agency=ret.agency,
+                        area_id=area.id,
+                        column=key,
+                        old=current,
+                        new=after,
+                        merged_at=now,
+                        source_file=ret.file_name,
+                        source_sha256=ret.sha256,
+                    )
+                )
+            mine = replace(mine, held=tuple(held))
+            if new_values:
+                new_areas[area.id] = area.with_updates(new_values)
+            # Keep the agency's own words; a later return from it replaces its earlier one.
+            slot = [u for u in prior if u.agency != ret.agency]
+            if mine.changed or any(u.agency == ret.agency for u in prior):
+                slot.append(mine)
+            new_slots[where] = slot
+
+        changed_plan = bool(new_areas) or any(
+            self._in_order(slots.get(where, [])) != self._in_order(slot)
+            for where, slot in new_slots.items()
+        )
+        if self._fresh:
+            # merge_return sorts the plan's updates: a plan that held them in another order
+            # is changed by the first return even when its values are not.
+            changed_plan = changed_plan or self._sorted_updates() != base.agency_updates
+        return MergeStep(
+            changes=tuple(changes),
+            conflicts=tuple(conflicts),
+            superseded=superseded,
+            ignored=tuple(sorted(ignored)),
+            changed=changed_plan,
+            _areas=new_areas,
+            _slots=new_slots,
+        )
+
+    def commit(self, step: MergeStep) -> None:
+        """Merge a prepared step into the plan (nothing here raises)."""
+        self._fresh = False
+        self._areas.update(step._areas)
+        slots = self._slots
+        for where, slot in step._slots.items():
+            if where not in slots:
+                slots[where] = slot
+            else:
+                slots[where][:] = slot
+            self._returned.update((u.agency, u.round) for u in slot)
+        if step.changed:
+            self._plan = None
 
 
 def _conflict(

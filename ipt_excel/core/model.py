@@ -183,6 +183,10 @@ class Plan:
     _areas: dict[str, Area] = field(init=False, compare=False, repr=False)
     _names: dict[str, Agency] = field(init=False, compare=False, repr=False)
     _keys: dict[str, Agency] = field(init=False, compare=False, repr=False)
+    # Areas by agency key, made on first use (every command asks it for every agency).
+    _by_agency: dict[str, tuple[Area, ...]] | None = field(
+        init=False, compare=False, repr=False, default=None
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_areas", {a.id: a for a in reversed(self.areas)})
@@ -214,7 +218,14 @@ class Plan:
         return next((t for t in self.themes if t.id == theme_id), None)
 
     def areas_for(self, agency_key: str) -> tuple[Area, ...]:
-        return tuple(a for a in self.areas if agency_key in a.agencies)
+        if self._by_agency is None:
+            found: dict[str, list[Area]] = {}
+            for a in self.areas:
+                for key in dict.fromkeys(a.agencies):
+                    found.setdefault(key, []).append(a)
+            object.__setattr__(self, "_by_agency", {k: tuple(v) for k, v in found.items()})
+        assert self._by_agency is not None
+        return self._by_agency.get(agency_key, ())
 
     def resolve_agency(self, text: str) -> Agency | None:
         """Find an agency by key, name or alias, ignoring case and spacing."""

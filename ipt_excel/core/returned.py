@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from ipt_excel.core.manifest import Manifest
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a round's check holds hundreds of thousands
 class CellValue:
     address: str  # "N12"
     raw: object  # as openpyxl gives it: str, datetime, int, float, bool, None, or a formula
@@ -20,7 +20,7 @@ class CellValue:
     is_error: bool = False  # an Excel error value such as #N/A, not text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OutsideCell:
     """A cell with something in it outside the places a return holds values: off the table
     of the Return sheet, on the hidden sheets, or on a sheet that was added."""
@@ -31,7 +31,7 @@ class OutsideCell:
     is_formula: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReturnRow:
     excel_row: int  # 1-based
     cells: dict[str, CellValue]  # column key -> cell, for each column found in the header

@@ -55,26 +55,47 @@ def build_schema(
     return pa.DataFrameSchema(cols, coerce=False, strict=False)
 
 
+@dataclass(frozen=True)
+class Failure:
+    """One cell that failed one rule: the frame's index, the column key, the rule, the text."""
+
+    index: int
+    key: str
+    rule: Rule
+    value: str
+
+
+def failures(
+    frame: pd.DataFrame, rules: Mapping[str, Sequence[Rule]], columns: Sequence[Column]
+) -> list[Failure]:
+    """Run the schema lazily over the whole frame; every failing cell, in pandera's order.
+
+    The frame may hold the rows of many returns (one validation for a batch, see
+    validate.validate_returns): a return's rules look only at its own rows."""
+    schema = build_schema(rules, columns)
+    try:
+        schema.validate(frame, lazy=True)
+    except SchemaErrors as err:
+        return _failures(err.failure_cases, frame, rules)
+    return []
+
+
 def validate(
     frame: pd.DataFrame,
     rules: Mapping[str, Sequence[Rule]],
     columns: Sequence[Column],
     ctx: FrameContext,
 ) -> list[Problem]:
-    """Run the schema lazily; return one Problem per failing cell, in sheet order."""
-    schema = build_schema(rules, columns)
-    try:
-        schema.validate(frame, lazy=True)
-    except SchemaErrors as err:
-        return _problems(err.failure_cases, frame, rules, ctx)
-    return []
+    """Run the schema lazily; return one Problem per failing cell, in sheet order. The
+    frame's index is the Excel row."""
+    return problems(failures(frame, rules, columns), ctx)
 
 
-def _problems(
-    cases: pd.DataFrame, frame: pd.DataFrame, rules: Mapping[str, Sequence[Rule]], ctx: FrameContext
-) -> list[Problem]:
+def _failures(
+    cases: pd.DataFrame, frame: pd.DataFrame, rules: Mapping[str, Sequence[Rule]]
+) -> list[Failure]:
     by_name = {r.name: r for rs in rules.values() for r in rs}
-    out: list[Problem] = []
+    out: list[Failure] = []
     for case in cases.to_dict("records"):
         key = str(case.get("column"))
         check = str(case.get("check"))
@@ -84,6 +105,19 @@ def _problems(
             continue  # a structural failure: callers check structure before validating
         row = int(index)
         value = str(frame.at[row, key]) if key in frame.columns else str(case.get("failure_case"))
+        out.append(Failure(row, key, rule, value))
+    return out
+
+
+def problems(
+    found: Sequence[Failure], ctx: FrameContext, rows: Mapping[int, int] | None = None
+) -> list[Problem]:
+    """The failures of one file's rows as cell-addressed problems, in sheet order.
+    `rows` maps the frame's index to the Excel row (the index is the row when None)."""
+    out: list[Problem] = []
+    for failure in found:
+        key, rule, value = failure.key, failure.rule, failure.value
+        row = failure.index if rows is None else rows[failure.index]
         header = ctx.headers.get(key, key)
         out.append(
             Problem(

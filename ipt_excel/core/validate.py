@@ -32,14 +32,14 @@ issued text, byte for byte, so the merge sees it unchanged.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ipt_excel.core.columns import DEFAULT_COLUMNS
+from ipt_excel.core.columns import DEFAULT_COLUMNS, ColumnSet
 from ipt_excel.core.kinds import KindContext, cell_text, normalise
 from ipt_excel.core.manifest import Manifest, locked_text_hash, to_json, verify
 from ipt_excel.core.merge import AcceptedReturn, ReturnedRow
@@ -56,7 +56,7 @@ from ipt_excel.core.rounds import (
     scale_of,
 )
 from ipt_excel.core.rule_codes import Group, Rule, in_group
-from ipt_excel.core.schemas import FrameContext, return_rules, validate
+from ipt_excel.core.schemas import Failure, FrameContext, failures, problems, return_rules
 
 if TYPE_CHECKING:  # types only: this module imports no Excel library and does no I/O
     from ipt_excel.core.records import IssuedRecord
@@ -304,7 +304,7 @@ class _Validator:
     def rows(self, m: Manifest, agency: Agency) -> dict[str, ReturnRow]:
         position = {rid: i for i, rid in enumerate(m.row_ids)}
         first: dict[str, ReturnRow] = {}
-        areas = {a.id: a for a in self.plan.areas}
+        find_area = self.plan.find_area  # the plan's index, not a dict of it per return
         for row in self.data.rows:
             text = row.text("id")
             rid = text.strip()
@@ -321,7 +321,7 @@ class _Validator:
                     value=text,
                     area_id=rid,
                 )
-            elif rid in areas and agency.key not in areas[rid].agencies:
+            elif (area := find_area(rid)) is not None and agency.key not in area.agencies:
                 self.at(
                     Rule.AGENCY_MISMATCH,
                     f"Row {row.excel_row} is area {rid}, which is not one of "
@@ -474,13 +474,13 @@ class _Validator:
 
     def locked_text(self, m: Manifest, agency: Agency, rows: dict[str, ReturnRow]) -> None:
         by_id = {r.id: r for r in m.rows}
-        areas = {a.id: a for a in self.plan.areas}
+        find_area = self.plan.find_area
         for rid, row in rows.items():
             found = [row.text(c.key) for c in self.layout.locked]
             if locked_text_hash(found) == by_id[rid].locked_sha256:
                 continue
             expected: list[str] | None = None
-            area = areas.get(rid)
+            area = find_area(rid)
             if area is not None:
                 as_issued = with_issued(area, by_id[rid].issued)
                 candidate = locked_values(self.plan, as_issued, agency.key, self.layout)
@@ -517,18 +517,23 @@ class _Validator:
                 )
 
     # -- 4. values -------------------------------------------------------------------------------
-    def values(self, m: Manifest, rows: dict[str, ReturnRow]) -> dict[str, dict[str, str]]:
-        """Validate the update cells; return each area's values as they would be merged."""
+    def entries(self, m: Manifest, rows: dict[str, ReturnRow]) -> _Entries:
+        """Each update cell's text and whether the agency entered it, for the value rules
+        (schemas.return_rules), and each area's values as they would be merged."""
         issued = {r.id: r.issued for r in m.rows}
         columns = self.layout.open
-        keys = [c.key for c in columns]
-        texts: dict[int, dict[str, str]] = {}
-        entered: dict[int, dict[str, bool]] = {}
-        out: dict[str, dict[str, str]] = {}
+        found = _Entries()
         epoch_1904 = self.data.epoch == 1904
         for rid, row in rows.items():
             was = issued[rid]
-            texts[row.excel_row], entered[row.excel_row], out[rid] = {}, {}, {}
+            texts: dict[str, str] = {}
+            entered: dict[str, bool] = {}
+            out: dict[str, str] = {}
+            found.texts[row.excel_row], found.entered[row.excel_row], found.out[rid] = (
+                texts,
+                entered,
+                out,
+            )
             for column in columns:
                 key = column.key
                 cell = row.cells[key]
@@ -563,14 +568,13 @@ class _Validator:
                         area_id=rid,
                         severity=Severity.WARNING,
                     )
-                texts[row.excel_row][key] = text
-                entered[row.excel_row][key] = changed
-                out[rid][key] = normalise(column, text) if changed else was[key]
-        if not texts:
-            return out
-        frame = pd.DataFrame.from_dict(texts, orient="index", columns=keys)
-        flags = pd.DataFrame.from_dict(entered, orient="index", columns=keys)
-        ctx = FrameContext(
+                texts[key] = text
+                entered[key] = changed
+                out[key] = normalise(column, text) if changed else was[key]
+        return found
+
+    def frame_context(self, rows: dict[str, ReturnRow]) -> FrameContext:
+        return FrameContext(
             file=self.data.file_name,
             sheet=self.data.sheet,
             positions=dict(self.data.columns),
@@ -578,23 +582,13 @@ class _Validator:
             agency=self.agency_name,
             ids={row.excel_row: rid for rid, row in rows.items()},
         )
-        kind_ctx = KindContext(
-            rag_scale=scale_of(m, self.plan),
-            round_date=date.fromisoformat(m.round_date),
-            today=self.today,
-        )
-        rules = return_rules(m.columns, kind_ctx, frame=frame, entered=flags)
-        self.problems.extend(validate(frame, rules, columns, ctx))
-        # An emptied cell that is an error too (progress a RAG needs) is said once, as the error.
-        wrong = {(p.sheet, p.cell) for p in self.problems if p.is_error}
-        self.problems = [
-            p
-            for p in self.problems
-            if not (p.rule == Rule.VALUE_EMPTIED and (p.sheet, p.cell) in wrong)
-        ]
+
+    def no_update(self, rows: dict[str, ReturnRow], found: _Entries) -> None:
+        columns = self.layout.open
+        keys = [c.key for c in columns]
         first = columns[0]
         for rid, row in rows.items():
-            if not any(entered[row.excel_row].values()) and not any(
+            if not any(found.entered[row.excel_row].values()) and not any(
                 row.cells[k].is_formula or row.cells[k].is_error for k in keys
             ):
                 self.at(
@@ -606,10 +600,10 @@ class _Validator:
                     area_id=rid,
                     severity=Severity.WARNING,
                 )
-        return out
 
     # -- all -------------------------------------------------------------------------------------
-    def run(self, sha256: str) -> AcceptedReturn | None:
+    def prepare(self) -> _Prepared | None:
+        """Steps 1 to 3 and the update cells' entries; None when the check stopped early."""
         try:
             m, agency = self.identify()
             self.layout = return_layout(m.columns)
@@ -621,10 +615,26 @@ class _Validator:
         self.outside(m)
         self.title(m)
         self.locked_text(m, agency, rows)
-        values = self.values(m, rows)
+        return _Prepared(m, agency, rows, self.entries(m, rows))
+
+    def finish(
+        self, prepared: _Prepared, value_problems: list[Problem], sha256: str
+    ) -> AcceptedReturn | None:
+        """The value rules' problems (from a batch), the warnings, the verdict."""
+        m, agency = prepared.manifest, prepared.agency
+        self.problems.extend(value_problems)
+        # An emptied cell that is an error too (progress a RAG needs) is said once, as the error.
+        wrong = {(p.sheet, p.cell) for p in self.problems if p.is_error}
+        self.problems = [
+            p
+            for p in self.problems
+            if not (p.rule == Rule.VALUE_EMPTIED and (p.sheet, p.cell) in wrong)
+        ]
+        self.no_update(prepared.rows, prepared.entries)
         self.problems.sort(key=_sheet_order)
         if any(p.is_error for p in self.problems):
             return None
+        values = prepared.entries.out
         return AcceptedReturn(
             agency=agency.key,
             round=m.round_name,
@@ -635,6 +645,21 @@ class _Validator:
                 for r in m.rows
             ),
         )
+
+
+@dataclass
+class _Entries:
+    texts: dict[int, dict[str, str]] = field(default_factory=dict)  # Excel row -> key -> text
+    entered: dict[int, dict[str, bool]] = field(default_factory=dict)
+    out: dict[str, dict[str, str]] = field(default_factory=dict)  # area ID -> key -> value
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    manifest: Manifest
+    agency: Agency
+    rows: dict[str, ReturnRow]
+    entries: _Entries
 
 
 def _sheet_order(p: Problem) -> tuple[int, int]:
@@ -667,6 +692,84 @@ def validate_return(
     ledger's current round; `issued` the ledger's record for the manifest's (round, agency),
     or None; `today` for the stale review date warning; `sha256` of the file's bytes.
     """
-    validator = _Validator(data, plan, key, current_round, issued, today)
-    accepted = validator.run(sha256)
-    return validator.problems, accepted
+    (result,) = validate_returns(
+        [ToValidate(data, issued, sha256)],
+        plan=plan,
+        key=key,
+        current_round=current_round,
+        today=today,
+    )
+    return result
+
+
+@dataclass(frozen=True)
+class ToValidate:
+    """One return as read, with the ledger's record of it and its file's hash."""
+
+    data: ReturnData
+    issued: IssuedRecord | None
+    sha256: str = ""
+
+
+def validate_returns(
+    returns: Sequence[ToValidate],
+    *,
+    plan: Plan,
+    key: bytes,
+    current_round: str,
+    today: date,
+) -> list[tuple[list[Problem], AcceptedReturn | None]]:
+    """validate_return for each of `returns`, in order, with the value rules run by pandera
+    once for every group of returns that share them (the same columns, round date and RAG
+    scale: one schema over all their rows in one frame), not once per file. Each return's
+    problems are exactly those validate_return gives it alone."""
+    validators = [_Validator(r.data, plan, key, current_round, r.issued, today) for r in returns]
+    prepared = [v.prepare() for v in validators]
+    groups: dict[tuple[ColumnSet, str, tuple[str, ...]], list[int]] = {}
+    for i, ready in enumerate(prepared):
+        if ready is not None and ready.entries.texts:
+            m = ready.manifest
+            groups.setdefault((m.columns, m.round_date, scale_of(m, plan)), []).append(i)
+    found: dict[int, list[Problem]] = {}
+    for (columns, round_date, scale), members in groups.items():
+        ctx = KindContext(rag_scale=scale, round_date=date.fromisoformat(round_date), today=today)
+        found |= _value_problems(columns, ctx, [(i, validators[i], prepared[i]) for i in members])
+    results: list[tuple[list[Problem], AcceptedReturn | None]] = []
+    for i, (validator, ready) in enumerate(zip(validators, prepared, strict=True)):
+        if ready is None:
+            results.append((validator.problems, None))
+            continue
+        accepted = validator.finish(ready, found.get(i, []), returns[i].sha256)
+        results.append((validator.problems, accepted))
+    return results
+
+
+def _value_problems(
+    columns: ColumnSet,
+    ctx: KindContext,
+    members: list[tuple[int, _Validator, _Prepared | None]],
+) -> dict[int, list[Problem]]:
+    """The value rules over every member's rows in one frame; each member's problems."""
+    open_columns = return_layout(columns).open
+    keys = [c.key for c in open_columns]
+    texts: dict[int, dict[str, str]] = {}
+    entered: dict[int, dict[str, bool]] = {}
+    owner: dict[int, int] = {}  # the frame's index -> the member
+    excel_row: dict[int, int] = {}  # the frame's index -> the row in its return
+    for i, _, ready in members:
+        assert ready is not None
+        for row, row_texts in ready.entries.texts.items():
+            at = len(owner)
+            texts[at], entered[at] = row_texts, ready.entries.entered[row]
+            owner[at], excel_row[at] = i, row
+    frame = pd.DataFrame.from_dict(texts, orient="index", columns=keys)
+    flags = pd.DataFrame.from_dict(entered, orient="index", columns=keys)
+    rules = return_rules(columns, ctx, frame=frame, entered=flags)
+    by_member: dict[int, list[Failure]] = {i: [] for i, _, _ in members}
+    for failure in failures(frame, rules, open_columns):
+        by_member[owner[failure.index]].append(failure)
+    out: dict[int, list[Problem]] = {}
+    for i, validator, ready in members:
+        assert ready is not None
+        out[i] = problems(by_member[i], validator.frame_context(ready.rows), excel_row)
+    return out

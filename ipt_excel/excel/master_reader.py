@@ -21,6 +21,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from ipt_excel.core.columns import (
     DEFAULT_COLUMNS,
     EVIDENCE_RULE,
+    Column,
     ColumnSet,
     Kind,
     column_from_dict,
@@ -38,7 +39,7 @@ from ipt_excel.core.model import (
     Theme,
 )
 from ipt_excel.core.problems import Problem
-from ipt_excel.core.rows import header_index, header_norm
+from ipt_excel.core.rows import cell_text, header_index, header_norm
 from ipt_excel.core.schemas import FrameContext, master_rules, validate
 from ipt_excel.core.text import plural
 from ipt_excel.errors import ColumnSetError, PlanFileError, PlanInvalidError
@@ -314,9 +315,87 @@ def _updates(rows: list[list[Any]], columns: ColumnSet) -> tuple[AgencyUpdate, .
     return tuple(out)
 
 
+def check_written_master(data: bytes, plan: Plan, name: str, snapshot: int | None) -> None:
+    """That a master just written reads back, without reading it: the structure of its
+    bytes (a zip whose workbook lists the Plan, Details and Agencies sheets, and the
+    snapshot property), then the master's own rules (IDs present and unique, RAG on the
+    scale, agencies on the Agencies sheet) over the very texts its Plan sheet was written
+    with. Raises what read_master_bytes would raise for a plan whose master could not be
+    read back (PlanInvalidError, with the same cell-addressed problems).
+
+    read_master_bytes on the written bytes would say the same, but parses and validates
+    every cell again: as long as writing the plan took. The writer and reader are held to
+    each other by tests/excel/test_master_writer.py, so what is left to check is the plan.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"), forbid_dtd=True)
+            has_custom = "docProps/custom.xml" in zf.namelist()
+            custom = zf.read("docProps/custom.xml") if has_custom else b""
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
+        raise PlanFileError(f"{name}: the master written could not be read back ({exc}).") from exc
+    sheets = {s.get("name") for s in workbook.iter() if s.tag.rsplit("}", 1)[-1] == "sheet"}
+    missing = [s for s in (PLAN_SHEET, DETAILS_SHEET, AGENCIES_SHEET) if s not in sheets]
+    stamp = f"<vt:i4>{snapshot}</vt:i4>".encode()
+    if missing or (snapshot is not None and stamp not in custom):
+        raise PlanFileError(
+            f"{name}: the master written could not be read back (it lacks "
+            f"{', '.join(missing) or 'its snapshot number'})."
+        )
+    readable = tuple(c for c in plan.columns.master if c.kind is not Kind.DERIVED)
+    headers = [c.header for c in master_columns(plan.columns)]
+    written = [
+        [
+            cell_text(plan, area, c) if c.kind is not Kind.DERIVED else ""
+            for c in master_columns(plan.columns)
+        ]
+        for area in plan.areas
+    ]
+    _records(plan, [headers, *written], name, None, readable)
+
+
 def _areas(
     plan: Plan, rows: list[list[Any]], name: str, previous_keys: Collection[str] | None
 ) -> tuple[Area, ...]:
+    columns = plan.columns
+    readable = tuple(c for c in columns.master if c.kind is not Kind.DERIVED)
+    records = _records(plan, rows, name, previous_keys, readable)
+    themes_by_label = {" ".join(t.label.split()): t.id for t in plan.themes}
+    theme_key = next((c.key for c in readable if c.kind is Kind.THEME), None)
+    parent_key = next((c.key for c in readable if c.kind is Kind.PARENT), None)
+    agencies_key = columns["agencies"].key
+    updates_columns, text_columns, rag_key = columns.updates, columns.plan_text, columns.rag.key
+    areas = []
+    for rec in records.values():
+        agencies = []
+        for n in rec[agencies_key].split("\n"):
+            ag = plan.resolve_agency(n) if n.strip() else None
+            if ag is not None:
+                agencies.append(ag.key)
+        theme = rec[theme_key].strip() if theme_key else ""
+        updates = {c.key: rec[c.key] for c in updates_columns if c.key in rec}
+        updates[rag_key] = updates.get(rag_key, "").strip().upper()
+        areas.append(
+            Area(
+                id=rec["id"].strip(),
+                theme=themes_by_label.get(" ".join(theme.split()), theme),
+                agencies=tuple(agencies),
+                text={c.key: rec[c.key] for c in text_columns if c.key in rec},
+                updates=updates,
+                parent=rec[parent_key].strip() if parent_key else "",
+            )
+        )
+    return tuple(areas)
+
+
+def _records(
+    plan: Plan,
+    rows: list[list[Any]],
+    name: str,
+    previous_keys: Collection[str] | None,
+    readable: tuple[Column, ...],
+) -> dict[int, dict[str, str]]:
+    """The Plan sheet's rows as texts by column key, by Excel row, validated."""
     columns = plan.columns
     id_header = columns["id"].header
     if not rows or not rows[0] or cell_str(rows[0][0]).strip() != id_header:
@@ -324,7 +403,6 @@ def _areas(
             f"{name}: the Plan sheet's first row must be the header row, starting with "
             f"'{id_header}'. Put the header row back in row 1."
         )
-    readable = tuple(c for c in columns.master if c.kind is not Kind.DERIVED)
     headers = [cell_str(h) for h in rows[0]]
     pos = header_index(headers, readable)
     known = {header_norm(c.header) for c in master_columns(columns)}
@@ -375,28 +453,4 @@ def _areas(
             f"master and try again.",
             list(problems),
         )
-    themes_by_label = {" ".join(t.label.split()): t.id for t in plan.themes}
-    theme_key = next((c.key for c in readable if c.kind is Kind.THEME), None)
-    parent_key = next((c.key for c in readable if c.kind is Kind.PARENT), None)
-    agencies_key = columns["agencies"].key
-    areas = []
-    for rec in records.values():
-        agencies = []
-        for n in rec[agencies_key].split("\n"):
-            ag = plan.resolve_agency(n) if n.strip() else None
-            if ag is not None:
-                agencies.append(ag.key)
-        theme = rec[theme_key].strip() if theme_key else ""
-        updates = {c.key: rec[c.key] for c in columns.updates if c.key in rec}
-        updates[columns.rag.key] = updates.get(columns.rag.key, "").strip().upper()
-        areas.append(
-            Area(
-                id=rec["id"].strip(),
-                theme=themes_by_label.get(" ".join(theme.split()), theme),
-                agencies=tuple(agencies),
-                text={c.key: rec[c.key] for c in columns.plan_text if c.key in rec},
-                updates=updates,
-                parent=rec[parent_key].strip() if parent_key else "",
-            )
-        )
-    return tuple(areas)
+    return records

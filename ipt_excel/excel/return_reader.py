@@ -1,25 +1,26 @@
 """Read a returned workbook: its manifest, its header, and every cell of every row, as found.
 
 The reader judges nothing: it reports what the file holds (raw values, display text, which
-cells are formulas, which sheets exist and how hidden they are) and leaves the verdict to
-the validator. The bytes should already have passed excel.safe_open.
+cells are formulas or Excel errors, which sheets exist and how hidden they are) and leaves
+the verdict to the validator. It reads a workbook that has passed excel.safe_open: values
+with python-calamine, and what calamine does not say (formulas, errors, each value's type as
+written, the used range, the sheets' states) from the gate's one scan of every sheet, so the
+file is parsed once by the gate and once by calamine, never loaded whole into Python objects.
+excel/cell_values.py gives every cell the value openpyxl gave it (the reader used openpyxl
+until the values were found to cost most of `ipt check`; tests/openpyxl_return_reader.py is
+that reader, kept as the reference the tests hold this one to).
 
-Formulas are flagged, never trusted: the file is opened with data_only=False so a formula is
-seen as a formula, not as whatever value it last calculated. Text that merely starts with
-'=' but is stored as text is text.
+Formulas are flagged, never trusted: a formula is seen as its text, not as whatever value it
+last calculated. Text that merely starts with '=' but is stored as text is text.
 """
 
 from __future__ import annotations
 
 import io
-import warnings
 from datetime import date, time, timedelta
+from typing import Any
 
-import openpyxl
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import CALENDAR_MAC_1904
-from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
+from python_calamine import CalamineWorkbook
 
 from ipt_excel.core.columns import DEFAULT_COLUMNS
 from ipt_excel.core.kinds import display_text as plain_text
@@ -27,10 +28,21 @@ from ipt_excel.core.manifest import Manifest, from_json
 from ipt_excel.core.returned import CellValue, OutsideCell, ReturnData, ReturnRow
 from ipt_excel.core.rounds import MANIFEST_MARKER, MANIFEST_SHEET, RETURN_SHEET, return_layout
 from ipt_excel.core.rows import header_index
-from ipt_excel.errors import ManifestError, ReturnReadError
+from ipt_excel.errors import ManifestError, ReturnReadError, UnsafeWorkbookError
+from ipt_excel.excel.cell_values import (
+    MAC_EPOCH,
+    WINDOWS_EPOCH,
+    DateStyles,
+    SheetValues,
+    date_styles,
+    shared_strings,
+)
+from ipt_excel.excel.safe_open import SafeWorkbook, check_bytes
+from ipt_excel.excel.sheet_scan import column_letter
 
 HEADER_SEARCH_ROWS = 30
 _SEND_BACK = "Send back the return workbook you were sent, with only the white cells filled in."
+_STATES = ("visible", "hidden", "veryHidden")  # what openpyxl accepts
 
 
 def display_text(value: object) -> str:
@@ -39,12 +51,9 @@ def display_text(value: object) -> str:
         return plain_text(value)
     if isinstance(value, timedelta):
         return str(value)
-    text = getattr(value, "text", None)  # ArrayFormula
+    text = getattr(value, "text", None)  # an openpyxl ArrayFormula
     if isinstance(text, str):
         return text
-    if type(value).__name__ == "DataTableFormula":  # a what-if data table: =TABLE(row, column)
-        r1, r2 = getattr(value, "r1", None) or "", getattr(value, "r2", None) or ""
-        return f"=TABLE({r1},{r2})"
     return "a value that cannot be shown"
 
 
@@ -52,39 +61,80 @@ def _is_empty(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _open(data: bytes, file_name: str) -> Workbook:
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about parts it drops (extensions LibreOffice writes); the reader
-            # reports only what it needs, so those warnings carry nothing for the user.
-            warnings.simplefilter("ignore")
-            return openpyxl.load_workbook(io.BytesIO(data), data_only=False, keep_vba=False)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ReturnReadError(
-            f"{file_name} could not be opened as an Excel workbook. {_SEND_BACK}"
-        ) from exc
+class _Workbook:
+    """The sheets of a checked workbook, as the reader sees them: names in order (a sheet
+    whose part is missing is skipped, as openpyxl skips it) and each worksheet's cells."""
+
+    def __init__(self, safe: SafeWorkbook, file_name: str) -> None:
+        self.scans = {n: s for n, s in safe.sheets.items() if s.kind != "missing"}
+        self.names = list(self.scans)
+        if any(s.state not in _STATES for s in self.scans.values()):
+            raise ReturnReadError(
+                f"{file_name} could not be opened as an Excel workbook. {_SEND_BACK}"
+            )
+        self._data = safe.data
+        self._epoch = MAC_EPOCH if safe.date1904 else WINDOWS_EPOCH
+        self._styles: DateStyles | None = None
+        self._calamine: CalamineWorkbook | None = None
+        self._sheets: dict[str, SheetValues] = {}
+        self._shared: list[str] | None = None
+        self.epoch = 1904 if safe.date1904 else 1900
+
+    def find(self, name: str) -> str | None:
+        if name in self.scans:
+            return name
+        # Excel treats sheet names case-insensitively.
+        return next((n for n in self.names if n.casefold() == name.casefold()), None)
+
+    def is_worksheet(self, name: str) -> bool:
+        return self.scans[name].kind == "worksheet"
+
+    def sheet(self, name: str) -> SheetValues:
+        """A worksheet's cells. Its values are read with calamine on first use, and only
+        for a sheet that holds any."""
+        found = self._sheets.get(name)
+        if found is None:
+            scan = self.scans[name]
+            grid: list[list[Any]] | None = []
+            strings: list[str] = []
+            if scan.strings:
+                try:
+                    grid = self._calamine_grid(name)
+                except BaseException as exc:  # calamine panics (a BaseException) on some
+                    if isinstance(exc, KeyboardInterrupt | SystemExit):  # values
+                        raise
+                    grid, strings = None, self._strings()
+            if self._styles is None and any(t[0] == "n" for t in scan.typed.values()):
+                self._styles = date_styles(self._data)
+            found = SheetValues(scan, grid, self._epoch, self._styles or DateStyles(), strings)
+            self._sheets[name] = found
+        return found
+
+    def _calamine_grid(self, name: str) -> list[list[Any]]:
+        if self._calamine is None:
+            self._calamine = CalamineWorkbook.from_filelike(io.BytesIO(self._data))
+        return list(self._calamine.get_sheet_by_name(name).to_python(skip_empty_area=False))
+
+    def _strings(self) -> list[str]:
+        if self._shared is None:
+            self._shared = shared_strings(self._data)
+        return self._shared
 
 
-def _find_sheet(wb: Workbook, name: str) -> str | None:
-    if name in wb.sheetnames:
-        return name
-    # Excel treats sheet names case-insensitively.
-    return next((n for n in wb.sheetnames if n.casefold() == name.casefold()), None)
-
-
-def _read_manifest(wb: Workbook, file_name: str) -> tuple[Manifest | None, str, bool, str, int]:
+def _read_manifest(wb: _Workbook, file_name: str) -> tuple[Manifest | None, str, bool, str, int]:
     """(manifest, signature, has sheet, problem, rows it used). Found by name whatever its
     visibility."""
-    name = _find_sheet(wb, MANIFEST_SHEET)
+    name = wb.find(MANIFEST_SHEET)
     if name is None:
         return None, "", False, "", 0
-    ws = wb[name]
     damaged = f"{file_name}: the hidden sheet '{name}' has been changed, so the return cannot "
-    if not isinstance(ws, Worksheet) or ws["A1"].value != MANIFEST_MARKER:
+    if not wb.is_worksheet(name) or wb.sheet(name).cell(1, 1).value != MANIFEST_MARKER:
         return None, "", True, damaged + f"be matched to what was issued. {_SEND_BACK}", 0
-    signature = ws["A2"].value
+    ws = wb.sheet(name)
+    signature = ws.cell(2, 1).value
     chunks: list[str] = []
-    for (value,) in ws.iter_rows(min_row=3, max_col=1, values_only=True):
+    for row in range(3, ws.scan.max_row + 1):
+        value = ws.cell(row, 1).value
         if not isinstance(value, str) or not value:
             break
         chunks.append(value)
@@ -98,94 +148,113 @@ def _read_manifest(wb: Workbook, file_name: str) -> tuple[Manifest | None, str, 
     return manifest, signature, True, "", used
 
 
-def _first_cell_is(ws: Worksheet, row: int, header: str) -> bool:
-    value = ws.cell(row=row, column=1).value
+def _first_cell_is(ws: SheetValues, row: int, header: str) -> bool:
+    value = ws.cell(row, 1).value
     return isinstance(value, str) and value.strip().casefold() == header.casefold()
 
 
-def _header_row(ws: Worksheet, manifest: Manifest | None, id_header: str) -> int | None:
+def _header_row(ws: SheetValues, manifest: Manifest | None, id_header: str) -> int | None:
     if (
         manifest is not None
         and manifest.header_row >= 1
         and _first_cell_is(ws, manifest.header_row, id_header)
     ):
         return manifest.header_row
-    last = min(HEADER_SEARCH_ROWS, ws.max_row)
+    # openpyxl counts an empty sheet as one row
+    last = min(HEADER_SEARCH_ROWS, max(ws.scan.max_row, 1))
     return next((r for r in range(1, last + 1) if _first_cell_is(ws, r, id_header)), None)
 
 
-def read_return(data: bytes, file_name: str) -> ReturnData:
-    """Read a return's bytes. `file_name` is used in messages."""
-    wb = _open(data, file_name)
+def _safe(data: bytes | SafeWorkbook, file_name: str) -> SafeWorkbook:
+    if isinstance(data, SafeWorkbook):
+        return data
     try:
+        return check_bytes(data, file_name)
+    except UnsafeWorkbookError as exc:
+        raise ReturnReadError(
+            f"{file_name} could not be opened as an Excel workbook. {_SEND_BACK}"
+        ) from exc
+
+
+def read_return(data: bytes | SafeWorkbook, file_name: str) -> ReturnData:
+    """Read a return: a workbook that passed the safe-open gate, or bytes (put through the
+    gate here). `file_name` is used in messages."""
+    safe = _safe(data, file_name)
+    try:
+        wb = _Workbook(safe, file_name)
+        for name in wb.names:  # every sheet with content, read once, here
+            if wb.is_worksheet(name) and wb.scans[name].values:
+                wb.sheet(name)
         manifest, signature, has_sheet, problem, manifest_rows = _read_manifest(wb, file_name)
-        wanted = manifest.sheet if manifest is not None else RETURN_SHEET
-        sheet = _find_sheet(wb, wanted) or _find_sheet(wb, RETURN_SHEET)
-        if sheet is None or not isinstance(wb[sheet], Worksheet):
-            raise ReturnReadError(
-                f"{file_name} has no sheet called '{wanted}' (it has: "
-                f"{', '.join(wb.sheetnames)}). {_SEND_BACK}"
-            )
-        ws = wb[sheet]
-        assert isinstance(ws, Worksheet)
-        layout = return_layout(manifest.columns if manifest is not None else DEFAULT_COLUMNS)
-        id_header = layout.columns[0].header
-        header_row = _header_row(ws, manifest, id_header)
-        if header_row is None:
-            raise ReturnReadError(
-                f"{file_name}, sheet '{sheet}': there is no header row (a row whose first "
-                f"cell is '{id_header}') in the first {HEADER_SEARCH_ROWS} rows. {_SEND_BACK}"
-            )
-        headers = [
-            display_text(v).strip()
-            for v in next(ws.iter_rows(min_row=header_row, max_row=header_row, values_only=True))
-        ]
-        while headers and not headers[-1]:
-            headers.pop()
-        columns = header_index(headers, layout.columns)
-        rows, ignored = _rows(ws, header_row, len(headers), columns)
-        # The table: the header row and its data rows, as wide as the return was issued (or
-        # as its headings, without a manifest): a heading typed to its right is outside it.
-        width = len(layout.columns) if manifest is not None else len(headers)
-        table = (header_row, header_row + len(rows), min(width, len(headers)) or width)
-        outside = _outside(wb, sheet, table, _find_sheet(wb, MANIFEST_SHEET), manifest_rows)
-        return ReturnData(
-            file_name=file_name,
-            manifest=manifest,
-            signature=signature,
-            has_manifest_sheet=has_sheet,
-            manifest_problem=problem,
-            sheet=sheet,
-            header_row=header_row,
-            headers=tuple(headers),
-            columns=columns,
-            rows=tuple(rows),
-            ignored_rows=tuple(ignored),
-            outside=tuple(outside),
-            title=_title(ws, header_row),
-            sheet_names=tuple(wb.sheetnames),
-            sheet_states={n: wb[n].sheet_state for n in wb.sheetnames},
-            epoch=1904 if wb.epoch == CALENDAR_MAC_1904 else 1900,
+    except ReturnReadError:
+        raise
+    except Exception as exc:  # a cell openpyxl could not have read either
+        raise ReturnReadError(
+            f"{file_name} could not be opened as an Excel workbook. {_SEND_BACK}"
+        ) from exc
+    wanted = manifest.sheet if manifest is not None else RETURN_SHEET
+    sheet = wb.find(wanted) or wb.find(RETURN_SHEET)
+    if sheet is None or not wb.is_worksheet(sheet):
+        raise ReturnReadError(
+            f"{file_name} has no sheet called '{wanted}' (it has: "
+            f"{', '.join(wb.names)}). {_SEND_BACK}"
         )
-    finally:
-        wb.close()
+    ws = wb.sheet(sheet)
+    layout = return_layout(manifest.columns if manifest is not None else DEFAULT_COLUMNS)
+    id_header = layout.columns[0].header
+    header_row = _header_row(ws, manifest, id_header)
+    if header_row is None:
+        raise ReturnReadError(
+            f"{file_name}, sheet '{sheet}': there is no header row (a row whose first "
+            f"cell is '{id_header}') in the first {HEADER_SEARCH_ROWS} rows. {_SEND_BACK}"
+        )
+    # openpyxl's row runs to the sheet's last column (at least column A)
+    headers = [
+        display_text(ws.cell(header_row, c).value).strip()
+        for c in range(1, max(ws.scan.max_column, 1) + 1)
+    ]
+    while headers and not headers[-1]:
+        headers.pop()
+    columns = header_index(headers, layout.columns)
+    rows, ignored = _rows(ws, header_row, len(headers), columns)
+    # The table: the header row and its data rows, as wide as the return was issued (or
+    # as its headings, without a manifest): a heading typed to its right is outside it.
+    width = len(layout.columns) if manifest is not None else len(headers)
+    table = (header_row, header_row + len(rows), min(width, len(headers)) or width)
+    outside = _outside(wb, sheet, table, wb.find(MANIFEST_SHEET), manifest_rows)
+    return ReturnData(
+        file_name=file_name,
+        manifest=manifest,
+        signature=signature,
+        has_manifest_sheet=has_sheet,
+        manifest_problem=problem,
+        sheet=sheet,
+        header_row=header_row,
+        headers=tuple(headers),
+        columns=columns,
+        rows=tuple(rows),
+        ignored_rows=tuple(ignored),
+        outside=tuple(outside),
+        title=_title(ws, header_row),
+        sheet_names=tuple(wb.names),
+        sheet_states={n: wb.scans[n].state for n in wb.names},
+        epoch=wb.epoch,
+    )
 
 
-def _title(ws: Worksheet, header_row: int) -> tuple[str, ...]:
+def _title(ws: SheetValues, header_row: int) -> tuple[str, ...]:
     """Column B of the rows above the header: the title block as the agency sent it."""
     lines = [
-        display_text(row[0]) if row and not _is_empty(row[0]) else ""
-        for row in ws.iter_rows(
-            min_row=1, max_row=header_row - 1, min_col=2, max_col=2, values_only=True
-        )
-    ] if header_row > 1 else []  # fmt: skip
+        "" if _is_empty(value := ws.cell(r, 2).value) else display_text(value)
+        for r in range(1, header_row)
+    ]
     while lines and not lines[-1]:
         lines.pop()
     return tuple(lines)
 
 
 def _outside(
-    wb: Workbook,
+    wb: _Workbook,
     return_sheet: str,
     table: tuple[int, int, int],
     manifest_sheet: str | None,
@@ -196,48 +265,48 @@ def _outside(
     except the manifest's own cells. The validator decides what each one means."""
     first, last, width = table
     found: list[OutsideCell] = []
-    for name in wb.sheetnames:
-        ws = wb[name]
-        if not isinstance(ws, Worksheet):
+    for name in wb.names:
+        if not wb.is_worksheet(name):
             continue  # a chart sheet holds no cells
-        for row in ws.iter_rows():
-            for cell in row:
-                value = cell.value
-                if _is_empty(value) and cell.data_type != "f":
-                    continue
-                r, c = cell.row, cell.column
-                assert isinstance(r, int) and isinstance(c, int)
-                # The table's data cells and the title's text are read and checked as such;
-                # a formula in the header row or the title is reported here as a formula.
-                in_data = first < r <= last and c <= width
-                in_frame = (r == first and c <= width) or (r < first and c == 2)
-                if name == return_sheet and (in_data or (in_frame and cell.data_type != "f")):
-                    continue
-                if name == manifest_sheet and c == 1 and r <= manifest_rows:
-                    continue
-                found.append(
-                    OutsideCell(
-                        sheet=name,
-                        address=f"{get_column_letter(c)}{r}",
-                        text=display_text(value),
-                        is_formula=cell.data_type == "f",
-                    )
+        scan = wb.scans[name]
+        if not scan.values:
+            continue
+        ws = wb.sheet(name)
+        for r, c in sorted(scan.values):  # every other cell is empty
+            cell = ws.cell(r, c)
+            # The table's data cells and the title's text are read and checked as such;
+            # a formula in the header row or the title is reported here as a formula.
+            in_data = first < r <= last and c <= width
+            in_frame = (r == first and c <= width) or (r < first and c == 2)
+            if name == return_sheet and (in_data or (in_frame and not cell.is_formula)):
+                continue
+            if name == manifest_sheet and c == 1 and r <= manifest_rows:
+                continue
+            if _is_empty(cell.value) and not cell.is_formula:
+                continue
+            found.append(
+                OutsideCell(
+                    sheet=name,
+                    address=f"{column_letter(c)}{r}",
+                    text=display_text(cell.value),
+                    is_formula=cell.is_formula,
                 )
+            )
     return found
 
 
 def _rows(
-    ws: Worksheet, header_row: int, width: int, columns: dict[str, int]
+    ws: SheetValues, header_row: int, width: int, columns: dict[str, int]
 ) -> tuple[list[ReturnRow], list[int]]:
     rows: list[ReturnRow] = []
     ignored: list[int] = []
     ended = False
-    if ws.max_row <= header_row or width == 0:
+    max_row = ws.scan.max_row
+    if max_row <= header_row or width == 0:
         return rows, ignored
-    for r, cells in enumerate(
-        ws.iter_rows(min_row=header_row + 1, max_row=ws.max_row, max_col=width),
-        start=header_row + 1,
-    ):
+    letters = {i: column_letter(i + 1) for i in columns.values()}
+    for r in range(header_row + 1, max_row + 1):
+        cells = ws.row(r, width)
         empty = all(_is_empty(c.value) for c in cells)
         if ended or empty:
             ended = True
@@ -247,12 +316,13 @@ def _rows(
         found: dict[str, CellValue] = {}
         for key, i in columns.items():
             cell = cells[i]
+            value = cell.value
             found[key] = CellValue(
-                address=f"{get_column_letter(i + 1)}{r}",
-                raw=cell.value,
-                is_formula=cell.data_type == "f",
-                text=display_text(cell.value),
-                is_error=cell.data_type == "e",
+                address=f"{letters[i]}{r}",
+                raw=value,
+                is_formula=cell.is_formula,
+                text=value if type(value) is str else display_text(value),
+                is_error=cell.is_error,
             )
         rows.append(ReturnRow(excel_row=r, cells=found))
     return rows, ignored

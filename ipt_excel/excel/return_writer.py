@@ -96,6 +96,8 @@ def _fit(text: str, limit: int) -> str:
 
 def manifest_chunks(text: str, limit: int = MANIFEST_CHUNK) -> list[str]:
     """Cut `text` into pieces of at most `limit` UTF-16 units (what Excel counts)."""
+    if not text or max(text) <= "\uffff":  # every character one unit: plain slices
+        return [text[i : i + limit] for i in range(0, len(text), limit)] or [""]
     chunks: list[str] = []
     current: list[str] = []
     size = 0
@@ -132,12 +134,16 @@ class _Writer:
         self.last_row = self.header_row + max(len(issued.areas), 1)
 
     def put(self, row: int, col: int, text: str, fmt: Format, where: str) -> None:
-        if excel_length(text) > EXCEL_CELL_LIMIT:
+        self._fits(text, where)
+        self.ws.write_string(row, col, text, fmt)
+
+    def _fits(self, text: str, where: str) -> None:
+        # A character is at most two UTF-16 units: most texts need no counting.
+        if 2 * len(text) > EXCEL_CELL_LIMIT and excel_length(text) > EXCEL_CELL_LIMIT:
             raise ReturnWriteError(
                 f"{where} is longer than Excel allows in one cell ({EXCEL_CELL_LIMIT:,} "
                 "characters). Shorten it in the plan, then issue the return again."
             )
-        self.ws.write_string(row, col, text, fmt)
 
     def title_block(self, notice: str = "") -> None:
         # The lines the manifest says were issued (a version 1 or 2 return: made again).
@@ -203,17 +209,20 @@ class _Writer:
         fmt, layout = self.fmt, self.layout
         key = self.issued.agency.key
         specs = {c.key: cell_spec(c, self.kind_ctx) for c in layout.open}
+        write_string = self.ws.write_string
         for r, area in enumerate(self.issued.areas, start=self.first_row):
             locked = iter(locked_values(self.plan, area, key, layout))
             texts: list[tuple[str, float]] = []
             for c, col in enumerate(layout.columns):
-                where = f"Area {area.id}, {col.header}"
                 if not col.update:
                     cell_fmt = fmt.locked_id if col.kind is Kind.ID else fmt.locked
                     text = next(locked)
                     texts.append((text, col.width))
-                    self.put(r, c, text, cell_fmt, where)
+                    if 2 * len(text) > EXCEL_CELL_LIMIT:  # only then say where
+                        self._fits(text, f"Area {area.id}, {col.header}")
+                    write_string(r, c, text, cell_fmt)
                     continue
+                where = f"Area {area.id}, {col.header}"
                 value = values.get((area.id, col.key), write_value(col, area.value(col.key)))
                 if specs[col.key].write_as == "text" and isinstance(value, int | float):
                     value = cell_text(col, value)  # a text cell (a percentage) holds text

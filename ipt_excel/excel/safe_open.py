@@ -33,7 +33,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
 from xml.etree.ElementTree import Element, ParseError
@@ -188,6 +188,9 @@ class SafeWorkbook:
     sheets: dict[str, SheetScan] = field(default_factory=dict)
     shared_strings: int = 0  # entries in the shared-strings table
     format: Format = "xlsx"
+    # The workbook counts dates from 1904 (Excel for Mac's old default), as openpyxl reads
+    # xl/workbook.xml's <workbookPr date1904>.
+    date1904: bool = False
 
     def sheet(self, name: str) -> SheetScan | None:
         """The facts about sheet `name`, matched case-insensitively as Excel matches it."""
@@ -283,6 +286,12 @@ def check_workbook_bytes(
         raise
 
 
+def check_bytes(data: bytes, file_name: str, limits: Limits = Limits()) -> SafeWorkbook:
+    """The gate's checks on bytes already in hand (a return as a test or the demo makes
+    it), named `file_name` in messages. Raises UnsafeWorkbookError as open_workbook_safely."""
+    return check_workbook_bytes(data, Path(file_name), limits)
+
+
 def _check_bytes(
     path: Path,
     data: bytes,
@@ -321,6 +330,7 @@ def _check_bytes(
         sheets={sheet.name: sheet for sheet in sheets},
         shared_strings=gate.budget.strings,
         format="xlsm" if gate.has_macros else "xlsx",
+        date1904=gate.date1904,
     )
 
 
@@ -557,6 +567,7 @@ class _ZipGate:
         self.limits = limits
         self.allow_macros = allow_macros
         self.has_macros = False  # set by check(): macros found and allowed
+        self.date1904 = False  # set by check()
         self.expanded = 0  # bytes actually produced by expanding parts, across all parts
         self.content_types: dict[str, str] = {}  # lower-case part name or ".ext" -> type
         self.budget = _Budget(path, limits)
@@ -585,7 +596,7 @@ class _ZipGate:
         if workbook_info is None:
             raise self._not_workbook()
         workbook_xml = self.read(workbook_info, keep=True)
-        sheets = _read_sheets(self.path, workbook_info.filename, workbook_xml)
+        sheets, self.date1904 = _read_sheets(self.path, workbook_info.filename, workbook_xml)
         if len(sheets) > self.limits.max_sheets:
             raise self.budget.too_complex(
                 f"it has {len(sheets):,} sheets (the limit is {self.limits.max_sheets:,})"
@@ -694,7 +705,8 @@ class _ZipGate:
         part = self._sheet_part.get(sheet.name, "")
         scanner = self._scanners.get(part.lower())
         if scanner is None:
-            return SheetScan(name=sheet.name, part=part, state=sheet.state)
+            kind = "chartsheet" if part else "missing"
+            return SheetScan(name=sheet.name, part=part, state=sheet.state, kind=kind)
         return scanner.facts(sheet.name, part, sheet.state)
 
     def _label(self, lower: str) -> str:
@@ -815,7 +827,10 @@ class _ZipGate:
             crc = zlib.crc32(chunk, crc)
             if scan:
                 window = tail + chunk
-                if any(marker in window for marker in _DTD_MARKERS):
+                # Every marker holds "<!" or, in UTF-16 and UTF-32, a zero byte.
+                if (b"<!" in window or b"\x00" in window) and any(
+                    marker in window for marker in _DTD_MARKERS
+                ):
                     raise _xml_bomb(self.path, info.filename)
                 tail = window[-_DTD_OVERLAP:]
             if counter is not None:
@@ -974,7 +989,8 @@ def _parse_xml(path: Path, part: str, content: bytes) -> Element:
     return root
 
 
-def _read_sheets(path: Path, part: str, workbook_xml: bytes) -> list[_SheetEntry]:
+def _read_sheets(path: Path, part: str, workbook_xml: bytes) -> tuple[list[_SheetEntry], bool]:
+    """The workbook's sheets, and whether it counts dates from 1904."""
     root = _parse_xml(path, part, workbook_xml)
     if root.tag.startswith("{" + _STRICT_MAIN_NS + "}") or root.get("conformance") == "strict":
         raise _refuse(
@@ -985,7 +1001,12 @@ def _read_sheets(path: Path, part: str, workbook_xml: bytes) -> list[_SheetEntry
     if _local(root.tag) != "workbook":
         raise _corrupt(path)
     sheets: dict[str, _SheetEntry] = {}
+    date1904 = False
     for group in root:
+        if _local(group.tag) == "workbookPr":
+            # openpyxl's Bool: any text but "false", "f", "0" (and "") is true.
+            flag = group.get("date1904")
+            date1904 = flag is not None and flag not in ("false", "f", "0") and bool(flag)
         if _local(group.tag) != "sheets":
             continue
         for sheet in group:
@@ -998,7 +1019,7 @@ def _read_sheets(path: Path, part: str, workbook_xml: bytes) -> list[_SheetEntry
             sheets[name] = _SheetEntry(name, state, sheet.get(f"{{{_REL_NS}}}id", ""))
     if not sheets:
         raise _corrupt(path)
-    return list(sheets.values())
+    return list(sheets.values()), date1904
 
 
 def _local(tag: str) -> str:
@@ -1030,7 +1051,18 @@ class _Totals:
     other_bytes: int = 0  # of the other XML parts
 
     def add(self, other: _Totals) -> _Totals:
-        return _Totals(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+        # Written out: this runs after every chunk of every part, and astuple() deep-copies.
+        return _Totals(
+            self.cells + other.cells,
+            self.area + other.area,
+            self.formulas + other.formulas,
+            self.merges + other.merges,
+            self.strings + other.strings,
+            self.markup + other.markup,
+            self.string_bytes + other.string_bytes,
+            self.sheet_bytes + other.sheet_bytes,
+            self.other_bytes + other.other_bytes,
+        )
 
     @property
     def work(self) -> int:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser
@@ -61,6 +62,8 @@ class Formula:
     kind: FormulaKind  # the `t` attribute: "normal", "shared", "array" or "dataTable"
     range: str = ""  # `ref` attribute: the cells a shared, array or data-table formula covers
     shared_index: str = ""  # `si` attribute of a shared formula, which ties followers to it
+    # A data table's input cells (`r1`, `r2`), which is all openpyxl shows of one.
+    inputs: tuple[str, str] = field(default=("", ""), compare=False)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ class SheetScan:
     name: str
     part: str  # the zip part, "xl/worksheets/sheet1.xml"; "" when the workbook names none
     state: str  # "visible", "hidden" or "veryHidden"
+    # "worksheet"; "chartsheet" (no cells); "missing" (no part: openpyxl skips the sheet)
+    kind: str = field(default="worksheet", compare=False)
     cells: int = 0  # cells holding a value or formula
     max_row: int = 0  # used range: the last row and column a reader creates a cell in, from
     max_column: int = 0  # cells, merged ranges, hyperlinks and comments; 0 for an empty sheet
@@ -83,6 +88,17 @@ class SheetScan:
     protected: bool = False  # `<sheetProtection sheet="1">`: the sheet is locked
     formulas: tuple[Formula, ...] = ()  # in the order the file holds them
     values: frozenset[tuple[int, int]] = field(default=frozenset(), repr=False)  # (row, col)
+    # Every cell holding a value that is not a shared string (numbers, dates, booleans,
+    # errors, inline and formula strings), as written: (row, col) -> (`t` as openpyxl reads
+    # it, "n" when absent; `s`, the style index, "" when absent; the `<v>` text, unescaped,
+    # or an inline string's text). Few in a return from Excel or LibreOffice: what a reader
+    # needs to give each one the value openpyxl would, where a shared string needs nothing
+    # more than its text.
+    typed: dict[tuple[int, int], tuple[str, str, str | None]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    # Each shared-string cell's index into the strings table, as written.
+    strings: dict[tuple[int, int], str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def used_range(self) -> str:
@@ -158,8 +174,23 @@ def _column_number(letters: str) -> int:
 
 
 # Every cell of a sheet is looked up here, so the usual spelling ("AB12") takes a dict.
-_COLUMNS = {column_letter(n): n for n in range(1, 16_385)}
+_LETTERS = [chr(65 + i) for i in range(26)]
+_COLUMNS = {
+    name: n
+    for n, name in enumerate(
+        [
+            *_LETTERS,
+            *(a + b for a in _LETTERS for b in _LETTERS),
+            *(a + b + c for a in _LETTERS for b in _LETTERS for c in _LETTERS),
+        ][:16_384],
+        start=1,
+    )
+}  # "A" -> 1 ... "XFD" -> 16,384, built without 16,384 calls of column_letter
 _DIGITS = "0123456789"
+# Cell references already read, across sheets and files: a return's refs repeat ("L12").
+# Bounded, so a file full of distinct references cannot grow it without end.
+_REFS: dict[str, tuple[int, int]] = {}
+_REFS_KEPT = 200_000
 _HUGE = 10**15  # any row number longer than this is only ever refused for its size
 
 
@@ -378,6 +409,8 @@ class SheetScanner(_PullScanner):
         self.protected = False
         self.formulas: list[Formula] = []
         self.values: set[tuple[int, int]] = set()
+        self.typed: dict[tuple[int, int], tuple[str, str, str | None]] = {}
+        self.strings: dict[tuple[int, int], str] = {}
         self._row = 0  # openpyxl's row counter, for rows and cells without a reference
 
     tags = frozenset({_ROW, _MERGE, _HYPERLINK, _DIMENSION, _PROTECTION})
@@ -387,15 +420,20 @@ class SheetScanner(_PullScanner):
         if tag == _ROW:
             self._read_row(element)
             element.clear()  # the row is done with: keep memory flat
-        elif tag == _MERGE:
+        else:
+            self._other(tag.rsplit("}", 1)[-1], element.attrib)
+
+    def _other(self, tag: str, attributes: Mapping[str, str]) -> None:
+        """A merged range, hyperlink, dimension or protection element (by local name)."""
+        if tag == "mergeCell":
             self.merges += 1
-            self._cover(element.get("ref", ""))
-        elif tag == _HYPERLINK:
-            self._cover(element.get("ref", ""))
-        elif tag == _DIMENSION:
-            self.dimension = element.get("ref", "")
-        elif tag == _PROTECTION:
-            self.protected = element.get("sheet", "").strip().lower() in ("1", "true")
+            self._cover(attributes.get("ref", ""))
+        elif tag == "hyperlink":
+            self._cover(attributes.get("ref", ""))
+        elif tag == "dimension":
+            self.dimension = attributes.get("ref", "")
+        elif tag == "sheetProtection":
+            self.protected = attributes.get("sheet", "").strip().lower() in ("1", "true")
 
     @property
     def created(self) -> int:
@@ -414,6 +452,8 @@ class SheetScanner(_PullScanner):
             protected=self.protected,
             formulas=tuple(self.formulas),
             values=frozenset(self.values),
+            typed=self.typed,
+            strings=self.strings,
         )
 
     def cover(self, ref: str) -> None:
@@ -426,26 +466,48 @@ class SheetScanner(_PullScanner):
         self._row = _row_number(number) if number is not None else self._row + 1
         row_number = last_row = self._row
         column = last_column = 0
-        values = self.values
+        values, typed, strings, refs = self.values, self.typed, self.strings, _REFS
         for cell in row:  # openpyxl reads every child of a row as a cell, whatever its tag
             ref = cell.get("r")
             if ref:
-                row_number, column = parse_cell_ref(ref)
+                at = refs.get(ref)
+                if at is None:
+                    at = parse_cell_ref(ref)
+                    if len(refs) < _REFS_KEPT:
+                        refs[ref] = at
+                row_number, column = at
                 if row_number > last_row:
                     last_row = row_number
             else:
                 row_number, column = self._row, column + 1
+                at = (row_number, column)
             if column > last_column:
                 last_column = column
             formula = cell.find(_F)
+            kind = cell.get("t")
             if formula is not None:
                 self.formulas.append(_formula(cell_ref(row_number, column), formula))
-            elif cell.get("t") == "inlineStr":
-                if cell.find(_IS) is None:
+                typed.pop(at, None)
+                strings.pop(at, None)
+            elif kind == "inlineStr":
+                inline = cell.find(_IS)
+                if inline is None:
                     continue
-            elif not cell.findtext(_V):
-                continue
-            values.add((row_number, column))
+                typed[at] = (kind, cell.get("s", ""), _inline_text(inline))
+                strings.pop(at, None)
+            else:
+                text = cell.findtext(_V)
+                if not text:
+                    continue
+                if kind == "s":
+                    strings[at] = text
+                    if typed:
+                        typed.pop(at, None)
+                else:
+                    written = "n" if kind is None else kind  # openpyxl: element.get("t", "n")
+                    typed[at] = (written, cell.get("s", ""), text)
+                    strings.pop(at, None)
+            values.add(at)
         count = len(row)
         if count:
             self.elements += count
@@ -482,6 +544,25 @@ def _row_number(text: str) -> int:
     return int(number)
 
 
+def _inline_text(inline: Element) -> str:
+    """An inline string's text as openpyxl reads it (Text.content): the last plain <t>, then
+    the last <t> of each run, elements matched by local name; phonetic runs left out."""
+    plain: str | None = None
+    runs: list[str] = []
+    for child in inline:
+        name = child.tag.rsplit("}", 1)[-1]
+        if name == "t":
+            plain = child.text
+        elif name == "r":
+            run: str | None = None
+            for part in child:
+                if part.tag.rsplit("}", 1)[-1] == "t":
+                    run = part.text
+            if run is not None:
+                runs.append(run)
+    return "".join([plain, *runs] if plain is not None else runs)
+
+
 def _formula(ref: str, element: Element) -> Formula:
     return Formula(
         ref=ref,
@@ -489,6 +570,7 @@ def _formula(ref: str, element: Element) -> Formula:
         kind=_FORMULA_KINDS.get(element.get("t", "normal"), "normal"),
         range=element.get("ref", ""),
         shared_index=element.get("si", ""),
+        inputs=(element.get("r1", ""), element.get("r2", "")),
     )
 
 

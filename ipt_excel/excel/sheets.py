@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-
-import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from ipt_excel.core.columns import ColumnSet
 from ipt_excel.core.model import Change, Conflict, Plan
+from ipt_excel.core.text import EXCEL_CELL_LIMIT
 from ipt_excel.excel.styles import Formats, fits_in_cell, row_height
+
+if TYPE_CHECKING:  # xlsxwriter loads only when a workbook is written, not for these names
+    import xlsxwriter
+    from xlsxwriter.worksheet import Worksheet
 
 PLAN_SHEET = "Plan"
 SUMMARY_SHEET = "Summary"
@@ -136,17 +139,20 @@ def write_table_sheet(
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     add_table(ws, fmt, headers, len(rows))
+    # The loop runs for every cell of the Changes and Agency updates sheets: names bound once.
+    name, write_string, write_datetime = ws.get_name(), ws.write_string, ws.write_datetime
+    text_format, datetime_format, set_row = fmt.text, fmt.datetime, ws.set_row
     for r, row in enumerate(rows, start=1):
-        texts = [(str(v) if v is not None else "", w) for v, w in zip(row, widths, strict=False)]
-        ws.set_row(r, row_height(texts))
+        texts = ["" if v is None else str(v) for v in row]
+        set_row(r, row_height(list(zip(texts, widths, strict=False))))
         for c, value in enumerate(row):
             if isinstance(value, datetime):
-                ws.write_datetime(r, c, value, fmt.datetime)
+                write_datetime(r, c, value, datetime_format)
             else:
-                text = fits_in_cell(
-                    "" if value is None else str(value), f"{ws.get_name()}, row {r + 1},"
-                )
-                ws.write_string(r, c, text, fmt.text)
+                text = texts[c]
+                if 2 * len(text) > EXCEL_CELL_LIMIT:  # may not fit: say where
+                    text = fits_in_cell(text, f"{name}, row {r + 1},")
+                write_string(r, c, text, text_format)
     ws.freeze_panes(1, 0)
 
 

@@ -6,10 +6,13 @@ circulated master must be accessible; `contrast_ratio` lets the tests prove it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from xlsxwriter.format import Format
-from xlsxwriter.workbook import Workbook
+from ipt_excel.core.text import EXCEL_CELL_LIMIT, excel_length
+
+if TYPE_CHECKING:  # xlsxwriter loads only when a workbook is written
+    from xlsxwriter.format import Format
+    from xlsxwriter.workbook import Workbook
 
 FONT = "Arial"
 FONT_SIZE = 10
@@ -111,15 +114,15 @@ class Formats:
 
 def fits_in_cell(text: str, where: str) -> str:
     """Refuse text Excel would cut: xlsxwriter silently truncates at 32,767 characters."""
-    from ipt_excel.core.model import EXCEL_CELL_LIMIT, excel_length
+    # A character is at most two UTF-16 units: most texts need no counting.
+    if 2 * len(text) <= EXCEL_CELL_LIMIT or excel_length(text) <= EXCEL_CELL_LIMIT:
+        return text
     from ipt_excel.errors import CellTooLongError
 
-    if excel_length(text) > EXCEL_CELL_LIMIT:
-        raise CellTooLongError(
-            f"{where} has {excel_length(text):,} characters, but an Excel cell holds at most "
-            f"{EXCEL_CELL_LIMIT:,}. Shorten it, or move the detail into a linked document."
-        )
-    return text
+    raise CellTooLongError(
+        f"{where} has {excel_length(text):,} characters, but an Excel cell holds at most "
+        f"{EXCEL_CELL_LIMIT:,}. Shorten it, or move the detail into a linked document."
+    )
 
 
 def header_footer_text(text: str) -> str:
@@ -181,7 +184,13 @@ def row_height(cells: list[tuple[str, float]]) -> float:
     """
     lines = 1
     for text, width in cells:
-        per_line = max(width * 1.25 - 2, 1)
-        n = sum(max(1, -(-len(part) // int(per_line))) for part in text.split("\n"))
-        lines = max(lines, n)
+        if not text:
+            continue  # one line, as every row has
+        per_line = int(max(width * 1.25 - 2, 1))
+        if "\n" in text:
+            n = sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
+        else:
+            n = -(-len(text) // per_line)
+        if n > lines:
+            lines = n
     return min(lines * LINE_POINTS + 4, MAX_ROW_POINTS)

@@ -9,15 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
-
 from ipt_excel.core.model import Plan
 from ipt_excel.core.summary import RagCounts
 from ipt_excel.excel.sheets import SUMMARY_SHEET, add_table
 from ipt_excel.excel.styles import RAG_COLOURS, Formats, print_setup, row_height
 
 if TYPE_CHECKING:
+    import xlsxwriter
+    from xlsxwriter.worksheet import Worksheet
+
     from ipt_excel.core.facts import MasterExtras
 
 NO_RATING_COLOUR = "#B1B4B6"

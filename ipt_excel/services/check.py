@@ -28,7 +28,12 @@ from ipt_excel.core.columns import DEFAULT_COLUMNS, ColumnSet
 from ipt_excel.core.problems import PROBLEM_HEADERS, Problem, Severity
 from ipt_excel.core.rule_codes import UNTRUSTED, Rule
 from ipt_excel.core.text import plural
-from ipt_excel.core.validate import file_problem, no_manifest_message, validate_return
+from ipt_excel.core.validate import (
+    ToValidate,
+    file_problem,
+    no_manifest_message,
+    validate_returns,
+)
 from ipt_excel.errors import UsageError, WorkspaceError
 from ipt_excel.workspace import Workspace, atomic_write
 
@@ -193,10 +198,23 @@ def _refused(
     )
 
 
-def _check_one(item: Received, ctx: _Context) -> CheckResult:
+@dataclass(frozen=True)
+class _Read:
+    """A file read as a return, waiting for the validator."""
+
+    path: Path
+    file_name: str
+    sha256: str
+    content: bytes
+    data: ReturnData
+    mail: Mail | None = None
+
+
+def _read_one(item: Received, ctx: _Context) -> CheckResult | _Read:
+    """The file through the gate and the reader: a refusal, or what the validator needs."""
+    from ipt_excel.core.rounds import MANIFEST_SHEET
     from ipt_excel.errors import ReturnReadError, UnsafeWorkbookError
     from ipt_excel.excel.return_reader import read_return
-    from ipt_excel.excel.return_writer import MANIFEST_SHEET
     from ipt_excel.excel.safe_open import check_workbook_bytes
 
     path, name, mail = item.path, item.label, item.mail
@@ -211,7 +229,7 @@ def _check_one(item: Received, ctx: _Context) -> CheckResult:
         sha = _sha256_of(item, exc.data)
         return _refused(path, name, sha, exc.reason, exc.message, ctx.root, exc.data, mail)
     # The gate lists the sheets without parsing any: a workbook with no manifest sheet (the
-    # template, any other spreadsheet) is refused before openpyxl reads it.
+    # template, any other spreadsheet) is refused before the reader reads it.
     if not any(s.casefold() == MANIFEST_SHEET.casefold() for s in safe.sheet_names):
         return _refused(
             path,
@@ -224,7 +242,7 @@ def _check_one(item: Received, ctx: _Context) -> CheckResult:
             mail,
         )
     try:
-        data = read_return(safe.data, name)
+        data = read_return(safe, name)
     except ReturnReadError as exc:
         return _refused(
             path, name, safe.sha256, Rule.NOT_A_RETURN, str(exc), ctx.root, safe.data, mail
@@ -242,36 +260,81 @@ def _check_one(item: Received, ctx: _Context) -> CheckResult:
             safe.data,
             mail,
         )
-    m = data.manifest
-    problems, accepted = validate_return(
-        data,
-        plan=ctx.plan,
-        key=ctx.key,
-        current_round=ctx.current_round,
-        issued=ctx.issued.get(m.agency) if m is not None else None,
-        today=ctx.today,
-        sha256=safe.sha256,
-    )
+    return _Read(path, name, safe.sha256, safe.data, data, mail)
+
+
+def _to_validate(read: _Read, ctx: _Context) -> ToValidate:
+    m = read.data.manifest
+    return ToValidate(read.data, ctx.issued.get(m.agency) if m is not None else None, read.sha256)
+
+
+def _result(
+    read: _Read, ctx: _Context, problems: list[Problem], accepted: AcceptedReturn | None
+) -> CheckResult:
+    m = read.data.manifest
     # Who the file is from is known only when its manifest is signed by this workspace.
     if m is not None and any(p.rule == Rule.SIGNATURE for p in problems):
         m = None
     agency_name = ""
     if m is not None:
-        agency_name = next((a.name for a in ctx.plan.agencies if a.key == m.agency), "")
+        try:
+            agency_name = ctx.plan.agency(m.agency).name
+        except KeyError:
+            agency_name = ""
     return CheckResult(
-        path=path,
-        file_name=name,
-        sha256=safe.sha256,
+        path=read.path,
+        file_name=read.file_name,
+        sha256=read.sha256,
         agency=m.agency if m is not None else "",
         agency_name=agency_name or (m.agency_name if m is not None else ""),
         round=m.round_name if m is not None else "",
         problems=tuple(problems),
         accepted=accepted,
-        data=data,
+        data=read.data,
         workspace_root=ctx.root,
-        content=safe.data,
-        mail=mail,
+        content=read.content,
+        mail=read.mail,
     )
+
+
+def _validate(reads: list[_Read], ctx: _Context) -> list[CheckResult]:
+    """Validate every return read, the value rules batched (validate.validate_returns).
+    Should the batch fail on a fault of ours, each return is validated alone, so the fault
+    is a row for the file that causes it and the others are checked as usual."""
+    try:
+        verdicts = _verdicts(reads, ctx)
+    except Exception:
+        return [_validate_alone(r, ctx) for r in reads]
+    return [_result(r, ctx, *v) for r, v in zip(reads, verdicts, strict=True)]
+
+
+def _verdicts(
+    reads: list[_Read], ctx: _Context
+) -> list[tuple[list[Problem], AcceptedReturn | None]]:
+    return validate_returns(
+        [_to_validate(r, ctx) for r in reads],
+        plan=ctx.plan,
+        key=ctx.key,
+        current_round=ctx.current_round,
+        today=ctx.today,
+    )
+
+
+def _validate_alone(read: _Read, ctx: _Context) -> CheckResult:
+    try:
+        (verdict,) = _verdicts([read], ctx)
+    except Exception as exc:
+        return _refused(
+            read.path,
+            read.file_name,
+            read.sha256,
+            UNEXPECTED_RULE,
+            unexpected_message(read.file_name, exc),
+            ctx.root,
+            read.content,
+            read.mail,
+        )
+    return _result(read, ctx, *verdict)
 
 
 def check_files(
@@ -293,7 +356,10 @@ def check_files(
     from ipt_excel.intake import gather
 
     ctx = _load(ws, today or date.today(), plan)
-    return [_check_guarded(item, ctx) for item in gather([Path(p) for p in paths], intake_limits())]
+    read = [_read_guarded(item, ctx) for item in gather([Path(p) for p in paths], intake_limits())]
+    reads = [r for r in read if isinstance(r, _Read)]
+    checked = iter(_validate(reads, ctx)) if reads else iter(())
+    return [next(checked) if isinstance(r, _Read) else r for r in read]
 
 
 def intake_limits() -> IntakeLimits:
@@ -304,10 +370,10 @@ def intake_limits() -> IntakeLimits:
     return IntakeLimits(max_attachment_bytes=Limits().max_file_bytes)
 
 
-def _check_guarded(item: Received, ctx: _Context) -> CheckResult:
-    """Check one file; whatever goes wrong with it is a row for it, never the batch's end."""
+def _read_guarded(item: Received, ctx: _Context) -> CheckResult | _Read:
+    """Read one file; whatever goes wrong with it is a row for it, never the batch's end."""
     try:
-        return _check_one(item, ctx)
+        return _read_one(item, ctx)
     except Exception as exc:  # one agency's file must never stop the others being checked
         name = item.label
         return _refused(

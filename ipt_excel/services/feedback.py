@@ -12,7 +12,6 @@ from pathlib import Path
 
 from ipt_excel.core.model import Agency, Plan, slugify
 from ipt_excel.errors import UsageError, WorkspaceError
-from ipt_excel.excel.feedback_writer import feedback_workbook
 from ipt_excel.services.check import CheckResult
 from ipt_excel.workspace import DEFAULT_FEEDBACK_DIR, Workspace, atomic_write
 
@@ -56,6 +55,9 @@ def write_feedback(
         check_feedback_dir(out_dir, root)
     if result.valid or not result.trusted or result.data is None:
         return None
+    # Imported here: the writer (and xlsxwriter) load only when there is feedback to write.
+    from ipt_excel.excel.feedback_writer import feedback_workbook
+
     made = feedback_workbook(result.data, result.problems, plan, created=created, password=password)
     if made is None:
         return None

@@ -17,7 +17,7 @@ from ipt_excel.core.model import Plan
 from ipt_excel.core.plan_data import columns_from_dict, plan_from_dict, plan_to_dict
 from ipt_excel.core.summary import unsettled
 from ipt_excel.errors import IptError, WorkspaceError
-from ipt_excel.excel.master_reader import master_snapshot, read_master_bytes
+from ipt_excel.excel.master_reader import check_written_master, master_snapshot, read_master_bytes
 from ipt_excel.excel.master_writer import write_master
 from ipt_excel.workspace import Workspace, atomic_write
 from ipt_excel.workspace.ledger import Ledger
@@ -92,15 +92,18 @@ def save_master(
 ) -> Path:
     """Keep the old master in history/, snapshot the plan in the ledger, write atomically.
 
-    The bytes are read back (and validated) before anything is written: a master that could
-    not be read again is refused here, with its problems, rather than found later.
+    The master is checked before anything is written: a master that could not be read
+    again is refused here, with its problems, rather than found later
+    (master_reader.check_written_master: its bytes' structure and the master's rules over
+    the texts written, rather than parsing and validating every cell it was just written
+    with).
     """
     # The Summary says who is overdue as at the day the master is written.
     extras = extras_from_ledger(ledger, plan, today, as_of=now.date())
     ledger.record_column_set(plan.columns, now)
     snapshot = ledger.latest_snapshot() + 1
     data = write_master(plan, extras, created=now, snapshot=snapshot)
-    read_master_bytes(data, ws.master.name)
+    check_written_master(data, plan, ws.master.name, snapshot)
     if ws.master.exists():
         ws.history.mkdir(parents=True, exist_ok=True)
         stamp = now.strftime("%Y%m%dT%H%M%S")
@@ -181,7 +184,7 @@ def read_plan(ws: Workspace, ledger: Ledger) -> Plan:
     latest = ledger.latest_snapshot()
     previous = None
     if latest:
-        previous = {c.key for c in columns_from_dict(ledger.snapshot(latest))}
+        previous = {c.key for c in columns_from_dict(ledger.snapshot_columns(latest))}
     return read_master(ws.master, previous_keys=previous)
 
 

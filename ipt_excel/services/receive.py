@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from ipt_excel.core.merge import merge_return
+from ipt_excel.core.merge import Merger, MergeStep
 from ipt_excel.core.model import Plan
 from ipt_excel.core.problems import Problem, Severity
 from ipt_excel.core.rule_codes import Rule
@@ -101,21 +101,30 @@ def receive_returns(
             plan = read_plan(ws, ledger)
         results = check_files(ws, paths, today=today, plan=plan)
         outcomes: list[FileOutcome] = []
+        merger = Merger(plan)  # the plan indexed once, for every return in turn
         with Ledger(ws.ledger_path) as ledger, ledger.transaction():
-            for result in results:
+            results.reverse()
+            while results:
+                # Each file's bytes and cells are let go once it is recorded, so the master
+                # is written with none of them held.
+                result = results.pop()
                 if progress:
                     progress(result.file_name)
                 archive(ws, result)
                 try:
                     with ledger.savepoint():
-                        outcome, plan = _receive_one(
-                            ws, ledger, plan, result, now, feedback_dir, password
+                        outcome, step = _receive_one(
+                            ws, ledger, merger, result, now, feedback_dir, password
                         )
                 except Exception as exc:  # one agency's file must never stop the others
-                    outcome = _unexpected(ledger, result, exc, now)
+                    outcome, step = _unexpected(ledger, result, exc, now), None
+                if step is not None:  # merged only once its ledger records are made
+                    merger.commit(step)
                 outcomes.append(outcome)
+                del result
             written = None
             if any(o.outcome == MERGED for o in outcomes):
+                plan = merger.plan
                 _resolve_by_hand(ledger, plan)
                 written = save_master(ws, plan, ledger, reason="merge", now=now, today=today)
     return ReceiveResult(tuple(outcomes), written)
@@ -124,15 +133,17 @@ def receive_returns(
 def _receive_one(
     ws: Workspace,
     ledger: Ledger,
-    plan: Plan,
+    merger: Merger,
     result: CheckResult,
     now: datetime,
     feedback_dir: Path,
     password: str | None,
-) -> tuple[FileOutcome, Plan]:
+) -> tuple[FileOutcome, MergeStep | None]:
+    """Record one checked file; for a valid one, the merge to commit once its records are
+    made (a failure before then leaves the merger as it was)."""
     agency_name = result.agency_name or result.agency
     if result.accepted is None:
-        feedback = write_feedback(result, plan, feedback_dir, created=now, password=password)
+        feedback = write_feedback(result, merger.plan, feedback_dir, created=now, password=password)
         errors = [p for p in result.problems if p.is_error]
         detail = errors[0].message if errors else "Rejected."
         if len(errors) > 1:
@@ -146,12 +157,10 @@ def _receive_one(
             outcome=REJECTED,
             detail=detail,
         )
-        return (
-            FileOutcome(
-                result.file_name, agency_name, REJECTED, 0, 0, detail, result.problems, feedback
-            ),
-            plan,
+        rejected = FileOutcome(
+            result.file_name, agency_name, REJECTED, 0, 0, detail, result.problems, feedback
         )
+        return rejected, None
     if ledger.merged_sha(result.sha256):
         detail = "This exact file was merged before. Nothing changed."
         ledger.add_receipt(
@@ -163,18 +172,18 @@ def _receive_one(
             outcome=UNCHANGED,
             detail=detail,
         )
-        return FileOutcome(result.file_name, agency_name, UNCHANGED, 0, 0, detail), plan
+        return FileOutcome(result.file_name, agency_name, UNCHANGED, 0, 0, detail), None
 
     # A return holds all of the agency's rows, so it re-decides any conflict an earlier
     # return from it left open: those are closed here and found again if they still stand.
     ledger.resolve_conflicts(result.round, result.agency)
-    merged = merge_return(plan, result.accepted, now=now)
+    merged = merger.prepare(result.accepted, now=now)
     if merged.superseded:
         ledger.supersede(
             result.round, result.agency, {(c.area_id, c.column) for c in merged.changes}
         )
     n_changes, n_conflicts = len(merged.changes), len(merged.conflicts)
-    outcome = MERGED if (merged.changes or merged.plan != plan) else UNCHANGED
+    outcome = MERGED if (merged.changes or merged.changed) else UNCHANGED
     detail = _detail(n_changes, n_conflicts, merged.superseded)
     receipt = ledger.add_receipt(
         at=now,
@@ -206,19 +215,17 @@ def _receive_one(
                 agency=agency_name,
             ),
         )
-    return (
-        FileOutcome(
-            result.file_name,
-            agency_name,
-            outcome,
-            n_changes,
-            n_conflicts,
-            detail,
-            warnings,
-            superseded=merged.superseded,
-        ),
-        merged.plan,
+    done = FileOutcome(
+        result.file_name,
+        agency_name,
+        outcome,
+        n_changes,
+        n_conflicts,
+        detail,
+        warnings,
+        superseded=merged.superseded,
     )
+    return done, merged
 
 
 def _unexpected(ledger: Ledger, result: CheckResult, exc: Exception, now: datetime) -> FileOutcome:

@@ -412,6 +412,25 @@ class Ledger:
         rows = self.db.execute("SELECT id, written_at, reason, round FROM snapshots ORDER BY id")
         return [(r[0], datetime.fromisoformat(r[1]), r[2], r[3]) for r in rows.fetchall()]
 
+    def snapshot_columns(self, snapshot_id: int) -> dict[str, object]:
+        """The part of a snapshot that says its columns (what plan_data.columns_from_dict
+        reads), without loading the whole plan: SQLite's JSON functions pick it out (with
+        several paths, json_extract gives a JSON array, every value in its JSON type)."""
+        row = self.db.execute(
+            "SELECT json_extract(plan, '$.column_set', '$.columns', '$.rules',"
+            " '$.plan.evidence_required_for_green') FROM snapshots WHERE id = ?",
+            (snapshot_id,),
+        ).fetchone()
+        if row is None:
+            raise KeyError(snapshot_id)
+        column_set, columns, rules, evidence = json.loads(row[0])
+        return {
+            "column_set": column_set,
+            "columns": columns,
+            "rules": rules,
+            "plan": {"evidence_required_for_green": evidence},
+        }
+
     def snapshot(self, snapshot_id: int) -> dict[str, object]:
         row = self.db.execute("SELECT plan FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
         if row is None:

@@ -679,3 +679,78 @@ def test_property_labelled_text_always_fits_and_short_texts_stay_whole(
             assert f"{label}: {text}" in out
     if excel_length("\n\n".join(f"{a}: {b}" for a, b in parts)) <= EXCEL_CELL_LIMIT:
         assert out == "\n\n".join(f"{a}: {b}" for a, b in parts)
+
+
+# -- a Merger: many returns, one index ----------------------------------------------------------
+_UPDATE = st.fixed_dictionaries(
+    {},
+    optional={
+        "progress": st.sampled_from(["", "p0", "new words", "other words"]),
+        "rag": st.sampled_from(["", "RED", "AMBER", "GREEN"]),
+        "evidence": st.sampled_from(["", "e0", "Audit"]),
+    },
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    returns=st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B", "C"]),
+            st.dictionaries(st.sampled_from(["1", "2", "3", "4"]), _UPDATE, max_size=4),
+            st.sampled_from([T1, T2]),
+            st.booleans(),  # issued from the plan as first issued, or as merged so far
+        ),
+        max_size=6,
+    ),
+    edits=st.dictionaries(st.sampled_from(["1", "2", "3"]), _UPDATE, max_size=2),
+    stranger=st.booleans(),
+)
+def test_a_merger_gives_what_merge_return_gives_one_return_after_another(
+    returns: list[tuple[str, dict[str, dict[str, str]], datetime, bool]],
+    edits: dict[str, dict[str, str]],
+    stranger: bool,
+) -> None:
+    from ipt_excel.core.merge import Merger
+
+    issued = make_plan(
+        area("1", ("A", "B")), area("2", ("A", "B", "C")), area("3", ("C",)), area("4", ("B",))
+    )
+    plan = issued
+    for area_id, values in edits.items():  # the coordinator's hand edits since issue
+        plan = hand_edit(plan, area_id, **values)
+    if stranger:  # an update from an agency no longer in the plan, listed first
+        from ipt_excel.core.model import AgencyUpdate
+
+        odd = AgencyUpdate("2", "GONE", ROUND, {"progress": "old"}, T1, "x", ("progress",))
+        plan = replace(plan, agency_updates=(odd, *plan.agency_updates))
+    merger = Merger(plan)
+    expected = plan
+    for n, (agency, updates, now, from_issue) in enumerate(returns):
+        source = issued if from_issue else expected
+        ret = make_return(source, agency, updates, sha=f"s{n}", issued_from=source)
+        one = merge_return(expected, ret, now=now)
+        step = merger.merge(ret, now=now)
+        assert (step.changes, step.conflicts, step.superseded, step.ignored) == (
+            one.changes,
+            one.conflicts,
+            one.superseded,
+            one.ignored,
+        )
+        assert step.changed == (one.plan != expected)
+        assert merger.plan == one.plan
+        assert merger.plan.agency_updates == one.plan.agency_updates  # in the same order
+        expected = one.plan
+
+
+def test_a_merge_that_fails_leaves_the_merger_as_it_was() -> None:
+    from ipt_excel.core.merge import Merger
+
+    plan = make_plan(area("1", ("A", "B")))
+    merger = Merger(plan)
+    good = make_return(plan, "A", {"1": {"progress": "A's words"}})
+    bad = replace(good, rows=(*good.rows, "not a row"))  # type: ignore[arg-type]
+    with pytest.raises(AttributeError):
+        merger.merge(bad, now=T1)
+    assert merger.plan == plan
+    assert merger.merge(good, now=T1).changes == merge_return(plan, good, now=T1).changes

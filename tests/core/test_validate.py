@@ -910,3 +910,44 @@ def test_emptying_a_value_is_a_warning_naming_what_it_was() -> None:
         "RAG for 1.3 was 'GREEN' and is now empty, so the master's value will be cleared. "
         "Put it back if nothing has changed."
     )
+
+
+# -- a batch ------------------------------------------------------------------------------------
+def test_a_batch_gives_each_return_what_it_gets_alone() -> None:
+    """validate_returns runs pandera once over the rows of every return that shares its
+    rules: each return must still get exactly its own problems, in the same order."""
+    from ipt_excel.core.validate import ToValidate, validate_returns
+
+    other = make_plan(rag_scale=("RED", "AMBER", "GREEN", "BLUE"))
+    returns = [
+        data(),
+        data(with_cell("1.1", "rag", "PURPLE")),
+        data(with_cell("1.2", "next_review", "1 January 2001")),
+        data(sheet(), file_name="left-as-issued.xlsx"),
+        data(with_cell("1.3", "progress", "x" * 40_000)),
+        data(headers=["ID", "Something else"]),
+        data(rows=[]),
+        data(with_cell("1.1", "rag", "BLUE")),
+    ]
+    rec = record(ISSUED)
+    batch = validate_returns(
+        [ToValidate(d, rec, f"sha{i}") for i, d in enumerate(returns)],
+        plan=other,
+        key=KEY,
+        current_round=ROUND.name,
+        today=TODAY,
+    )
+    alone = [
+        validate_return(
+            d,
+            plan=other,
+            key=KEY,
+            current_round=ROUND.name,
+            issued=rec,
+            today=TODAY,
+            sha256=f"sha{i}",
+        )
+        for i, d in enumerate(returns)
+    ]
+    assert batch == alone
+    assert sum(len(problems) for problems, _ in batch) > len(returns)

@@ -453,3 +453,51 @@ def test_missing_master(tmp_path: Path) -> None:
 )
 def test_cell_str(value: Any, text: str) -> None:
     assert cell_str(value) == text
+
+
+# -- the check of a master just written -------------------------------------------------------
+@pytest.mark.parametrize(
+    "change",
+    [
+        {},
+        {"agencies": ("FIRE",)},
+        {"id": "1.1"},
+        {"rag": "PURPLE"},
+        {"id": ""},
+    ],
+    ids=["good", "unknown-agency", "duplicate-id", "rag-off-scale", "no-id"],
+)
+def test_checking_a_written_master_says_what_reading_it_back_says(
+    example: Plan, change: dict[str, object]
+) -> None:
+    """save_master no longer parses the master it wrote: check_written_master must refuse
+    exactly the plans whose master would not read back, with the same problems."""
+    from ipt_excel.excel.master_reader import check_written_master
+
+    areas = list(example.areas)
+    fields = {k: v for k, v in change.items() if k in ("id", "agencies")}
+    values = {k: str(v) for k, v in change.items() if k not in fields}
+    areas[1] = replace(with_values(areas[1], **values), **fields)  # type: ignore[arg-type]
+    plan = replace(example, areas=tuple(areas))
+    data = write_master(plan, created=datetime(2012, 9, 1), snapshot=7)
+
+    def outcome(read: Any) -> object:
+        try:
+            read()
+        except PlanInvalidError as exc:
+            return (str(exc), exc.problems)
+        return None
+
+    expected = outcome(lambda: read_master_bytes(data, "master.xlsx"))
+    assert outcome(lambda: check_written_master(data, plan, "master.xlsx", 7)) == expected
+    assert (expected is None) == (not change)
+
+
+def test_a_written_master_without_its_sheets_or_snapshot_is_refused(example: Plan) -> None:
+    from ipt_excel.excel.master_reader import check_written_master
+
+    data = write_master(example, created=datetime(2012, 9, 1), snapshot=7)
+    with pytest.raises(PlanFileError, match="snapshot"):
+        check_written_master(data, example, "master.xlsx", 8)
+    with pytest.raises(PlanFileError, match="could not be read back"):
+        check_written_master(b"PK not a zip", example, "master.xlsx", 7)

@@ -760,3 +760,30 @@ def test_corpus_facts_match_openpyxl() -> None:
         assert_facts_match_openpyxl(workbook)
         formulas += sum(len(s.formulas) for s in workbook.sheets.values())
     assert formulas > 0  # the corpus has formulas, so the comparison means something
+
+
+def test_totals_add_every_count() -> None:
+    """`_Totals.add` is written out field by field for speed: it must miss none."""
+    from dataclasses import astuple, fields
+
+    from ipt_excel.excel.safe_open import _Totals
+
+    one = _Totals(*range(1, len(fields(_Totals)) + 1))
+    assert astuple(one.add(one)) == tuple(2 * n for n in astuple(one))
+
+
+def test_typed_cells_are_the_values_that_are_not_shared_strings(files: Path, good: Path) -> None:
+    rows = (
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" s="3"><v>2.5</v></c>'
+        '<c r="C1" t="b"><v>1</v></c><c r="D1" t="e"><v>#N/A</v></c>'
+        '<c r="E1" t="inlineStr"><is><t>x</t></is></c><c r="F1" t="str"><v>a&amp;b</v></c>'
+        '<c r="G1" t="e"><f>1/0</f><v>#DIV/0!</v></c><c r="H1" s="1"/></row>'
+    )
+    workbook = open_workbook_safely(lists_sheet(files, good, "typed.xlsx", rows))
+    assert workbook.sheets[LISTS].typed == {
+        (1, 2): ("n", "3", "2.5"),
+        (1, 3): ("b", "", "1"),
+        (1, 4): ("e", "", "#N/A"),
+        (1, 5): ("inlineStr", "", "x"),
+        (1, 6): ("str", "", "a&b"),
+    }

@@ -880,14 +880,14 @@ def test_a_fault_while_merging_one_file_is_a_row_and_the_others_merge(
 ) -> None:
     import ipt_excel.services.receive as receive
 
-    real = receive.merge_return
+    real = receive.Merger.prepare
 
-    def faulty(plan: Plan, ret: object, *, now: datetime) -> object:
+    def faulty(self: object, ret: object, *, now: datetime) -> object:
         if getattr(ret, "agency", "") == "CSC":
             raise RuntimeError("boom")
-        return real(plan, ret, now=now)  # type: ignore[arg-type]
+        return real(self, ret, now=now)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(receive, "merge_return", faulty)
+    monkeypatch.setattr(receive.Merger, "prepare", faulty)
     files = [fill(ws, agency, updates) for agency, updates in ENTERED.items()]
     result = merge(ws, files)
     by_agency = {o.agency: o for o in result.outcomes}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -245,3 +246,40 @@ def test_ledger_file_is_sqlite_with_the_tables(ledger: Ledger) -> None:
     finally:
         db.close()
     assert {"rounds", "issued", "receipts", "changes", "conflicts", "snapshots"} <= names
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        {"plan": {"title": "x"}, "areas": []},
+        {"plan": {"evidence_required_for_green": False}, "columns": [{"header": "Risk"}]},
+        {"column_set": {"columns": [], "rules": []}, "rules": ["a rule"], "areas": [1, 2]},
+        {"plan": {"evidence_required_for_green": True}, "rules": None, "columns": []},
+    ],
+)
+def test_a_snapshot_s_columns_are_read_without_the_rest(tmp_path: Path, plan: dict) -> None:
+    """What columns_from_dict reads of a snapshot, picked out by SQLite: the same answer."""
+    from ipt_excel.core.plan_data import columns_from_dict
+
+    with Ledger(tmp_path / "l.sqlite") as ledger:
+        n = ledger.add_snapshot(
+            at=datetime(2012, 9, 1), reason="init", round_name="R", plan_json=json.dumps(plan)
+        )
+        picked = ledger.snapshot_columns(n)
+        whole = ledger.snapshot(n)
+    for key in ("column_set", "columns", "rules"):
+        assert picked[key] == whole.get(key)
+    assert picked["plan"] == {  # type: ignore[comparison-overlap]
+        "evidence_required_for_green": (whole.get("plan") or {}).get(  # type: ignore[attr-defined]
+            "evidence_required_for_green"
+        )
+    }
+    try:
+        expected: object = columns_from_dict(whole)
+    except Exception as exc:
+        expected = type(exc)
+    try:
+        got: object = columns_from_dict(picked)
+    except Exception as exc:
+        got = type(exc)
+    assert got == expected
