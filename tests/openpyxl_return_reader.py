@@ -144,8 +144,10 @@ def read_return(data: bytes, file_name: str) -> ReturnData:
             headers.pop()
         columns = header_index(headers, layout.columns)
         rows, ignored = _rows(ws, header_row, len(headers), columns)
-        # The table: the header row and its data rows, as wide as the headings.
-        table = (header_row, header_row + len(rows), len(headers))
+        # The table: the header row and its data rows, as wide as the return was issued (or
+        # as its headings, without a manifest): a heading typed to its right is outside it.
+        width = len(layout.columns) if manifest is not None else len(headers)
+        table = (header_row, header_row + len(rows), min(width, len(headers)) or width)
         outside = _outside(wb, sheet, table, _find_sheet(wb, MANIFEST_SHEET), manifest_rows)
         return ReturnData(
             file_name=file_name,
@@ -160,12 +162,26 @@ def read_return(data: bytes, file_name: str) -> ReturnData:
             rows=tuple(rows),
             ignored_rows=tuple(ignored),
             outside=tuple(outside),
+            title=_title(ws, header_row),
             sheet_names=tuple(wb.sheetnames),
             sheet_states={n: wb[n].sheet_state for n in wb.sheetnames},
             epoch=1904 if wb.epoch == CALENDAR_MAC_1904 else 1900,
         )
     finally:
         wb.close()
+
+
+def _title(ws: Worksheet, header_row: int) -> tuple[str, ...]:
+    """Column B of the rows above the header: the title block as the agency sent it."""
+    lines = [
+        display_text(row[0]) if row and not _is_empty(row[0]) else ""
+        for row in ws.iter_rows(
+            min_row=1, max_row=header_row - 1, min_col=2, max_col=2, values_only=True
+        )
+    ] if header_row > 1 else []  # fmt: skip
+    while lines and not lines[-1]:
+        lines.pop()
+    return tuple(lines)
 
 
 def _outside(
@@ -191,9 +207,11 @@ def _outside(
                     continue
                 r, c = cell.row, cell.column
                 assert isinstance(r, int) and isinstance(c, int)
-                if name == return_sheet and (
-                    (first <= r <= last and c <= width) or (r < first and c == 2)
-                ):
+                # The table's data cells and the title's text are read and checked as such;
+                # a formula in the header row or the title is reported here as a formula.
+                in_data = first < r <= last and c <= width
+                in_frame = (r == first and c <= width) or (r < first and c == 2)
+                if name == return_sheet and (in_data or (in_frame and cell.data_type != "f")):
                     continue
                 if name == manifest_sheet and c == 1 and r <= manifest_rows:
                     continue

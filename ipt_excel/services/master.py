@@ -17,7 +17,7 @@ from ipt_excel.core.model import Plan
 from ipt_excel.core.plan_data import columns_from_dict, plan_from_dict, plan_to_dict
 from ipt_excel.core.summary import unsettled
 from ipt_excel.errors import IptError, WorkspaceError
-from ipt_excel.excel.master_reader import check_written_master, master_snapshot, read_master_bytes
+from ipt_excel.excel.master_reader import check_written_master, master_snapshot
 from ipt_excel.excel.master_writer import write_master
 from ipt_excel.workspace import Workspace, atomic_write
 from ipt_excel.workspace.ledger import Ledger
