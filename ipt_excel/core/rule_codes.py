@@ -83,6 +83,10 @@ class Rule(StrEnum):
     TOO_LONG = "too-long"
     PROGRESS_REQUIRED = "progress-required"
     EVIDENCE_REQUIRED = "evidence-required"
+    # The sign-off block (a return issued with manifest version 4 or later asks for one).
+    SIGN_OFF_MISSING = "sign-off-missing"
+    SIGN_OFF_DATE = "sign-off-date"
+    SIGN_OFF_NOT_CONFIRMED = "sign-off-not-confirmed"
     # Warnings.
     NO_UPDATE = "no-update"
     REVIEW_DATE_STALE = "review-date-stale"

@@ -34,7 +34,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -45,7 +45,8 @@ from ipt_excel.core.manifest import Manifest, locked_text_hash, to_json, verify
 from ipt_excel.core.merge import AcceptedReturn, ReturnedRow
 from ipt_excel.core.model import Agency, Area, Plan
 from ipt_excel.core.problems import Problem, Severity, cell_ref, column_letter
-from ipt_excel.core.return_title import title_differences
+from ipt_excel.core.fix_list import FIX_SHEET
+from ipt_excel.core.return_title import is_feedback, title_differences
 from ipt_excel.core.rounds import (
     LISTS_SHEET,
     MANIFEST_SHEET,
@@ -57,6 +58,7 @@ from ipt_excel.core.rounds import (
 )
 from ipt_excel.core.rule_codes import Group, Rule, in_group
 from ipt_excel.core.schemas import FrameContext, return_rules, validate
+from ipt_excel.core.sign_off import LABELS, SignOff, check_sign_off
 
 if TYPE_CHECKING:  # types only: this module imports no Excel library and does no I/O
     from ipt_excel.core.records import IssuedRecord
@@ -140,6 +142,7 @@ class _Validator:
     problems: list[Problem] = field(default_factory=list)
     agency_name: str = ""
     layout: ReturnLayout = field(default_factory=lambda: return_layout(DEFAULT_COLUMNS))
+    signed: SignOff | None = None
 
     def header(self, key: str) -> str:
         return next((c.header for c in self.layout.columns if c.key == key), key)
@@ -407,8 +410,14 @@ class _Validator:
         """Every cell the return never had content in: formulas anywhere, anything typed off
         the table, a changed Lists sheet, a sheet added."""
         expected_lists = lists_values(
-            m.columns, scale_of(m, self.plan), date.fromisoformat(m.round_date)
+            m.columns,
+            scale_of(m, self.plan),
+            date.fromisoformat(m.round_date),
+            sign_off=m.sign_off is not None,
         )
+        # A return sent back as feedback holds the list of what to fix, on a sheet of its own:
+        # it is never read, whatever the agency did to it (a formula is still reported).
+        fix_sheet = FIX_SHEET.casefold() if is_feedback(self.data.title) else None
         lists_found: dict[str, str] = {}
         lists_sheet = ""
         ignored = set(self.data.ignored_rows)
@@ -423,6 +432,8 @@ class _Validator:
                     value=c.text,
                     sheet=c.sheet,
                 )
+            elif c.sheet.casefold() == fix_sheet:
+                continue
             elif c.sheet == self.data.sheet:
                 if int("".join(ch for ch in c.address if ch.isdigit())) in ignored:
                     continue  # reported already as a row added below the table
@@ -471,6 +482,34 @@ class _Validator:
                 value=lists_found.get(changed[0], ""),
                 sheet=lists_sheet or LISTS_SHEET,
             )
+
+    def sign_off(self, m: Manifest) -> None:
+        """The sign-off block, on a return issued with one: its labels as sent, its cells
+        filled in (core/sign_off.py)."""
+        block = m.sign_off
+        if block is None:
+            return
+        for address, text in block.labels:
+            cell = self.data.sign_off_labels.get(address)
+            found = cell.text if cell is not None else ""
+            if (cell is not None and cell.is_formula) or found == text:
+                continue
+            self.at(
+                Rule.TITLE_CHANGED,
+                f"{address} is part of the sign-off above the table, and has been changed. Put "
+                f"back '{_shorten(text, 60)}', or send back the return you were sent.",
+                cell=address,
+                value=found,
+            )
+        findings, self.signed = check_sign_off(
+            block,
+            self.data.sign_off,
+            issued_on=datetime.fromisoformat(m.issued_at).date(),
+            today=self.today,
+            epoch_1904=self.data.epoch == 1904,
+        )
+        for f in findings:
+            self.at(f.rule, f.message, cell=block.cell(f.field), column=LABELS[f.field], value=f.value)
 
     def locked_text(self, m: Manifest, agency: Agency, rows: dict[str, ReturnRow]) -> None:
         by_id = {r.id: r for r in m.rows}
@@ -600,6 +639,7 @@ class _Validator:
         self.formulas()
         self.outside(m)
         self.title(m)
+        self.sign_off(m)
         self.locked_text(m, agency, rows)
         values = self.values(m, rows)
         self.problems.sort(key=_sheet_order)
@@ -614,6 +654,7 @@ class _Validator:
                 ReturnedRow(area_id=r.id, issued=dict(r.issued), values=values[r.id])
                 for r in m.rows
             ),
+            sign_off=self.signed,
         )
 
 

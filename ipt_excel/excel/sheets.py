@@ -92,6 +92,7 @@ DETAIL_LABELS = (
     "Protective marking",
     "Coordinator e-mail",
     "RAG scale",
+    "Return sign-off",
 )
 
 
@@ -290,6 +291,7 @@ def detail_values(plan: Plan) -> tuple[str, ...]:
         plan.protective_marking,
         plan.coordinator_email,
         ", ".join(plan.rag_scale),
+        "Yes" if plan.return_sign_off else "No",
     )
 
 
