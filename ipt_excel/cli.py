@@ -341,7 +341,9 @@ def issue(
     """Write a locked return for each agency and make this the current round.
 
     Each agency gets only its own areas: the plan text locked, the update cells open, with
-    dropdowns for RAG and the date of next review.
+    dropdowns for RAG and the date of next review, and a sign-off to fill in (who completed
+    it, their role, the date, and Yes to confirm it is accurate) unless the plan's Details
+    sheet says "Return sign-off: No".
 
     Examples:
 
@@ -413,9 +415,10 @@ def check(
 ) -> None:
     """Check returned workbooks without changing anything in the workspace.
 
-    Each file is identified by its signed manifest and every rule is checked; each problem is
-    one row naming the file, sheet and cell and saying what to do. Invalid returns get a
-    feedback workbook to send straight back. A saved e-mail gives each workbook attached
+    Each file is identified by its signed manifest and every rule is checked, the sign-off
+    too; each problem is one row naming the file, sheet and cell and saying what to do.
+    Invalid returns get a feedback workbook to send straight back: it opens on a sheet
+    'What to fix' listing every problem. A saved e-mail gives each workbook attached
     to it (forwarded e-mails included); an e-mail with none is one row. Exit code 0 when
     every file is valid, 1 when any is not.
 
@@ -523,7 +526,8 @@ def merge(
 # -- status ---------------------------------------------------------------------------------------
 @app.command()
 def status(workspace: WorkspaceOpt = DEFAULT_WS) -> None:
-    """Show the current round: each agency's return, RAG counts and overdue actions.
+    """Show the current round: each agency's return (and who signed it off), RAG counts and
+    overdue actions.
 
     Examples:
 
@@ -551,10 +555,12 @@ def status(workspace: WorkspaceOpt = DEFAULT_WS) -> None:
     due = f", returns due {st.due:%d %B %Y}" if st.due else ""
     out.print(f"[bold]{escape(st.round_name)}[/] ({st.round_date:%d %B %Y}{due})", markup=True)
     returns = Table(title="Returns", header_style="bold", title_justify="left")
-    for heading in ("Agency", "State", "Detail"):
+    signed = any(a.sign_off for a in st.agencies)
+    for heading in ("Agency", "State", "Detail", *(("Signed off by",) if signed else ())):
         returns.add_column(heading, overflow="fold")
     for a in st.agencies:
-        returns.add_row(a.name, a.state, a.detail)
+        who = (a.sign_off.text if a.sign_off else "",) if signed else ()
+        returns.add_row(a.name, a.state, a.detail, *who)
     if st.agencies:
         out.print(returns)
         words = {OVERDUE: "overdue", REJECTED: "rejected and not sent again"}

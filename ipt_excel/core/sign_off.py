@@ -220,7 +220,7 @@ def check_sign_off(
                 Finding(
                     field,
                     Rule.SIGN_OFF_MISSING,
-                    f"{at} ('{label}') shows an Excel error ({text}), not a value. "
+                    f"The sign-off's '{label}' ({at}) shows an Excel error ({text}), not a value. "
                     f"{_what_to_type(field, today)}",
                     text,
                 )
@@ -232,7 +232,7 @@ def check_sign_off(
                 Finding(
                     field,
                     Rule.SIGN_OFF_MISSING,
-                    f"{at} ('{label}') is empty. {_what_to_type(field, today)}",
+                    f"The sign-off's '{label}' ({at}) is empty. {_what_to_type(field, today)}",
                     "",
                 )
             )
@@ -258,7 +258,7 @@ def check_sign_off(
                     Finding(
                         field,
                         Rule.SIGN_OFF_DATE,
-                        f"'{_shown(text)}' in {at} ('{label}') is not a date. Type the date the "
+                        f"'{_shown(text)}' in {at}, the sign-off's date, is not a date. Type the date the "
                         f"return was completed, like {today:%d/%m/%Y}.",
                         text,
                     )
@@ -268,7 +268,7 @@ def check_sign_off(
                     Finding(
                         field,
                         Rule.SIGN_OFF_DATE,
-                        f"The date in {at}, {day:%d/%m/%Y}, is after today. Type the date the "
+                        f"The sign-off's date in {at}, {day:%d/%m/%Y}, is after today. Type the date the "
                         f"return was completed, like {today:%d/%m/%Y}.",
                         text,
                     )
@@ -279,7 +279,7 @@ def check_sign_off(
                     Finding(
                         field,
                         Rule.SIGN_OFF_DATE,
-                        f"The date in {at}, {day:%d/%m/%Y}, is before this return was sent out "
+                        f"The sign-off's date in {at}, {day:%d/%m/%Y}, is before this return was sent out "
                         f"on {issued_on:%d/%m/%Y}. Type the date the return was completed.",
                         text,
                     )
@@ -292,7 +292,7 @@ def check_sign_off(
                     Finding(
                         field,
                         Rule.SIGN_OFF_NOT_CONFIRMED,
-                        f"{at} says No, so nobody has confirmed this update is accurate. "
+                        f"The sign-off says No in {at}, so nobody has confirmed this update is accurate. "
                         f"Check the update, then choose Yes in {at}.",
                         text,
                     )

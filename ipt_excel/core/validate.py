@@ -69,6 +69,7 @@ IDENTITY_RULES = tuple(sorted(in_group(Group.IDENTITY)))
 STRUCTURE_RULES = tuple(sorted(in_group(Group.STRUCTURE)))
 VALUE_RULES = tuple(sorted(in_group(Group.VALUE)))
 WARNING_RULES = tuple(sorted(in_group(Group.WARNING)))
+SIGN_OFF_RULES = tuple(sorted(in_group(Group.SIGN_OFF)))
 
 _SEND_BACK = "send back the return you were sent"
 

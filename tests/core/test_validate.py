@@ -29,6 +29,7 @@ from ipt_excel.core.rows import header_index
 from ipt_excel.core.schemas import return_rules
 from ipt_excel.core.validate import (
     IDENTITY_RULES,
+    SIGN_OFF_RULES,
     STRUCTURE_RULES,
     VALUE_RULES,
     WARNING_RULES,
@@ -170,6 +171,28 @@ def clean() -> list[dict[str, object]]:
     return sheet(CLEAN)
 
 
+SIGNED: dict[str, object] = {
+    "name": "Sam Jones",
+    "role": "Head of Service",
+    "date": datetime(2012, 9, 20),
+    "confirmed": "Yes",
+}
+
+
+def signed(issued: IssuedReturn = ISSUED, **values: object) -> dict[str, CellValue]:
+    """The sign-off's cells as read: a good sign-off, with `values` in place of its own."""
+    block = issued.manifest.sign_off
+    if block is None:
+        return {}
+    given = {**SIGNED, **values}
+    return {f: CellValue(block.cell(f), v, False, display_text(v)) for f, v in given.items()}
+
+
+def sign_off_labels(issued: IssuedReturn = ISSUED) -> dict[str, CellValue]:
+    block = issued.manifest.sign_off
+    return {a: CellValue(a, t, False, t) for a, t in block.labels} if block else {}
+
+
 def data(
     rows: list[dict[str, object]] | None = None,
     *,
@@ -206,6 +229,8 @@ def data(
         sheet_states={"Return": "visible", "Lists": "hidden", "_manifest": "veryHidden"},
         epoch=1900,
         title=issued.manifest.title,
+        sign_off=signed(issued),
+        sign_off_labels=sign_off_labels(issued),
     )
     return dataclasses.replace(base, **changes)
 
@@ -866,7 +891,8 @@ def test_the_rule_lists_name_every_rule_of_a_return() -> None:
     names = {r.name for rs in return_rules(every_kind, ctx, frame=frame).values() for r in rs}
     assert names == set(VALUE_RULES) | {"review-date-stale"}
     assert set(WARNING_RULES) == {"no-update", "review-date-stale", "column-removed"}
-    everything = IDENTITY_RULES + STRUCTURE_RULES + VALUE_RULES + WARNING_RULES
+    assert set(SIGN_OFF_RULES) == {"sign-off-missing", "sign-off-date", "sign-off-not-confirmed"}
+    everything = IDENTITY_RULES + STRUCTURE_RULES + VALUE_RULES + WARNING_RULES + SIGN_OFF_RULES
     assert len(everything) == len(set(everything))
 
 
