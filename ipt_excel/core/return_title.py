@@ -21,7 +21,7 @@ FEEDBACK_ERRORS = (
 )
 FEEDBACK_WARNINGS = (
     "This return has been sent back to you. Nothing needs fixing: the sheet 'What to fix' "
-    "lists the cells marked yellow to check. Then send it back."
+    "lists what to check. Then send it back."
 )
 # Notices earlier versions wrote, still accepted on a return sent back with them.
 _EARLIER_NOTICES: tuple[str, ...] = (

@@ -81,12 +81,23 @@ def split_address(address: str) -> tuple[int, int]:
     return int(m[2]), col - 1
 
 
+def _label_order(label: tuple[str, str]) -> tuple[int, int]:
+    try:
+        return split_address(label[0])
+    except ValueError:
+        return (0, 0)
+
+
 @dataclass(frozen=True)
 class SignOffBlock:
     """Where a return's sign-off is: its locked labels (the heading too) and its open cells."""
 
-    labels: tuple[tuple[str, str], ...]  # (address, text), the heading first
+    labels: tuple[tuple[str, str], ...]  # (address, text), from the top (the heading first)
     cells: tuple[tuple[str, str], ...]  # (field, address), in FIELDS order
+
+    def __post_init__(self) -> None:
+        # One order however it was made: a manifest read back sorts its keys.
+        object.__setattr__(self, "labels", tuple(sorted(self.labels, key=_label_order)))
 
     def cell(self, field: str) -> str:
         return dict(self.cells)[field]

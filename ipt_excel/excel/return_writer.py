@@ -274,10 +274,11 @@ class _Writer:
                 self.ws.write_datetime(row - 1, col, value, self.open_format(severity, num_format))
             elif isinstance(value, int | float) and not isinstance(value, bool):
                 self.ws.write_number(row - 1, col, value, self.open_format(severity, num_format))
+            elif value is None or value == "":
+                self.ws.write_blank(row - 1, col, None, self.open_format(severity, num_format))
             else:
-                text = "" if value is None else str(value)
                 fmt = self.open_format(severity, num_format)
-                self.put(row - 1, col, text, fmt, "The sign-off")
+                self.put(row - 1, col, str(value), fmt, "The sign-off")
             if mark:
                 note = _SEVERITY_PREFIX[mark[0]] + mark[1]
                 self.ws.write_comment(row - 1, col, note, {"x_scale": 2, "y_scale": 2})
