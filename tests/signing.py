@@ -7,8 +7,10 @@ sign-off elsewhere) is signed the same way.
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
+import openpyxl
 from openpyxl.workbook.workbook import Workbook
 
 from ipt_excel.core.manifest import Manifest, from_json
@@ -58,3 +60,13 @@ def sign_off_edits(
         **values,
     }
     return [{"cell": block.cell(f), "text": text} for f, text in typed.items()]
+
+
+def sign_off_typed(path: Path, **values: str) -> list[dict[str, str]]:
+    """The sign-off of the return at `path`, typed through LibreOffice on the day it was
+    issued (no edits for a return that asks for none)."""
+    wb = openpyxl.load_workbook(path)
+    m = manifest_of(wb)
+    if m.sign_off is None:
+        return []
+    return sign_off_edits(m.sign_off, day=datetime.fromisoformat(m.issued_at).date(), **values)

@@ -154,7 +154,15 @@ def test_status_of_every_agency(cli_run: Run) -> None:
     assert {k for k, a in state.items() if a.state == "conflicts"} == {"LSCB"}
     assert {k for k, a in state.items() if a.state == "rejected"} == set(REJECTED)
     assert all(a.state == "outstanding" for k, a in state.items() if k not in (*MERGED, *REJECTED))
-    assert "'Purple' is not a RAG rating" in state["RUH"].detail
+    # RUH's return says No in its sign-off (above the table, so it is the first problem).
+    assert state["RUH"].detail.startswith("The sign-off says No in L7")
+    assert "(and 3 more problems)" in state["RUH"].detail
+    assert state["RUH"].sign_off is None
+    assert state["CSC"].sign_off is not None
+    assert state["CSC"].sign_off.text == (
+        "Jo Hughes (Head of Children's Social Care), 10 September 2012"
+    )
+    assert state["LSCB"].sign_off is not None and state["LSCB"].sign_off.name == "Helen Price"
     assert "Actions text for area 2.4 has been changed" in state["SCHOOLS"].detail
 
 
