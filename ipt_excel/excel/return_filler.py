@@ -25,7 +25,7 @@ CellInput = str | date | datetime | int | float | None
 # What a test or the demo signs with when it does not say: a sign-off that is valid on any
 # day from the one the return was issued.
 SIGNED_BY = "Sam Jones"
-SIGNED_AS = "Improvement lead"
+SIGNED_AS = "Head of Service"
 
 
 def _set(cell: Cell, value: CellInput) -> None:
