@@ -189,6 +189,20 @@ def test_ipt_status_prints_the_same(cli_run: Run) -> None:
     ):
         assert rows[name] == "received", name
     assert rows["Police"] == "overdue"  # the demo's returns were due in September 2012
+    header = next(line for line in returns if "Agency" in line and "State" in line)
+    assert [c.strip() for c in header.split("┃")[1:-1]] == [
+        "Agency",
+        "State",
+        "Detail",
+        "Signed off by",
+    ]
+    signed = {
+        cells[1].strip(): cells[4].strip()
+        for line in returns
+        if len(cells := line.split("│")) > 5 and cells[1].strip()
+    }
+    assert signed["Sirona Care and Health"].startswith("Mark Ellis (Service Manager")
+    assert signed["Royal United Hospital"] == ""
     assert "To chase: 12 overdue, 2 rejected and not sent again." in result.stdout
     assert "Open conflicts: 1 (see the master's Conflicts sheet)" in result.stdout
 
