@@ -48,9 +48,7 @@ def sign(wb: Workbook, **values: Any) -> Workbook:
     return wb
 
 
-def sign_off_edits(
-    block: SignOffBlock, *, day: date, **values: str
-) -> list[dict[str, str]]:
+def sign_off_edits(block: SignOffBlock, *, day: date, **values: str) -> list[dict[str, str]]:
     """The sign-off typed in through LibreOffice, as fill_with_libreoffice's edits."""
     typed = {
         "name": SIGNED["name"],

@@ -87,8 +87,7 @@ def _order(cell: str) -> tuple[int, int]:
 def ordered(fixes: Iterable[Fix]) -> tuple[Fix, ...]:
     """Errors first; within each, the Return sheet's cells from the top, then other sheets;
     the same row given twice kept once."""
-    seen: set[Fix] = set()
-    unique = [f for f in fixes if not (f in seen or seen.add(f))]
+    unique = list(dict.fromkeys(fixes))
     return tuple(
         sorted(
             unique,
@@ -98,7 +97,7 @@ def ordered(fixes: Iterable[Fix]) -> tuple[Fix, ...]:
 
 
 def counts_line(fixes: Iterable[Fix]) -> str:
-    """"2 things to fix and 1 to check." for the sheet's opening line."""
+    """ "2 things to fix and 1 to check." for the sheet's opening line."""
     items = list(fixes)
     must = sum(1 for f in items if f.must)
     check = len(items) - must
@@ -106,5 +105,9 @@ def counts_line(fixes: Iterable[Fix]) -> str:
     if must:
         parts.append(f"{must} {'thing' if must == 1 else 'things'} to fix")
     if check:
-        parts.append(f"{check} to check" if must else f"{check} {'thing' if check == 1 else 'things'} to check")
+        parts.append(
+            f"{check} to check"
+            if must
+            else f"{check} {'thing' if check == 1 else 'things'} to check"
+        )
     return (" and ".join(parts) or "Nothing to fix") + "."

@@ -46,7 +46,6 @@ TITLE_COLUMN = 1  # column B (0-based): the title block's lines, never part of t
 MAX_TEXT = 200  # characters in a name or a role: more is not a name
 
 
-
 def input_message(field: str, example: date) -> str:
     """The message shown when the cell is selected; `example` is a day to show a date by."""
     return {
@@ -71,7 +70,7 @@ def column_letter(index: int) -> str:
 
 
 def split_address(address: str) -> tuple[int, int]:
-    """"L4" -> (4, 11): the 1-based row and the 0-based column. ValueError for anything else."""
+    """ "L4" -> (4, 11): the 1-based row and the 0-based column. ValueError for anything else."""
     m = _ADDRESS.fullmatch(address)
     if m is None:
         raise ValueError(f"{address!r} is not a cell")
@@ -168,7 +167,7 @@ class SignOff:
 
     @property
     def text(self) -> str:
-        """"Sam Jones (Head of Service), 20 September 2012": for status and the master."""
+        """ "Sam Jones (Head of Service), 20 September 2012": for status and the master."""
         role = f" ({self.role})" if self.role else ""
         return f"{self.name}{role}, {self.signed_on.day} {self.signed_on:%B %Y}"
 
@@ -220,106 +219,71 @@ def check_sign_off(
     day: date | None = None
     for field in FIELDS:
         cell = found.get(field)
-        at = block.cell(field)
-        label = LABELS[field]
         if cell is not None and cell.is_formula:
             continue
-        raw = None if cell is None or cell.is_error else cell.raw
+        at, label = block.cell(field), LABELS[field]
         text = "" if cell is None else cell.text
+        raw = None if cell is None else cell.raw
+
+        def add(rule: str, message: str) -> None:
+            out.append(Finding(field, rule, message, text))  # noqa: B023 - used at once
+
         if cell is not None and cell.is_error:
-            out.append(
-                Finding(
-                    field,
-                    Rule.SIGN_OFF_MISSING,
-                    f"The sign-off's '{label}' ({at}) shows an Excel error ({text}), not a value. "
-                    f"{_what_to_type(field, today)}",
-                    text,
-                )
+            add(
+                Rule.SIGN_OFF_MISSING,
+                f"The sign-off's '{label}' ({at}) shows an Excel error ({text}), not a value. "
+                f"{_what_to_type(field, today)}",
             )
-            continue
-        blank = raw is None or (isinstance(raw, str) and not raw.strip())
-        if blank:
-            out.append(
-                Finding(
-                    field,
-                    Rule.SIGN_OFF_MISSING,
-                    f"The sign-off's '{label}' ({at}) is empty. {_what_to_type(field, today)}",
-                    "",
-                )
+        elif raw is None or (isinstance(raw, str) and not raw.strip()):
+            add(
+                Rule.SIGN_OFF_MISSING,
+                f"The sign-off's '{label}' ({at}) is empty. {_what_to_type(field, today)}",
             )
-            continue
-        if field in (NAME, ROLE):
-            value = " ".join(text.split())
-            if len(value) > MAX_TEXT:
-                what = "name" if field == NAME else "role"
-                out.append(
-                    Finding(
-                        field,
-                        Rule.TOO_LONG,
-                        f"The {what} in {at} is longer than {MAX_TEXT} characters. "
-                        f"{_what_to_type(field, today)}",
-                        text,
-                    )
+        elif field in (NAME, ROLE):
+            texts[field] = " ".join(text.split())
+            if len(texts[field]) > MAX_TEXT:
+                add(
+                    Rule.TOO_LONG,
+                    f"The {'name' if field == NAME else 'role'} in {at} is longer than "
+                    f"{MAX_TEXT} characters. {_what_to_type(field, today)}",
                 )
-            texts[field] = value
         elif field == DATE:
             day = read_day(raw, epoch_1904=epoch_1904)
+            like = f"like {today:%d/%m/%Y}"
             if day is None:
-                out.append(
-                    Finding(
-                        field,
-                        Rule.SIGN_OFF_DATE,
-                        f"'{_shown(text)}' in {at}, the sign-off's date, is not a date. Type the date the "
-                        f"return was completed, like {today:%d/%m/%Y}.",
-                        text,
-                    )
+                add(
+                    Rule.SIGN_OFF_DATE,
+                    f"'{_shown(text)}' in {at}, the sign-off's date, is not a date. Type the "
+                    f"date the return was completed, {like}.",
                 )
             elif day > today:
-                out.append(
-                    Finding(
-                        field,
-                        Rule.SIGN_OFF_DATE,
-                        f"The sign-off's date in {at}, {day:%d/%m/%Y}, is after today. Type the date the "
-                        f"return was completed, like {today:%d/%m/%Y}.",
-                        text,
-                    )
+                add(
+                    Rule.SIGN_OFF_DATE,
+                    f"The sign-off's date in {at}, {day:%d/%m/%Y}, is after today. Type the "
+                    f"date the return was completed, {like}.",
                 )
-                day = None
             elif day < issued_on:
-                out.append(
-                    Finding(
-                        field,
-                        Rule.SIGN_OFF_DATE,
-                        f"The sign-off's date in {at}, {day:%d/%m/%Y}, is before this return was sent out "
-                        f"on {issued_on:%d/%m/%Y}. Type the date the return was completed.",
-                        text,
-                    )
+                add(
+                    Rule.SIGN_OFF_DATE,
+                    f"The sign-off's date in {at}, {day:%d/%m/%Y}, is before this return was "
+                    f"sent out on {issued_on:%d/%m/%Y}. Type the date the return was completed.",
                 )
-                day = None
         else:
             word = text.strip().casefold()
-            if word == NO.casefold():
-                out.append(
-                    Finding(
-                        field,
-                        Rule.SIGN_OFF_NOT_CONFIRMED,
-                        f"The sign-off says No in {at}, so nobody has confirmed this update is accurate. "
-                        f"Check the update, then choose Yes in {at}.",
-                        text,
-                    )
-                )
-            elif word != YES.casefold():
-                out.append(
-                    Finding(
-                        field,
-                        Rule.SIGN_OFF_NOT_CONFIRMED,
-                        f"'{_shown(text)}' in {at} is not Yes or No. Choose Yes from the list "
-                        f"to confirm this update is accurate.",
-                        text,
-                    )
+            if word == YES.casefold():
+                texts[field] = YES
+            elif word == NO.casefold():
+                add(
+                    Rule.SIGN_OFF_NOT_CONFIRMED,
+                    f"The sign-off says No in {at}, so nobody has confirmed this update is "
+                    f"accurate. Check the update, then choose Yes in {at}.",
                 )
             else:
-                texts[field] = YES
+                add(
+                    Rule.SIGN_OFF_NOT_CONFIRMED,
+                    f"'{_shown(text)}' in {at} is not Yes or No. Choose Yes from the list to "
+                    f"confirm this update is accurate.",
+                )
     if out or day is None or set(texts) != {NAME, ROLE, CONFIRMED}:
         return out, None
     return out, SignOff(texts[NAME], texts[ROLE], day, True)

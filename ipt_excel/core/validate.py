@@ -40,12 +40,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ipt_excel.core.columns import DEFAULT_COLUMNS
+from ipt_excel.core.fix_list import FIX_SHEET
 from ipt_excel.core.kinds import KindContext, cell_text, normalise
 from ipt_excel.core.manifest import Manifest, locked_text_hash, to_json, verify
 from ipt_excel.core.merge import AcceptedReturn, ReturnedRow
 from ipt_excel.core.model import Agency, Area, Plan
 from ipt_excel.core.problems import Problem, Severity, cell_ref, column_letter
-from ipt_excel.core.fix_list import FIX_SHEET
 from ipt_excel.core.return_title import is_feedback, title_differences
 from ipt_excel.core.rounds import (
     LISTS_SHEET,
@@ -510,7 +510,9 @@ class _Validator:
             epoch_1904=self.data.epoch == 1904,
         )
         for f in findings:
-            self.at(f.rule, f.message, cell=block.cell(f.field), column=LABELS[f.field], value=f.value)
+            self.at(
+                f.rule, f.message, cell=block.cell(f.field), column=LABELS[f.field], value=f.value
+            )
 
     def locked_text(self, m: Manifest, agency: Agency, rows: dict[str, ReturnRow]) -> None:
         by_id = {r.id: r for r in m.rows}

@@ -32,9 +32,8 @@ from ipt_excel.core.fix_list import Fix, ordered, split_message
 from ipt_excel.core.kinds import cell_text
 from ipt_excel.core.manifest import Manifest, locked_text_hash
 from ipt_excel.core.model import Agency, Area, Plan, Round
-from ipt_excel.core.problems import Problem
+from ipt_excel.core.problems import Problem, cell_ref
 from ipt_excel.core.returned import ReturnData, ReturnRow
-from ipt_excel.core.problems import cell_ref
 from ipt_excel.core.rounds import (
     RETURN_SHEET,
     IssuedReturn,
@@ -67,8 +66,7 @@ _PUT_RIGHT: dict[str, str] = {
     Rule.TITLE_CHANGED: "It has been put back as it was sent.",
     Rule.LISTS_CHANGED: "The Lists sheet has been put back as it was sent.",
     Rule.HEADER_CHANGED: "The headings have been put back as they were sent.",
-    Rule.ROW_ADDED: "The row is not in this workbook: only the areas you were sent can be "
-    "updated.",
+    Rule.ROW_ADDED: "The row is not in this workbook: only the areas you were sent can be updated.",
     Rule.AGENCY_MISMATCH: "The row is not in this workbook: only the areas you were sent can "
     "be updated.",
 }
@@ -158,9 +156,7 @@ def _marks(
     m: Manifest,
     layout: ReturnLayout,
     sheet: str,
-) -> tuple[
-    dict[tuple[str, str], tuple[str, str]], dict[str, tuple[str, str]], tuple[Fix, ...]
-]:
+) -> tuple[dict[tuple[str, str], tuple[str, str]], dict[str, tuple[str, str]], tuple[Fix, ...]]:
     """The cells to mark (by area and column, and the sign-off's by field) and the rows of
     the "What to fix" sheet, each at its cell in the rebuilt workbook."""
     ids = m.row_ids
@@ -191,9 +187,7 @@ def _marks(
             fixes.append(
                 Fix(p.is_error, RETURN_SHEET, at(p.area_id, key), p.column, p.area_id, wrong, to_do)
             )
-        elif p.area_id in ids and (
-            p.rule in _REPAIRED or (p.rule == Rule.FORMULA and key is None)
-        ):
+        elif p.area_id in ids and (p.rule in _REPAIRED or (p.rule == Rule.FORMULA and key is None)):
             text = _REPAIRED.get(p.rule, _FORMULA_REMOVED)
             add((p.area_id, first_open), False, text)
             done_wrong, done = split_message(text)

@@ -65,6 +65,7 @@ from ipt_excel.core.sign_off import (
     split_address,
 )
 from ipt_excel.errors import ReturnWriteError
+from ipt_excel.excel.fix_sheet import fix_sheet
 from ipt_excel.excel.styles import (
     FONT,
     FONT_SIZE,
@@ -76,7 +77,6 @@ from ipt_excel.excel.styles import (
     print_setup,
     row_height,
 )
-from ipt_excel.excel.fix_sheet import fix_sheet
 
 __all__ = [
     "LISTS_SHEET",
@@ -96,11 +96,10 @@ MIN_DATA_LINES = 2  # room to start typing in an empty update cell
 PAGES_WIDE = 2  # printed width of the Return sheet, in pages
 
 
-def feedback_notice(
-    marks: Mapping[object, tuple[str, str]], fixes: Sequence[Fix] = ()
-) -> str:
-    """The line that tells an agency its return has come back to it, and what to do."""
-    if any(f.must for f in fixes) or any(sev == "error" for sev, _ in marks.values()):
+def feedback_notice(marks: Iterable[tuple[str, str]], fixes: Sequence[Fix] = ()) -> str:
+    """The line that tells an agency its return has come back to it, and what to do:
+    `marks` are the (severity, message) of the cells marked, `fixes` the What to fix rows."""
+    if any(f.must for f in fixes) or any(sev == "error" for sev, _ in marks):
         return FEEDBACK_ERRORS
     return FEEDBACK_WARNINGS
 
@@ -249,9 +248,7 @@ class _Writer:
             # Heights are set because LibreOffice does not fit rows to wrapped text on opening.
             self.ws.set_row(r, max(row_height(texts), MIN_DATA_LINES * LINE_POINTS + 4))
 
-    def sign_off(
-        self, values: Mapping[str, object], marks: Mapping[str, tuple[str, str]]
-    ) -> None:
+    def sign_off(self, values: Mapping[str, object], marks: Mapping[str, tuple[str, str]]) -> None:
         """The sign-off block, where the manifest puts it: locked labels, open cells."""
         block = self.issued.manifest.sign_off
         if block is None:
@@ -480,7 +477,7 @@ def write_return(
     writer = _Writer(wb, plan, issued, fixes, password)
     notice = ""
     if fixes or marks or sign_off_marks:
-        notice = feedback_notice({**marks, **sign_off_marks}, fixes)
+        notice = feedback_notice([*marks.values(), *sign_off_marks.values()], fixes)
     writer.title_block(notice)
     writer.header()
     writer.rows(values, marks)

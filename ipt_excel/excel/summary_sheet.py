@@ -151,8 +151,7 @@ def summary_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, extras: Mas
     ws.set_column(right + 2, right + 2, 60)
     ws.set_column(right + 3, right + 3, 30)
     returns = [
-        (a.name, a.state, a.detail, a.sign_off.text if a.sign_off else "")
-        for a in facts.agencies
+        (a.name, a.state, a.detail, a.sign_off.text if a.sign_off else "") for a in facts.agencies
     ]
     if returns:
         for i, (_, _, detail, signed) in enumerate(returns, start=RETURNS_ROW + 2):

@@ -211,7 +211,7 @@ def run_demo(root: Path, *, progress: Callable[[str], None] | None = None) -> De
 
     def fill(agency: str, name: str, updates: Any, **kw: Any) -> Path:
         who, role = SIGN_OFFS[agency]
-        sign_off = {
+        sign_off: dict[str, CellInput] = {
             "name": who,
             "role": role,
             "date": FILLED_AT.replace(hour=0),

@@ -40,8 +40,16 @@ from ipt_excel.core.fix_list import CHECK, MUST_FIX, Fix, counts_line, ordered, 
             "'Children's Service' is not one of the choices.",
             "Choose one.",
         ),
-        ("A formula in the plan text has been removed.", "A formula in the plan text has been removed.", ""),
-        ("  Lower case after a stop. does not split  ", "Lower case after a stop. does not split", ""),
+        (
+            "A formula in the plan text has been removed.",
+            "A formula in the plan text has been removed.",
+            "",
+        ),
+        (
+            "  Lower case after a stop. does not split  ",
+            "Lower case after a stop. does not split",
+            "",
+        ),
         (
             "This row had been moved. It has been put back. Check it.",
             "This row had been moved.",
@@ -80,9 +88,13 @@ def test_errors_first_then_by_cell_from_the_top_other_sheets_last_repeats_droppe
 
 
 def test_must_fix_and_check_are_words() -> None:
-    assert (fix(True, "A1").label, fix(False, "A1").label) == (MUST_FIX, CHECK) == (
-        "Must fix",
-        "Check",
+    assert (
+        (fix(True, "A1").label, fix(False, "A1").label)
+        == (MUST_FIX, CHECK)
+        == (
+            "Must fix",
+            "Check",
+        )
     )
 
 

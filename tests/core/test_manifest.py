@@ -271,8 +271,11 @@ def test_every_malformed_manifest_is_a_plain_manifest_error(text: str, says: str
         from_json(text)
 
 
-# -- version 4: the sign-off -------------------------------------------------------------------------
-def _v4(sign_off: SignOffBlock | None = block_at(11)) -> Manifest:
+# -- version 4: the sign-off -----------------------------------------------------------------------
+BLOCK = block_at(11)
+
+
+def _v4(sign_off: SignOffBlock | None = BLOCK) -> Manifest:
     return replace(_v2(), version=4, title=("Line 1", "Line 2"), sign_off=sign_off)
 
 

@@ -43,7 +43,7 @@ def check(**values: object) -> tuple[list[tuple[str, str, str]], SignOff | None]
     return [(f.field, f.rule, f.message) for f in findings], signed
 
 
-# -- where it goes ----------------------------------------------------------------------------------
+# -- where it goes ---------------------------------------------------------------------------------
 def test_labels_left_of_the_first_update_column_values_in_it_rows_3_to_7() -> None:
     assert dict(BLOCK.cells) == {"name": "L4", "role": "L5", "date": "L6", "confirmed": "L7"}
     assert BLOCK.labels == (
@@ -70,11 +70,13 @@ def test_addresses() -> None:
             split_address(bad)
 
 
-# -- in a manifest ------------------------------------------------------------------------------------
+# -- in a manifest ---------------------------------------------------------------------------------
 def test_a_block_reads_back_from_its_dict_in_one_order() -> None:
     raw = BLOCK.to_dict()
     assert list(raw) == ["labels", "cells"]
-    back = block_from_dict({"cells": raw["cells"], "labels": dict(reversed(raw["labels"].items()))}, 9)
+    back = block_from_dict(
+        {"cells": raw["cells"], "labels": dict(reversed(raw["labels"].items()))}, 9
+    )
     assert back == BLOCK
     assert block_from_dict({}, 9) is None
 
@@ -85,12 +87,24 @@ def test_a_block_reads_back_from_its_dict_in_one_order() -> None:
         ([], "not a mapping"),
         ({"cells": {}}, "where its cells are"),
         ({"labels": {}, "cells": {"name": "L4"}}, "where its cells are"),
-        ({"labels": {}, "cells": {"name": "L4", "role": "L5", "date": "L6", "confirmed": 7}}, "read"),
-        ({"labels": {}, "cells": {"name": "L4", "role": "L4", "date": "L6", "confirmed": "L7"}}, "twice"),
-        ({"labels": {}, "cells": {"name": "L9", "role": "L5", "date": "L6", "confirmed": "L7"}}, "above"),
+        (
+            {"labels": {}, "cells": {"name": "L4", "role": "L5", "date": "L6", "confirmed": 7}},
+            "read",
+        ),
+        (
+            {"labels": {}, "cells": {"name": "L4", "role": "L4", "date": "L6", "confirmed": "L7"}},
+            "twice",
+        ),
+        (
+            {"labels": {}, "cells": {"name": "L9", "role": "L5", "date": "L6", "confirmed": "L7"}},
+            "above",
+        ),
         ({"labels": {"B3": "x"}, "cells": dict(BLOCK.cells)}, "above"),
         ({"labels": {"K4": 1}, "cells": dict(BLOCK.cells)}, "read"),
-        ({"labels": {}, "cells": {"name": "L4 ", "role": "L5", "date": "L6", "confirmed": "L7"}}, "cell"),
+        (
+            {"labels": {}, "cells": {"name": "L4 ", "role": "L5", "date": "L6", "confirmed": "L7"}},
+            "cell",
+        ),
     ],
 )
 def test_a_block_that_is_not_one_is_refused(raw: object, why: str) -> None:

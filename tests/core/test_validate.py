@@ -951,9 +951,7 @@ def test_sign_off_problems_come_with_the_other_problems_in_sheet_order() -> None
 
 def test_a_sign_off_dated_after_today_or_before_the_issue_is_refused() -> None:
     problems, _ = check(data(sign_off=signed(date=datetime(2012, 9, 28))))
-    assert [(p.rule, p.cell, p.value) for p in problems] == [
-        ("sign-off-date", "L6", "28/09/2012")
-    ]
+    assert [(p.rule, p.cell, p.value) for p in problems] == [("sign-off-date", "L6", "28/09/2012")]
     problems, _ = check(data(sign_off=signed(date="31/08/2012")))
     assert "before this return was sent out on 01/09/2012" in only(problems).message
 

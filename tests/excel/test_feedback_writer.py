@@ -287,7 +287,7 @@ def test_the_feedback_says_it_was_sent_back_and_what_to_do(
     )
 
 
-# -- the "What to fix" sheet ------------------------------------------------------------------------
+# -- the "What to fix" sheet -----------------------------------------------------------------------
 def fix_rows(path: Path) -> list[tuple[str, ...]]:
     sheet = openpyxl.load_workbook(path)["What to fix"]
     assert isinstance(sheet, Worksheet)

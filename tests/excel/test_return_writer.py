@@ -541,7 +541,12 @@ def test_a_plan_that_asks_for_no_sign_off_has_none() -> None:
 def test_sign_off_values_and_marks_are_written_back() -> None:
     ws = _sheet(
         _write(
-            sign_off={"name": "Sam Jones", "role": "", "date": datetime(2012, 7, 2), "confirmed": "No"},
+            sign_off={
+                "name": "Sam Jones",
+                "role": "",
+                "date": datetime(2012, 7, 2),
+                "confirmed": "No",
+            },
             sign_off_marks={"role": ("error", "The sign-off's 'Role' (L5) is empty.")},
         )
     )

@@ -16,8 +16,8 @@ from libreoffice import (
     fill_with_libreoffice,
     lo,  # noqa: F401 - fixture that LIBREOFFICE_MARKS uses
 )
-
 from signing import sign_off_typed
+
 from ipt_excel.services.check import check_files
 from ipt_excel.services.issue import issue_round
 from ipt_excel.services.master import init_workspace

@@ -24,8 +24,8 @@ from libreoffice import (
     lo,  # noqa: F401 - fixture that LIBREOFFICE_MARKS uses
 )
 from openpyxl.worksheet.worksheet import Worksheet
-
 from signing import sign_off_typed
+
 from ipt_excel.core.columns import DEFAULT_COLUMNS
 from ipt_excel.core.model import Plan
 from ipt_excel.excel.master_reader import read_master

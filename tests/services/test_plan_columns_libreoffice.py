@@ -24,9 +24,9 @@ from libreoffice import (
 )
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from signing import sign_off_typed
 from typer.testing import CliRunner, Result
 
-from signing import sign_off_typed
 from ipt_excel.cli import app
 from ipt_excel.excel.master_reader import read_master
 from ipt_excel.excel.styles import CHANGED

@@ -413,9 +413,7 @@ def test_a_rejected_resubmission_keeps_the_sign_off_of_the_return_that_stands(
 ) -> None:
     merge(ws, [fill(ws, "CSC", {"1.4": {"rag": "GREEN", "evidence": "Audit."}})])
     src = ws.returns_dir(slugify(R3)) / "csc.xlsx"
-    again = fill_return(
-        src, ws.root.parent / "inbox" / "csc-2.xlsx", {"1.4": {"rag": "Purple"}}
-    )
+    again = fill_return(src, ws.root.parent / "inbox" / "csc-2.xlsx", {"1.4": {"rag": "Purple"}})
     merge(ws, [again])
     (csc,) = [a for a in status(ws).agencies if a.agency == "CSC"]
     assert csc.state == REJECTED and "earlier return is merged" in csc.detail
