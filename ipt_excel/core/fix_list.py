@@ -44,13 +44,36 @@ class Fix:
         return self.cell if self.sheet in ("", "Return") else f"{self.cell} ({self.sheet})"
 
 
+# A sentence starting with one of these says what to do, not what is wrong.
+_IMPERATIVE = frozenset(
+    "add ask check choose delete enter fill give leave pick put remove save say send shorten "
+    "type use".split()
+)
+
+
+def _is_instruction(sentence: str) -> bool:
+    first = sentence.split(" ", 1)[0].strip(",.:;").casefold()
+    return first in _IMPERATIVE
+
+
 def split_message(message: str) -> tuple[str, str]:
     """A problem's message as (what is wrong, what to do): its first sentence, then the rest.
 
     A full stop inside quotes ('Dr. Smith') or brackets, or not followed by a space and a
-    capital letter (area 1.3), does not end a sentence. A message of one sentence is all
-    "what is wrong".
+    capital letter (area 1.3), does not end a sentence. A message that starts by saying what
+    to do ("Enter the evidence. An area rated GREEN needs it.") is turned round; one that only
+    says what to do is all "what to do"; any other single sentence is all "what is wrong".
     """
+    wrong, to_do = _sentences(message)
+    if not _is_instruction(wrong):
+        return wrong, to_do
+    if to_do and not _is_instruction(to_do):
+        return to_do, wrong
+    return "", f"{wrong} {to_do}".strip()
+
+
+def _sentences(message: str) -> tuple[str, str]:
+    """The first sentence of `message`, and the rest."""
     text = message.strip()
     depth = 0
     quoted = False

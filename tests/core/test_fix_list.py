@@ -55,6 +55,17 @@ from ipt_excel.core.fix_list import CHECK, MUST_FIX, Fix, counts_line, ordered, 
             "This row had been moved.",
             "It has been put back. Check it.",
         ),
+        (  # what to do first: turned round
+            "Enter the evidence of impact. An area rated GREEN needs evidence of impact.",
+            "An area rated GREEN needs evidence of impact.",
+            "Enter the evidence of impact.",
+        ),
+        ("Say what is stopping this work.", "", "Say what is stopping this work."),
+        (  # only instructions
+            "Delete the row. Type it again below.",
+            "",
+            "Delete the row. Type it again below.",
+        ),
     ],
 )
 def test_a_message_is_what_is_wrong_then_what_to_do(message: str, wrong: str, to_do: str) -> None:
