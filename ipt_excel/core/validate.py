@@ -12,8 +12,14 @@ because nothing after it could be trusted:
 3. rows against the manifest's row IDs ("row-added", "row-missing", "row-duplicated",
    "row-order", and "agency-mismatch" for another agency's area); formulas anywhere in the
    table ("formula"); the locked plan text of every row ("locked-text-changed");
-4. the update cells, with pandera (schemas.return_rules), every problem collected; and two
+4. the sign-off, on a return whose manifest (version 4) says where it is: its labels as sent
+   ("title-changed") and its four cells filled in ("sign-off-missing", "sign-off-date",
+   "sign-off-not-confirmed"; core/sign_off.py);
+5. the update cells, with pandera (schemas.return_rules), every problem collected; and two
    warnings that do not block a return: "no-update" and "review-date-stale".
+
+Content outside the table is refused, except the sign-off's cells and, on a return sent back
+as feedback (its title carries the notice), the "What to fix" sheet, which is never read.
 
 Values the agency did not change are not its errors: a value is "entered" when, normalised,
 it differs from the value as issued. Only entered values are checked (except for the stale

@@ -2,10 +2,14 @@
 
 Sheets, in order:
 
+- ``What to fix`` (a feedback workbook only, first and active): every problem in words
+  (excel/fix_sheet.py).
 - ``Return``: a title block (who it is for, the plan, when and to whom to send it, how to fill
-  it in), then the header row at the row the manifest gives, then one row per area. Plan text
-  is locked and grey; the update cells are open and white, with dropdowns for RAG and the date
-  of next review. The sheet is protected; columns and rows can still be resized.
+  it in), the sign-off block above the update columns where the manifest puts it (locked
+  labels, four open cells), then the header row at the row the manifest gives, then one row
+  per area. Plan text is locked and grey; the update cells are open and white, with dropdowns
+  for RAG and the date of next review. The sheet is protected; columns and rows can still be
+  resized.
 - ``Lists`` (hidden): the dropdown values, referenced by range rather than inlined, because
   an inline list is limited to 255 characters and LibreOffice handles ranges more reliably.
 - ``_manifest`` (very hidden): A1 a marker, A2 the signature, A3 onwards the manifest JSON

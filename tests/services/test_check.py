@@ -813,3 +813,30 @@ def test_an_email_with_no_return_is_one_row_in_the_report(ws: Workspace, tmp_pat
     )
     assert result.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()  # of the e-mail
     assert result.content == b""  # nothing to keep as a workbook; the e-mail is kept instead
+
+
+def test_a_return_issued_before_sign_offs_existed_checks_and_merges_without_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A manifest version 3 return, as the version before this one issued it: no block."""
+    import ipt_excel.core.rounds as rounds
+    from ipt_excel.services.receive import receive_returns
+
+    monkeypatch.setattr(rounds, "MANIFEST_VERSION", 3)
+    monkeypatch.setattr(rounds, "sign_off_block", lambda layout: None)
+    ws = make_workspace(tmp_path / "ws")
+    monkeypatch.undo()
+    wb = openpyxl.load_workbook(issued(ws))
+    assert '"version":3' in "".join(
+        v for (v,) in wb[MANIFEST_SHEET].iter_rows(min_row=3, max_col=1, values_only=True) if v
+    )
+    assert wb["Return"]["L4"].value is None and wb["Return"]["K4"].value is None
+    fill_all(wb["Return"])  # type: ignore[arg-type]
+    wb.save(tmp_path / "hp.xlsx")
+    result = check_one(ws, tmp_path / "hp.xlsx")
+    assert result.valid, result.problems
+    assert result.accepted is not None and result.accepted.sign_off is None
+    out = receive_returns(
+        ws, [tmp_path / "hp.xlsx"], now=NOW, feedback_dir=tmp_path / "fb", today=TODAY
+    )
+    assert [o.outcome for o in out.outcomes] == ["merged"]
