@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import random
 import re
 import zipfile
@@ -97,6 +98,25 @@ def read_table(data: bytes) -> Table:
         values = {f: str(cells[c]) for f, c in columns.items()}
         rows.append(Row(top + i + 1, str(cells[0]).strip(), values))
     return Table(columns, tuple(rows))
+
+
+def sign_off_cells(data: bytes, agency: str) -> dict[str, str]:
+    """The sign-off as the agency fills it in, by cell, where the return's manifest (on its
+    hidden _manifest sheet, A3 onwards) puts it: {} for a return that asks for none."""
+    grid = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("_manifest")
+    chunks = [str(row[0]) for row in grid.to_python()[2:] if row and str(row[0])]
+    manifest = json.loads("".join(chunks))
+    cells = (manifest.get("sign_off") or {}).get("cells")
+    if not cells:
+        return {}
+    issued_on = date.fromisoformat(manifest["issued_at"][:10])
+    typed = {
+        "name": f"Lead officer, {agency}",
+        "role": "Head of Service",
+        "date": f"{issued_on:%d/%m/%Y}",
+        "confirmed": "Yes",
+    }
+    return {cells[field]: text for field, text in typed.items()}
 
 
 def review_months(round_date: date, count: int = 6) -> list[str]:
@@ -198,6 +218,7 @@ def fill_bytes(data: bytes, agency: Agency, text: TextMaker, round_date: date) -
     for row in table.rows:
         for field, value in decide(row, agency, text, months).items():
             cells[f"{column_letter(table.columns[field])}{row.excel_row}"] = value
+    cells |= sign_off_cells(data, agency.key)
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as zin:
         member = _sheet_member(zin, RETURN_SHEET)

@@ -4,8 +4,9 @@ Usage: python docs/render_pictures.py   (needs LibreOffice and poppler-utils)
 
 Writes docs/return.png (page 1 and 2 of a return, the plan text and the update cells),
 docs/master.png (the merged master's Plan sheet, cropped to this round's changes),
-docs/feedback.png (a rejected return's feedback) and docs/summary.png (the circulation
-copy's Summary sheet).
+docs/what-to-fix.png and docs/feedback.png (a rejected return's feedback: its "What to fix"
+sheet, then its marked update cells) and docs/summary.png (the circulation copy's Summary
+sheet).
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def main() -> None:
         feedback = render_pdf(
             result.feedback / "ruh-third-review-of-progress-feedback.xlsx", pdfs / "fb.pdf"
         )
-        png(feedback, DOCS / "feedback.png", page=2, dpi=80, crop=None)
+        png(feedback, DOCS / "what-to-fix.png", page=1, dpi=80, crop=(0, 0, 935, 300))
+        png(feedback, DOCS / "feedback.png", page=3, dpi=80, crop=None)
         circ = render_pdf(result.circulation, pdfs / "circ.pdf")
         png(circ, DOCS / "summary.png", page=1, dpi=80, crop=None)
     print("Wrote the pictures in", DOCS)

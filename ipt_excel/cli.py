@@ -99,7 +99,8 @@ def _print_records(
     head: int = 1,
     show_lines: bool = False,
 ) -> None:
-    from rich.padding import Padding
+    import textwrap
+
     from rich.table import Table
     from rich.text import Text
 
@@ -119,8 +120,17 @@ def _print_records(
         out.print(Text(" · ".join(v for v in row[:head] if v), style="bold"), soft_wrap=False)
         for heading, value in zip(headings[head:], row[head:], strict=True):
             if value:
-                line = Padding(Text(f"{heading}: {value}"), (0, 0, 0, 2), expand=False)
-                out.print(line, soft_wrap=False)
+                # Wrapped here, indented and without trailing spaces; a long path or
+                # address is left whole for the terminal to wrap, so it can be copied.
+                lines = textwrap.wrap(
+                    f"{heading}: {value}",
+                    width=max(out.width, 20),
+                    initial_indent="  ",
+                    subsequent_indent="  ",
+                    break_long_words=False,
+                    break_on_hyphens=False,
+                )
+                out.print(Text("\n".join(lines)), soft_wrap=True)
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -442,8 +452,10 @@ def issue(
     """Write a locked return for each agency and make this the current round.
 
     Each agency gets only its own areas: the plan text locked, the update cells open, with
-    dropdowns for RAG and the date of next review. With --agency and the current round's
-    name, only those agencies get a new return; every other agency's return stays valid.
+    dropdowns for RAG and the date of next review, and a sign-off to fill in (who completed
+    it, their role, the date, and Yes to confirm it is accurate) unless the plan's Details
+    sheet says "Return sign-off: No". With --agency and the current round's name, only those
+    agencies get a new return; every other agency's return stays valid.
 
     Examples:
 
@@ -523,9 +535,10 @@ def check(
 ) -> None:
     """Check returned workbooks without changing anything in the workspace.
 
-    Each file is identified by its signed manifest and every rule is checked; each problem is
-    one row naming the file, sheet and cell and saying what to do. Invalid returns get a
-    feedback workbook to send straight back. A saved e-mail gives each workbook attached
+    Each file is identified by its signed manifest and every rule is checked, the sign-off
+    too; each problem is one row naming the file, sheet and cell and saying what to do.
+    Invalid returns get a feedback workbook to send straight back: it opens on a sheet
+    'What to fix' listing every problem. A saved e-mail gives each workbook attached
     to it (forwarded e-mails included); an e-mail with none is one row. Exit code 0 when
     every file is valid, 1 when any is not.
 
@@ -633,7 +646,8 @@ def merge(
 # -- status ---------------------------------------------------------------------------------------
 @app.command()
 def status(workspace: WorkspaceOpt = DEFAULT_WS) -> None:
-    """Show the current round: each agency's return, RAG counts and overdue actions.
+    """Show the current round: each agency's return (and who signed it off), RAG counts and
+    overdue actions.
 
     Examples:
 
@@ -661,10 +675,19 @@ def status(workspace: WorkspaceOpt = DEFAULT_WS) -> None:
     due = f", returns due {long_date(st.due)}" if st.due else ""
     out.print(f"[bold]{escape(st.round_name)}[/] ({long_date(st.round_date)}{due})", markup=True)
     if st.agencies:
+        signed = any(a.sign_off for a in st.agencies)
         _print_records(
             out,
-            ("Agency", "State", "Detail"),
-            [(a.name, a.state, a.detail) for a in st.agencies],
+            ("Agency", "State", "Detail", *(("Signed off by",) if signed else ())),
+            [
+                (
+                    a.name,
+                    a.state,
+                    a.detail,
+                    *((a.sign_off.text if a.sign_off else "",) if signed else ()),
+                )
+                for a in st.agencies
+            ],
             title="Returns",
         )
         words = {OVERDUE: "overdue", REJECTED: "rejected and not sent again"}

@@ -148,7 +148,11 @@ def read_return(data: bytes, file_name: str) -> ReturnData:
         # as its headings, without a manifest): a heading typed to its right is outside it.
         width = len(layout.columns) if manifest is not None else len(headers)
         table = (header_row, header_row + len(rows), min(width, len(headers)) or width)
-        outside = _outside(wb, sheet, table, _find_sheet(wb, MANIFEST_SHEET), manifest_rows)
+        block = manifest.sign_off if manifest is not None else None
+        expected = block.addresses if block is not None else frozenset()
+        outside = _outside(
+            wb, sheet, table, _find_sheet(wb, MANIFEST_SHEET), manifest_rows, expected
+        )
         return ReturnData(
             file_name=file_name,
             manifest=manifest,
@@ -166,9 +170,22 @@ def read_return(data: bytes, file_name: str) -> ReturnData:
             sheet_names=tuple(wb.sheetnames),
             sheet_states={n: wb[n].sheet_state for n in wb.sheetnames},
             epoch=1904 if wb.epoch == CALENDAR_MAC_1904 else 1900,
+            sign_off={f: _cell(ws, a) for f, a in block.cells} if block is not None else {},
+            sign_off_labels={a: _cell(ws, a) for a, _ in block.labels} if block else {},
         )
     finally:
         wb.close()
+
+
+def _cell(ws: Worksheet, address: str) -> CellValue:
+    cell = ws[address]
+    return CellValue(
+        address=address,
+        raw=cell.value,
+        is_formula=cell.data_type == "f",
+        text=display_text(cell.value),
+        is_error=cell.data_type == "e",
+    )
 
 
 def _title(ws: Worksheet, header_row: int) -> tuple[str, ...]:
@@ -190,10 +207,12 @@ def _outside(
     table: tuple[int, int, int],
     manifest_sheet: str | None,
     manifest_rows: int,
+    sign_off: frozenset[str] = frozenset(),
 ) -> list[OutsideCell]:
     """Every cell with content that is not read as part of the return: off the Return
-    sheet's table and title block (its column B above the header), and on every other sheet
-    except the manifest's own cells. The validator decides what each one means."""
+    sheet's table, title block (its column B above the header) and sign-off block (the
+    cells its manifest names, `sign_off`), and on every other sheet except the manifest's
+    own cells. The validator decides what each one means."""
     first, last, width = table
     found: list[OutsideCell] = []
     for name in wb.sheetnames:
@@ -211,6 +230,8 @@ def _outside(
                 # a formula in the header row or the title is reported here as a formula.
                 in_data = first < r <= last and c <= width
                 in_frame = (r == first and c <= width) or (r < first and c == 2)
+                if r < first and not in_frame and sign_off:
+                    in_frame = cell.coordinate in sign_off
                 if name == return_sheet and (in_data or (in_frame and cell.data_type != "f")):
                     continue
                 if name == manifest_sheet and c == 1 and r <= manifest_rows:

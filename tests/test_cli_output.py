@@ -45,8 +45,8 @@ def test_status_at_80_columns_prints_one_block_per_agency(demo: tuple[Path, str]
     out = ipt("status", "-w", ws).stdout
     returns = out.split("Returns\n", 1)[1].split("To chase", 1)[0]
     assert not BOX.search(returns)
-    assert "Royal United Hospital\n  State: rejected\n  Detail: 'Purple' is not a RAG" in returns
-    assert all(len(line) <= 80 for line in returns.splitlines())
+    assert "Royal United Hospital\n  State: rejected\n  Detail: The sign-off says No" in returns
+    assert all(len(line) <= 80 and line == line.rstrip() for line in returns.splitlines())
 
 
 def test_status_in_a_wide_terminal_is_a_table(demo: tuple[Path, str]) -> None:

@@ -7,12 +7,13 @@ Summary sheet, so the two never disagree.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from ipt_excel.core.dates import format_plan_date
 from ipt_excel.core.model import Change, Conflict, Plan
 from ipt_excel.core.records import IssuedRecord, Receipt
+from ipt_excel.core.sign_off import SignOff
 from ipt_excel.core.summary import (
     RagCounts,
     Recommendation,
@@ -41,6 +42,8 @@ class AgencyState:
     detail: str  # plain English
     file_name: str = ""
     sha256: str = ""  # of the file its state comes from (the rejected one, say), if any
+    # Who vouched for its return that stands (the latest accepted this round), if it was asked.
+    sign_off: SignOff | None = None
 
     @property
     def owes(self) -> bool:
@@ -94,6 +97,7 @@ def agency_states(
     overdue = due is not None and as_of is not None and as_of > due
     names = {a.key: a.name for a in plan.agencies}
     latest: dict[str, Receipt] = {}
+    signed: dict[str, SignOff | None] = {}  # the latest accepted return's sign-off
     merged_before: set[str] = set()
     merged_files: set[str] = set()
     for r in receipts:
@@ -104,13 +108,15 @@ def agency_states(
                 merged_before.add(r.agency)
             if r.outcome != "rejected":
                 merged_files.add(r.sha256)
+                signed[r.agency] = r.sign_off
             latest[r.agency] = r  # receipts come in order: the last one counts
     open_by_agency: dict[str, int] = {}
     for c in conflicts:
         open_by_agency[c.agency] = open_by_agency.get(c.agency, 0) + 1
-    states = []
+    states: list[AgencyState] = []
     for rec in issued:
         name = names.get(rec.agency, rec.agency)
+        before = len(states)
         last = latest.get(rec.agency)
         if last is None and overdue:
             assert due is not None
@@ -145,6 +151,8 @@ def agency_states(
             states.append(
                 AgencyState(rec.agency, name, RECEIVED, detail, last.file_name, last.sha256)
             )
+        if len(states) > before and signed.get(rec.agency) is not None:
+            states[-1] = replace(states[-1], sign_off=signed[rec.agency])
     if issued:
         # A round issued to some agencies so far: the others are listed too, so nobody is
         # forgotten.
@@ -210,6 +218,8 @@ class MasterExtras:
     today: date | None = None  # for overdue flags when there are no facts; default: round date
     # Headers of columns the plan no longer has, by key: their changes are still on record.
     headers: dict[str, str] = field(default_factory=dict)
+    # Who vouched for each accepted return, by the SHA-256 of its file (as updates name it).
+    sign_offs: dict[str, SignOff] = field(default_factory=dict)
 
     def header(self, plan: Plan, key: str) -> str:
         column = plan.columns.get(key)

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ipt_excel.core.columns import DEFAULT_COLUMNS, ColumnSet, column_set_from_dict
+from ipt_excel.core.sign_off import SignOffBlock, block_from_dict
 from ipt_excel.errors import ColumnSetError, ManifestError
 
 # Version 2 carries the column set the return was issued with, and the RAG scale; a version 1
 # return (issued before plans had their own columns) has the default set.
-MANIFEST_VERSION = 3
-READABLE_VERSIONS = (1, 2, 3)
+MANIFEST_VERSION = 4
+READABLE_VERSIONS = (1, 2, 3, 4)
 MAX_HEADER_ROW = 1000  # a return's title block is a few rows: anything far below is forged
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -42,6 +43,8 @@ _FIELDS: dict[str, type] = {
 _V2_FIELDS: dict[str, type] = {**_FIELDS, "columns": dict, "rag_scale": list}
 # Version 3 adds the title block's lines, so a changed title is found like a changed cell.
 _V3_FIELDS: dict[str, type] = {**_V2_FIELDS, "title": list}
+# Version 4 adds the sign-off block: where its cells are, or {} when the plan asks for none.
+_V4_FIELDS: dict[str, type] = {**_V3_FIELDS, "sign_off": dict}
 _SEND_BACK = "Ask the agency to send back the return workbook they were sent."
 
 
@@ -67,6 +70,8 @@ class Manifest:
     columns: ColumnSet = DEFAULT_COLUMNS  # the plan's columns when the return was issued
     rag_scale: tuple[str, ...] = ()  # () for a version 1 return: the plan's scale applies
     title: tuple[str, ...] = ()  # the title block's lines, as issued (version 3)
+    # Where the sign-off is (version 4); None: the return asks for none (and any before 4).
+    sign_off: SignOffBlock | None = None
 
     @property
     def row_ids(self) -> tuple[str, ...]:
@@ -89,6 +94,8 @@ def _as_dict(m: Manifest) -> dict[str, Any]:
         extra = {"columns": m.columns.to_dict(), "rag_scale": list(m.rag_scale)}
     if m.version >= 3:
         extra["title"] = list(m.title)
+    if m.version >= 4:
+        extra["sign_off"] = m.sign_off.to_dict() if m.sign_off is not None else {}
     return {
         **extra,
         "version": m.version,
@@ -174,7 +181,10 @@ def from_json(text: str | bytes) -> Manifest:
             f"The return was made by a newer version of ipt_excel (manifest version {version}). "
             "Update ipt_excel, then try again."
         )
-    expected = {2: _V2_FIELDS, 3: _V3_FIELDS}.get(version, _FIELDS)  # type: ignore[arg-type]
+    expected = {2: _V2_FIELDS, 3: _V3_FIELDS, 4: _V4_FIELDS}.get(
+        version,  # type: ignore[arg-type]
+        _FIELDS,
+    )
     if set(raw) != set(expected):
         missing = sorted(set(expected) - set(raw))
         extra = sorted(set(raw) - set(expected))
@@ -202,6 +212,12 @@ def from_json(text: str | bytes) -> Manifest:
         if not all(isinstance(line, str) for line in raw["title"]):
             raise _damaged("its title lines cannot be read")
         title = tuple(raw["title"])
+    sign_off: SignOffBlock | None = None
+    if version >= 4:
+        try:
+            sign_off = block_from_dict(raw["sign_off"], raw["header_row"])
+        except ValueError as exc:
+            raise _damaged(str(exc)) from None
     keys = tuple(c.key for c in columns.updates) if version >= 2 else _V1_UPDATE_KEYS
     rows = tuple(_row_from(r, n, keys) for n, r in enumerate(raw["rows"], start=1))
     ids = [r.id for r in rows]
@@ -221,6 +237,7 @@ def from_json(text: str | bytes) -> Manifest:
         columns=columns,
         rag_scale=scale,
         title=title,
+        sign_off=sign_off,
     )
     return manifest
 

@@ -37,6 +37,7 @@ from ipt_excel.core.model import (
     Plan,
     excel_length,
 )
+from ipt_excel.core.sign_off import SignOff
 from ipt_excel.core.text import excel_cut
 
 
@@ -59,6 +60,7 @@ class AcceptedReturn:
     file_name: str
     sha256: str
     rows: tuple[ReturnedRow, ...]
+    sign_off: SignOff | None = None  # who vouched for it (a return issued asking for it)
 
 
 @dataclass(frozen=True)

@@ -168,6 +168,8 @@ class Plan:
     sign_off_role: str = ""
     protective_marking: str = ""
     coordinator_email: str = ""
+    # Whether each return asks who completed it and for their confirmation (core/sign_off.py).
+    return_sign_off: bool = True
     notes: tuple[str, ...] = ()
     rag_scale: tuple[str, ...] = DEFAULT_RAG_SCALE
     themes: tuple[Theme, ...] = ()

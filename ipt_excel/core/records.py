@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from datetime import datetime
 
+from ipt_excel.core.sign_off import SignOff
+
 
 @dataclass(frozen=True)
 class IssuedRecord:
@@ -41,3 +43,4 @@ class Receipt:
     detail: str
     changes: int
     conflicts: int
+    sign_off: SignOff | None = None  # who vouched for an accepted return, when it was asked

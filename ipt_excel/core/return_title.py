@@ -16,15 +16,20 @@ from ipt_excel.core.model import Agency, Plan
 NOTICE_LINE = 1  # the line a feedback notice replaces: the plan's title
 
 FEEDBACK_ERRORS = (
-    "This return has been sent back to you. Fix the cells marked red and check the cells "
-    "marked yellow (each has a note saying what to do), then send it back."
+    "This return has been sent back to you. The sheet 'What to fix' lists what to change: fix "
+    "the cells marked red and check those marked yellow, then send it back."
 )
 FEEDBACK_WARNINGS = (
-    "This return has been sent back to you. Nothing needs fixing: check the cells marked "
-    "yellow (each has a note), then send it back."
+    "This return has been sent back to you. Nothing needs fixing: the sheet 'What to fix' "
+    "lists what to check. Then send it back."
 )
 # Notices earlier versions wrote, still accepted on a return sent back with them.
-_EARLIER_NOTICES: tuple[str, ...] = ()
+_EARLIER_NOTICES: tuple[str, ...] = (
+    "This return has been sent back to you. Fix the cells marked red and check the cells "
+    "marked yellow (each has a note saying what to do), then send it back.",
+    "This return has been sent back to you. Nothing needs fixing: check the cells marked "
+    "yellow (each has a note), then send it back.",
+)
 NOTICES: tuple[str, ...] = (FEEDBACK_ERRORS, FEEDBACK_WARNINGS, *_EARLIER_NOTICES)
 
 
@@ -45,6 +50,15 @@ def title_lines(plan: Plan, agency: Agency, open_columns: Sequence[Column]) -> t
     choose = f"Choose {and_list(dropdowns)} from the list in the cell." if dropdowns else ""
     if any(c.kind in (Kind.REVIEW, Kind.DATE) for c in open_columns):
         choose += f" You can also type a date, like {example_date(rnd.date)}."
+    send = (
+        "Save the file as an Excel Workbook (.xlsx) and send it back. "
+        "Do not copy the cells into another file."
+    )
+    if plan.return_sign_off:
+        send = (
+            "Fill in the sign-off above the white cells, save the file as an Excel Workbook "
+            "(.xlsx) and send it back. Do not copy the cells into another file."
+        )
     return (
         f"{agency.name}: {rnd.name}, {long_date(rnd.date)}",
         plan.title,
@@ -52,9 +66,13 @@ def title_lines(plan: Plan, agency: Agency, open_columns: Sequence[Column]) -> t
         f"For each area, fill in the white cells: {and_list(open_headers)}.",
         "The grey cells show the plan as agreed, for reference. You cannot change them.",
         *([choose.strip()] if choose else []),
-        "Save the file as an Excel Workbook (.xlsx) and send it back. "
-        "Do not copy the cells into another file.",
+        send,
     )
+
+
+def is_feedback(lines: Sequence[str]) -> bool:
+    """Whether a title block as found is a return sent back as feedback (its notice line)."""
+    return len(lines) > NOTICE_LINE and lines[NOTICE_LINE] in NOTICES
 
 
 def with_notice(lines: tuple[str, ...], notice: str) -> tuple[str, ...]:

@@ -6,7 +6,7 @@ The reader (excel/return_reader.py) fills these in and judges nothing; the valid
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ipt_excel.core.manifest import Manifest
 
@@ -60,3 +60,7 @@ class ReturnData:
     outside: tuple[OutsideCell, ...] = ()  # every other cell with content, on every sheet
     # The title block: column B of each row above the header, trailing empty rows left out.
     title: tuple[str, ...] = ()
+    # The sign-off block's cells the manifest names: its open cells by field ("name", ...),
+    # and its labels by address, as found (empty when the return has no sign-off).
+    sign_off: dict[str, CellValue] = field(default_factory=dict)
+    sign_off_labels: dict[str, CellValue] = field(default_factory=dict)

@@ -18,6 +18,7 @@ from ipt_excel.core.model import Agency, Area, Plan, Round
 from ipt_excel.core.records import RoundRecord
 from ipt_excel.core.return_title import title_lines
 from ipt_excel.core.rows import agencies_text, cell_text
+from ipt_excel.core.sign_off import CONFIRM_CHOICES, LIST_KEY, SignOffBlock, block_at
 from ipt_excel.errors import UsageError
 
 RETURN_SHEET = "Return"
@@ -65,6 +66,12 @@ class ReturnLayout:
         return tuple(c.header for c in self.columns)
 
 
+def sign_off_block(layout: ReturnLayout) -> SignOffBlock:
+    """Where a return with this layout asks for its sign-off: beside its first update column."""
+    first_open = next(i for i, c in enumerate(layout.columns) if c.update)
+    return block_at(first_open)
+
+
 def return_layout(columns: ColumnSet) -> ReturnLayout:
     locked = [
         c
@@ -98,12 +105,13 @@ def scale_of(manifest: Manifest, plan: Plan) -> tuple[str, ...]:
 
 
 def lists_layout(
-    columns: ColumnSet, rag_scale: tuple[str, ...], round_date: date
+    columns: ColumnSet, rag_scale: tuple[str, ...], round_date: date, *, sign_off: bool = False
 ) -> dict[str, tuple[str, tuple[str, ...]]]:
     """Each dropdown column's list on the hidden Lists sheet: key -> (column letter, values).
 
     One column of the sheet per list, in the order of the return's columns; review-date
-    columns share one list of months.
+    columns share one list of months. With `sign_off`, the sign-off's Yes and No come last,
+    under the key sign_off.LIST_KEY.
     """
     ctx = KindContext(rag_scale=rag_scale, round_date=round_date)
     out: dict[str, tuple[str, tuple[str, ...]]] = {}
@@ -115,15 +123,18 @@ def lists_layout(
         if values not in by_values:
             by_values[values] = chr(ord("A") + len(by_values))
         out[column.key] = (by_values[values], values)
+    if sign_off:
+        out[LIST_KEY] = (chr(ord("A") + len(by_values)), CONFIRM_CHOICES)
     return out
 
 
 def lists_values(
-    columns: ColumnSet, rag_scale: tuple[str, ...], round_date: date
+    columns: ColumnSet, rag_scale: tuple[str, ...], round_date: date, *, sign_off: bool = False
 ) -> dict[str, str]:
     """What a return's hidden Lists sheet holds, cell by cell ("A1" -> "RED")."""
     cells: dict[str, str] = {}
-    for letter, values in lists_layout(columns, rag_scale, round_date).values():
+    layout = lists_layout(columns, rag_scale, round_date, sign_off=sign_off)
+    for letter, values in layout.values():
         cells |= {f"{letter}{r}": text for r, text in enumerate(values, start=1)}
     return cells
 
@@ -213,7 +224,8 @@ def plan_round(
             rows=rows,
             columns=plan.columns,
             rag_scale=plan.rag_scale,
-            title=title_lines(plan, agency, return_layout(plan.columns).open),
+            title=title_lines(plan, agency, layout.open),
+            sign_off=sign_off_block(layout) if plan.return_sign_off else None,
         )
         returns.append(IssuedReturn(agency=agency, areas=areas, manifest=manifest))
     return RoundPlan(returns=tuple(returns), skipped=tuple(skipped))

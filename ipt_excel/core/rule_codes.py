@@ -19,6 +19,7 @@ class Group(StrEnum):
     IDENTITY = "identity"  # not this workspace's latest return for the round
     STRUCTURE = "structure"  # the table or the workbook was changed where it must not be
     VALUE = "value"  # an update value breaks a rule
+    SIGN_OFF = "sign-off"  # the sign-off is not filled in, or not confirmed
     WARNING = "warning"  # worth a look; does not stop a return being merged
     OK = "ok"  # the report's row for a valid file
 
@@ -83,6 +84,10 @@ class Rule(StrEnum):
     TOO_LONG = "too-long"
     PROGRESS_REQUIRED = "progress-required"
     EVIDENCE_REQUIRED = "evidence-required"
+    # The sign-off block (a return issued with manifest version 4 or later asks for one).
+    SIGN_OFF_MISSING = "sign-off-missing"
+    SIGN_OFF_DATE = "sign-off-date"
+    SIGN_OFF_NOT_CONFIRMED = "sign-off-not-confirmed"
     # Warnings.
     NO_UPDATE = "no-update"
     VALUE_EMPTIED = "value-emptied"
@@ -120,6 +125,7 @@ _STRUCTURE = {
     Rule.TITLE_CHANGED,
     Rule.LISTS_CHANGED, Rule.SHEET_ADDED, Rule.EXCEL_ERROR,
 }  # fmt: skip
+_SIGN_OFF = {Rule.SIGN_OFF_MISSING, Rule.SIGN_OFF_DATE, Rule.SIGN_OFF_NOT_CONFIRMED}
 _WARNINGS = {
     Rule.NO_UPDATE: "no update given for",
     Rule.VALUE_EMPTIED: "a value was emptied for",
@@ -135,6 +141,8 @@ def _group(rule: Rule) -> Group:
         return Group.IDENTITY
     if rule in _STRUCTURE:
         return Group.STRUCTURE
+    if rule in _SIGN_OFF:
+        return Group.SIGN_OFF
     if rule in _WARNINGS:
         return Group.WARNING
     if rule is Rule.OK:

@@ -12,8 +12,14 @@ because nothing after it could be trusted:
 3. rows against the manifest's row IDs ("row-added", "row-missing", "row-duplicated",
    "row-order", and "agency-mismatch" for another agency's area); formulas anywhere in the
    table ("formula"); the locked plan text of every row ("locked-text-changed");
-4. the update cells, with pandera (schemas.return_rules), every problem collected; and two
+4. the sign-off, on a return whose manifest (version 4) says where it is: its labels as sent
+   ("title-changed") and its four cells filled in ("sign-off-missing", "sign-off-date",
+   "sign-off-not-confirmed"; core/sign_off.py);
+5. the update cells, with pandera (schemas.return_rules), every problem collected; and two
    warnings that do not block a return: "no-update" and "review-date-stale".
+
+Content outside the table is refused, except the sign-off's cells and, on a return sent back
+as feedback (its title carries the notice), the "What to fix" sheet, which is never read.
 
 Values the agency did not change are not its errors: a value is "entered" when, normalised,
 it differs from the value as issued. Only entered values are checked (except for the stale
@@ -34,18 +40,19 @@ from __future__ import annotations
 import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ipt_excel.core.columns import DEFAULT_COLUMNS, ColumnSet
+from ipt_excel.core.fix_list import FIX_SHEET
 from ipt_excel.core.kinds import KindContext, cell_text, normalise
 from ipt_excel.core.manifest import Manifest, locked_text_hash, to_json, verify
 from ipt_excel.core.merge import AcceptedReturn, ReturnedRow
 from ipt_excel.core.model import Agency, Area, Plan
 from ipt_excel.core.problems import Problem, Severity, cell_ref, column_letter
-from ipt_excel.core.return_title import title_differences
+from ipt_excel.core.return_title import is_feedback, title_differences
 from ipt_excel.core.rounds import (
     LISTS_SHEET,
     MANIFEST_SHEET,
@@ -57,6 +64,7 @@ from ipt_excel.core.rounds import (
 )
 from ipt_excel.core.rule_codes import Group, Rule, in_group
 from ipt_excel.core.schemas import Failure, FrameContext, failures, problems, return_rules
+from ipt_excel.core.sign_off import LABELS, SignOff, check_sign_off
 
 if TYPE_CHECKING:  # types only: this module imports no Excel library and does no I/O
     from ipt_excel.core.records import IssuedRecord
@@ -67,6 +75,7 @@ IDENTITY_RULES = tuple(sorted(in_group(Group.IDENTITY)))
 STRUCTURE_RULES = tuple(sorted(in_group(Group.STRUCTURE)))
 VALUE_RULES = tuple(sorted(in_group(Group.VALUE)))
 WARNING_RULES = tuple(sorted(in_group(Group.WARNING)))
+SIGN_OFF_RULES = tuple(sorted(in_group(Group.SIGN_OFF)))
 
 _SEND_BACK = "send back the return you were sent"
 
@@ -140,6 +149,7 @@ class _Validator:
     problems: list[Problem] = field(default_factory=list)
     agency_name: str = ""
     layout: ReturnLayout = field(default_factory=lambda: return_layout(DEFAULT_COLUMNS))
+    signed: SignOff | None = None
 
     def header(self, key: str) -> str:
         return next((c.header for c in self.layout.columns if c.key == key), key)
@@ -407,8 +417,14 @@ class _Validator:
         """Every cell the return never had content in: formulas anywhere, anything typed off
         the table, a changed Lists sheet, a sheet added."""
         expected_lists = lists_values(
-            m.columns, scale_of(m, self.plan), date.fromisoformat(m.round_date)
+            m.columns,
+            scale_of(m, self.plan),
+            date.fromisoformat(m.round_date),
+            sign_off=m.sign_off is not None,
         )
+        # A return sent back as feedback holds the list of what to fix, on a sheet of its own:
+        # it is never read, whatever the agency did to it (a formula is still reported).
+        fix_sheet = FIX_SHEET.casefold() if is_feedback(self.data.title) else None
         lists_found: dict[str, str] = {}
         lists_sheet = ""
         ignored = set(self.data.ignored_rows)
@@ -423,6 +439,8 @@ class _Validator:
                     value=c.text,
                     sheet=c.sheet,
                 )
+            elif c.sheet.casefold() == fix_sheet:
+                continue
             elif c.sheet == self.data.sheet:
                 if int("".join(ch for ch in c.address if ch.isdigit())) in ignored:
                     continue  # reported already as a row added below the table
@@ -470,6 +488,36 @@ class _Validator:
                 cell=changed[0],
                 value=lists_found.get(changed[0], ""),
                 sheet=lists_sheet or LISTS_SHEET,
+            )
+
+    def sign_off(self, m: Manifest) -> None:
+        """The sign-off block, on a return issued with one: its labels as sent, its cells
+        filled in (core/sign_off.py)."""
+        block = m.sign_off
+        if block is None:
+            return
+        for address, text in block.labels:
+            cell = self.data.sign_off_labels.get(address)
+            found = cell.text if cell is not None else ""
+            if (cell is not None and cell.is_formula) or found == text:
+                continue
+            self.at(
+                Rule.TITLE_CHANGED,
+                f"{address} is part of the sign-off above the table, and has been changed. Put "
+                f"back '{_shorten(text, 60)}', or send back the return you were sent.",
+                cell=address,
+                value=found,
+            )
+        findings, self.signed = check_sign_off(
+            block,
+            self.data.sign_off,
+            issued_on=datetime.fromisoformat(m.issued_at).date(),
+            today=self.today,
+            epoch_1904=self.data.epoch == 1904,
+        )
+        for f in findings:
+            self.at(
+                f.rule, f.message, cell=block.cell(f.field), column=LABELS[f.field], value=f.value
             )
 
     def locked_text(self, m: Manifest, agency: Agency, rows: dict[str, ReturnRow]) -> None:
@@ -614,6 +662,7 @@ class _Validator:
         self.formulas()
         self.outside(m)
         self.title(m)
+        self.sign_off(m)
         self.locked_text(m, agency, rows)
         return _Prepared(m, agency, rows, self.entries(m, rows))
 
@@ -644,6 +693,7 @@ class _Validator:
                 ReturnedRow(area_id=r.id, issued=dict(r.issued), values=values[r.id])
                 for r in m.rows
             ),
+            sign_off=self.signed,
         )
 
 

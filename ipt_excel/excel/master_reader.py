@@ -154,6 +154,8 @@ def read_master_bytes(
         sign_off_role=details.get("Role", ""),
         protective_marking=details.get("Protective marking", ""),
         coordinator_email=details.get("Coordinator e-mail", ""),
+        # A master written before returns had a sign-off asks for one, as a new plan does.
+        return_sign_off=details.get("Return sign-off", "Yes").strip().casefold() != "no",
         notes=notes,
         rag_scale=scale,
         columns=columns,

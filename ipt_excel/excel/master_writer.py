@@ -135,7 +135,7 @@ def _write_master(
     else:
         _plan_sheet(wb, fmt, plan, extras)
         summary_sheet(wb, fmt, plan, extras)
-    updates_sheet(wb, fmt, plan, circulation=circulation)
+    updates_sheet(wb, fmt, plan, circulation=circulation, sign_offs=extras.sign_offs)
     changes_sheet(
         wb,
         fmt,

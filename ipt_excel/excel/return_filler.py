@@ -1,7 +1,8 @@
 """Play an agency filling in its return, as Excel would save it (used by `ipt demo` and tests).
 
-Update cells are addressed by area ID and column key ("progress", "rag", ...); the cells are
-found through the return reader, so nothing about the layout is written twice.
+Update cells are addressed by area ID and column key ("progress", "rag", ...), and the
+sign-off's by field ("name", "role", "date", "confirmed"); the cells are found through the
+return reader and the manifest, so nothing about the layout is written twice.
 Editing locked plan text first removes the sheet protection, as a user would.
 """
 
@@ -17,9 +18,14 @@ from datetime import date, datetime
 import openpyxl
 from openpyxl.cell.cell import Cell
 
+from ipt_excel.core.sign_off import CONFIRMED, DATE, NAME, ROLE, YES
 from ipt_excel.excel.return_reader import read_return
 
 CellInput = str | date | datetime | int | float | None
+# What a test or the demo signs with when it does not say: a sign-off that is valid on any
+# day from the one the return was issued.
+SIGNED_BY = "Sam Jones"
+SIGNED_AS = "Head of Service"
 
 
 def _set(cell: Cell, value: CellInput) -> None:
@@ -37,6 +43,7 @@ def fill_return_bytes(
     locked_edits: Mapping[str, Mapping[str, str]] | None = None,
     formulas: Mapping[str, Mapping[str, str]] | None = None,
     saved_at: datetime | None = None,
+    sign_off: Mapping[str, CellInput] | bool = True,
 ) -> bytes:
     """The return `data` (file `name`, for messages) with the given cells filled in.
 
@@ -44,6 +51,9 @@ def fill_return_bytes(
     `locked_edits`: area ID -> {column key: text} for plan text (protection removed first).
     `formulas`: area ID -> {field: formula} typed as real formulas.
     `saved_at`: a fixed save time, for byte-for-byte reproducible files (the demo).
+    `sign_off`: field -> value for the sign-off's cells; True (the default) signs it as
+    SIGNED_BY on the day it was issued, False leaves it as it is. A return with no sign-off
+    ignores it.
     """
     found = read_return(data, name)
     rows = {row.text("id"): row.excel_row for row in found.rows}
@@ -62,6 +72,25 @@ def fill_return_bytes(
     for area_id, fields in updates.items():
         for f, value in fields.items():
             _set(cell(area_id, f), value)
+    block = found.manifest.sign_off if found.manifest is not None else None
+    if block is not None and sign_off is not False:
+        assert found.manifest is not None
+        signed: Mapping[str, CellInput] = (
+            {
+                NAME: SIGNED_BY,
+                ROLE: SIGNED_AS,
+                DATE: datetime.fromisoformat(found.manifest.issued_at).replace(
+                    hour=0, minute=0, second=0, microsecond=0
+                ),
+                CONFIRMED: YES,
+            }
+            if sign_off is True
+            else sign_off
+        )
+        for f, value in signed.items():
+            target = ws[block.cell(f)]
+            assert isinstance(target, Cell)
+            _set(target, value)
     for area_id, fields in (formulas or {}).items():
         for f, formula in fields.items():
             cell(area_id, f).value = formula

@@ -38,7 +38,7 @@ from ipt_excel.excel.cell_values import (
     shared_strings,
 )
 from ipt_excel.excel.safe_open import SafeWorkbook, check_bytes
-from ipt_excel.excel.sheet_scan import column_letter
+from ipt_excel.excel.sheet_scan import column_letter, parse_cell_ref
 
 HEADER_SEARCH_ROWS = 30
 _SEND_BACK = "Send back the return workbook you were sent, with only the white cells filled in."
@@ -221,7 +221,9 @@ def read_return(data: bytes | SafeWorkbook, file_name: str) -> ReturnData:
     # as its headings, without a manifest): a heading typed to its right is outside it.
     width = len(layout.columns) if manifest is not None else len(headers)
     table = (header_row, header_row + len(rows), min(width, len(headers)) or width)
-    outside = _outside(wb, sheet, table, wb.find(MANIFEST_SHEET), manifest_rows)
+    block = manifest.sign_off if manifest is not None else None
+    expected = block.addresses if block is not None else frozenset()
+    outside = _outside(wb, sheet, table, wb.find(MANIFEST_SHEET), manifest_rows, expected)
     return ReturnData(
         file_name=file_name,
         manifest=manifest,
@@ -239,6 +241,19 @@ def read_return(data: bytes | SafeWorkbook, file_name: str) -> ReturnData:
         sheet_names=tuple(wb.names),
         sheet_states={n: wb.scans[n].state for n in wb.names},
         epoch=wb.epoch,
+        sign_off={f: _cell(ws, a) for f, a in block.cells} if block is not None else {},
+        sign_off_labels={a: _cell(ws, a) for a, _ in block.labels} if block else {},
+    )
+
+
+def _cell(ws: SheetValues, address: str) -> CellValue:
+    cell = ws.cell(*parse_cell_ref(address))
+    return CellValue(
+        address=address,
+        raw=cell.value,
+        is_formula=cell.is_formula,
+        text=display_text(cell.value),
+        is_error=cell.is_error,
     )
 
 
@@ -259,10 +274,12 @@ def _outside(
     table: tuple[int, int, int],
     manifest_sheet: str | None,
     manifest_rows: int,
+    sign_off: frozenset[str] = frozenset(),
 ) -> list[OutsideCell]:
     """Every cell with content that is not read as part of the return: off the Return
-    sheet's table and title block (its column B above the header), and on every other sheet
-    except the manifest's own cells. The validator decides what each one means."""
+    sheet's table, title block (its column B above the header) and sign-off block (the
+    cells its manifest names, `sign_off`), and on every other sheet except the manifest's
+    own cells. The validator decides what each one means."""
     first, last, width = table
     found: list[OutsideCell] = []
     for name in wb.names:
@@ -278,6 +295,8 @@ def _outside(
             # a formula in the header row or the title is reported here as a formula.
             in_data = first < r <= last and c <= width
             in_frame = (r == first and c <= width) or (r < first and c == 2)
+            if r < first and not in_frame and sign_off:
+                in_frame = f"{column_letter(c)}{r}" in sign_off
             if name == return_sheet and (in_data or (in_frame and not cell.is_formula)):
                 continue
             if name == manifest_sheet and c == 1 and r <= manifest_rows:

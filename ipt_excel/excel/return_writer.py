@@ -2,10 +2,14 @@
 
 Sheets, in order:
 
+- ``What to fix`` (a feedback workbook only, first and active): every problem in words
+  (excel/fix_sheet.py).
 - ``Return``: a title block (who it is for, the plan, when and to whom to send it, how to fill
-  it in), then the header row at the row the manifest gives, then one row per area. Plan text
-  is locked and grey; the update cells are open and white, with dropdowns for RAG and the date
-  of next review. The sheet is protected; columns and rows can still be resized.
+  it in), the sign-off block above the update columns where the manifest puts it (locked
+  labels, four open cells), then the header row at the row the manifest gives, then one row
+  per area. Plan text is locked and grey; the update cells are open and white, with dropdowns
+  for RAG and the date of next review. The sheet is protected; columns and rows can still be
+  resized.
 - ``Lists`` (hidden): the dropdown values, referenced by range rather than inlined, because
   an inline list is limited to 255 characters and LibreOffice handles ranges more reliably.
 - ``_manifest`` (very hidden): A1 a marker, A2 the signature, A3 onwards the manifest JSON
@@ -17,7 +21,7 @@ Every text is written with write_string, so nothing an agency or a plan says is 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -26,6 +30,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from ipt_excel.core.columns import Kind
+from ipt_excel.core.fix_list import Fix
 from ipt_excel.core.kinds import (
     CellSpec,
     KindContext,
@@ -53,7 +58,19 @@ from ipt_excel.core.rounds import (
     locked_values,
     scale_of,
 )
+from ipt_excel.core.sign_off import (
+    CONFIRMED,
+    DATE,
+    FIELDS,
+    HEADING,
+    LIST_KEY,
+    NAME,
+    ROLE,
+    input_message,
+    split_address,
+)
 from ipt_excel.errors import ReturnWriteError
+from ipt_excel.excel.fix_sheet import fix_sheet
 from ipt_excel.excel.styles import (
     FONT,
     FONT_SIZE,
@@ -79,13 +96,15 @@ MANIFEST_CHUNK = 30_000  # characters per cell; Excel's limit is 32,767
 _TITLE_LIMIT = 32
 _MESSAGE_LIMIT = 255
 _SEVERITY_PREFIX = {"error": "Fix this: ", "warning": "Check this: "}
+_INPUT_TITLES = {NAME: "Completed by", ROLE: "Role", DATE: "Date", CONFIRMED: "Confirm"}
 MIN_DATA_LINES = 2  # room to start typing in an empty update cell
 PAGES_WIDE = 2  # printed width of the Return sheet, in pages
 
 
-def feedback_notice(marks: dict[tuple[str, str], tuple[str, str]]) -> str:
-    """The line that tells an agency its return has come back to it, and what to do."""
-    if any(severity == "error" for severity, _ in marks.values()):
+def feedback_notice(marks: Iterable[tuple[str, str]], fixes: Sequence[Fix] = ()) -> str:
+    """The line that tells an agency its return has come back to it, and what to do:
+    `marks` are the (severity, message) of the cells marked, `fixes` the What to fix rows."""
+    if any(f.must for f in fixes) or any(sev == "error" for sev, _ in marks):
         return FEEDBACK_ERRORS
     return FEEDBACK_WARNINGS
 
@@ -116,11 +135,21 @@ def manifest_chunks(text: str, limit: int = MANIFEST_CHUNK) -> list[str]:
 class _Writer:
     """One return being written: the workbook, its formats and the Return sheet."""
 
-    def __init__(self, wb: xlsxwriter.Workbook, plan: Plan, issued: IssuedReturn) -> None:
+    def __init__(
+        self,
+        wb: xlsxwriter.Workbook,
+        plan: Plan,
+        issued: IssuedReturn,
+        fixes: Sequence[Fix] = (),
+        password: str | None = None,
+    ) -> None:
         self.wb = wb
         self.plan = plan
         self.issued = issued
         self.fmt = Formats(wb)
+        self.fixes = tuple(fixes)
+        if fixes:  # a feedback workbook opens on its list of what to fix
+            fix_sheet(wb, self.fmt, plan, issued, self.fixes, password)
         # A plain, unwrapped line for the title block, so long lines overflow rather than wrap.
         self.line = wb.add_format({"font_name": FONT, "font_size": FONT_SIZE})
         self._open_formats: dict[tuple[str, str], Format] = {}
@@ -235,12 +264,79 @@ class _Writer:
             # Heights are set because LibreOffice does not fit rows to wrapped text on opening.
             self.ws.set_row(r, max(row_height(texts), MIN_DATA_LINES * LINE_POINTS + 4))
 
+    def sign_off(self, values: Mapping[str, object], marks: Mapping[str, tuple[str, str]]) -> None:
+        """The sign-off block, where the manifest puts it: locked labels, open cells."""
+        block = self.issued.manifest.sign_off
+        if block is None:
+            return
+        base = {"font_name": FONT, "font_size": FONT_SIZE}
+        label = self.wb.add_format({**base, "align": "right", "bold": True})
+        heading = self.wb.add_format({**base, "bold": True, "font_size": 11})
+        for address, text in block.labels:
+            row, col = split_address(address)
+            self.put(row - 1, col, text, heading if text == HEADING else label, "The sign-off")
+        issued_on = datetime.fromisoformat(self.issued.manifest.issued_at).date()
+        lists = self.lists()
+        for field, address in block.cells:
+            row, col = split_address(address)
+            mark = marks.get(field)
+            severity = mark[0] if mark else None
+            value = values.get(field, "")
+            num_format = "dd/mm/yyyy" if field == DATE else "@"
+            if isinstance(value, datetime | date):
+                self.ws.write_datetime(row - 1, col, value, self.open_format(severity, num_format))
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                self.ws.write_number(row - 1, col, value, self.open_format(severity, num_format))
+            elif value is None or value == "":
+                self.ws.write_blank(row - 1, col, None, self.open_format(severity, num_format))
+            else:
+                fmt = self.open_format(severity, num_format)
+                self.put(row - 1, col, str(value), fmt, "The sign-off")
+            if mark:
+                note = _SEVERITY_PREFIX[mark[0]] + mark[1]
+                self.ws.write_comment(row - 1, col, note, {"x_scale": 2, "y_scale": 2})
+            rule: dict[str, Any] = {
+                "validate": "any",
+                "input_title": _INPUT_TITLES[field],
+                "input_message": _fit(input_message(field, issued_on), _MESSAGE_LIMIT),
+            }
+            if field == DATE:
+                rule |= {
+                    "validate": "date",
+                    "criteria": "between",
+                    "minimum": issued_on,
+                    "maximum": date(9999, 12, 31),
+                    "error_type": "stop",
+                    "error_title": "Date",
+                    "error_message": f"Type the date the return was completed, like "
+                    f"{issued_on:%d/%m/%Y}. It cannot be before the return was sent out, on "
+                    f"{issued_on:%d/%m/%Y}.",
+                }
+            elif field == CONFIRMED:
+                letter, choices = lists[LIST_KEY]
+                rule |= {
+                    "validate": "list",
+                    "source": f"={LISTS_SHEET}!${letter}$1:${letter}${len(choices)}",
+                    "error_type": "stop",
+                    "error_title": "Confirm",
+                    "error_message": "Choose Yes or No from the list.",
+                }
+            self.ws.data_validation(row - 1, col, row - 1, col, rule)
+        assert tuple(f for f, _ in block.cells) == FIELDS
+
+    def lists(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        m = self.issued.manifest
+        return lists_layout(
+            m.columns,
+            self.kind_ctx.rag_scale,
+            self.kind_ctx.round_date,
+            sign_off=m.sign_off is not None,
+        )
+
     def validations(self) -> None:
         ws, layout = self.ws, self.layout
         first, last = self.first_row, self.last_row
-        lists = lists_layout(
-            self.issued.manifest.columns, self.kind_ctx.rag_scale, self.kind_ctx.round_date
-        )
+        lists = self.lists()
         for c, col in enumerate(layout.columns):
             if not col.update:
                 if col.kind is Kind.RAG:
@@ -300,7 +396,8 @@ class _Writer:
                 "format_rows": True,
             },
         )
-        ws.activate()
+        if not self.fixes:
+            ws.activate()
 
 
 def _check_keys(issued: IssuedReturn, name: str, keys: Iterable[tuple[str, str]]) -> None:
@@ -320,7 +417,9 @@ def _lists_sheet(
     ws = wb.add_worksheet(LISTS_SHEET)
     # The same cells `ipt check` expects to find there, from one definition.
     scale = scale_of(issued.manifest, plan)
-    for ref, text in lists_values(issued.manifest.columns, scale, plan.round.date).items():
+    m = issued.manifest
+    sign_off = m.sign_off is not None
+    for ref, text in lists_values(m.columns, scale, plan.round.date, sign_off=sign_off).items():
         ws.write_string(ref, text)
     ws.set_column(0, 1, 18)
     ws.protect(password or "")
@@ -350,17 +449,32 @@ def write_return(
     password: str | None = None,
     values: dict[tuple[str, str], object] | None = None,
     marks: dict[tuple[str, str], tuple[str, str]] | None = None,
+    sign_off: Mapping[str, object] | None = None,
+    sign_off_marks: Mapping[str, tuple[str, str]] | None = None,
+    fixes: Sequence[Fix] = (),
 ) -> bytes:
     """Build one agency's return and give its bytes (the caller writes them atomically).
 
     `values` replaces what open cells hold, keyed by (area ID, column key); `marks` highlights open
     cells with ("error" | "warning", message) and puts the message in a note on the cell.
+    `sign_off` and `sign_off_marks` do the same for the sign-off's cells, by field ("name",
+    "role", "date", "confirmed"). `fixes` makes it a feedback workbook that opens on a
+    "What to fix" sheet listing them.
     """
     values = values or {}
     marks = marks or {}
     _check_keys(issued, "a value", values)
     _check_keys(issued, "a mark", marks)
-    bad = sorted({sev for sev, _ in marks.values()} - set(_SEVERITY_PREFIX))
+    sign_off_marks = sign_off_marks or {}
+    unknown = sorted((set(sign_off or {}) | set(sign_off_marks)) - set(FIELDS))
+    if unknown:
+        raise ReturnWriteError(
+            f"Cannot set the sign-off's {unknown[0]!r}: use {', '.join(FIELDS)}."
+        )
+    if (sign_off or sign_off_marks) and issued.manifest.sign_off is None:
+        raise ReturnWriteError("Cannot set the sign-off of a return that has none.")
+    severities = [sev for sev, _ in (*marks.values(), *sign_off_marks.values())]
+    bad = sorted(set(severities) - set(_SEVERITY_PREFIX))
     if bad:
         raise ReturnWriteError(f"Unknown mark severity {bad[0]!r}: use 'error' or 'warning'.")
 
@@ -376,10 +490,14 @@ def write_return(
             "created": created,
         }
     )
-    writer = _Writer(wb, plan, issued)
-    writer.title_block(feedback_notice(marks) if marks else "")
+    writer = _Writer(wb, plan, issued, fixes, password)
+    notice = ""
+    if fixes or marks or sign_off_marks:
+        notice = feedback_notice([*marks.values(), *sign_off_marks.values()], fixes)
+    writer.title_block(notice)
     writer.header()
     writer.rows(values, marks)
+    writer.sign_off(sign_off or {}, sign_off_marks)
     writer.validations()
     writer.finish(password)
     _lists_sheet(wb, plan, issued, password)

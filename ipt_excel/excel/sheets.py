@@ -6,12 +6,13 @@ Shared by the master and by its circulation copy.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ipt_excel.core.columns import ColumnSet
 from ipt_excel.core.model import Change, Conflict, Plan
+from ipt_excel.core.sign_off import SignOff
 from ipt_excel.core.text import EXCEL_CELL_LIMIT
 from ipt_excel.excel.styles import Formats, fits_in_cell, row_height
 
@@ -56,7 +57,7 @@ CONFLICTS_HEADERS = (
 )
 # One row per area and agency: the ID, who and when, then the update columns by header.
 UPDATES_LEAD = ("ID", "Agency", "Round")
-UPDATES_TAIL = ("Updated at", "Fields updated", "Held back", "Source SHA-256")
+UPDATES_TAIL = ("Updated at", "Fields updated", "Held back", "Signed off by", "Source SHA-256")
 
 
 def updates_headers(columns: ColumnSet) -> tuple[str, ...]:
@@ -95,6 +96,7 @@ DETAIL_LABELS = (
     "Protective marking",
     "Coordinator e-mail",
     "RAG scale",
+    "Return sign-off",
 )
 
 
@@ -157,9 +159,17 @@ def write_table_sheet(
 
 
 def updates_sheet(
-    wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, *, circulation: bool = False
+    wb: xlsxwriter.Workbook,
+    fmt: Formats,
+    plan: Plan,
+    *,
+    circulation: bool = False,
+    sign_offs: Mapping[str, SignOff] | None = None,
 ) -> None:
+    """One row per area and agency. `sign_offs`: who vouched for each return, by its file's
+    SHA-256 (an update merged from a return with no sign-off shows none)."""
     ws = wb.add_worksheet(UPDATES_SHEET)
+    signed = sign_offs or {}
     # The master keeps the agencies' short keys; boards read their names.
     names = {a.key: a.name for a in plan.agencies} if circulation else {}
     columns = plan.columns
@@ -173,11 +183,14 @@ def updates_sheet(
             u.updated_at,
             ", ".join(header(k) for k in u.changed),
             ", ".join(header(k) for k in u.held),
+            signed[u.source_sha256].text if u.source_sha256 in signed else "",
             u.source_sha256,
         )
         for u in plan.agency_updates
     ]
-    widths = (8, 14, 22, *(min(max(c.width, 10), 60) for c in columns.updates), 18, 24, 18, 20)
+    widths = (
+        8, 14, 22, *(min(max(c.width, 10), 60) for c in columns.updates), 18, 24, 18, 30, 20,
+    )  # fmt: skip
     headers = updates_headers(columns)
     if circulation:  # the hash identifies a file in the workspace: not for circulation
         rows = [r[:-1] for r in rows]
@@ -296,6 +309,7 @@ def detail_values(plan: Plan) -> tuple[str, ...]:
         plan.protective_marking,
         plan.coordinator_email,
         ", ".join(plan.rag_scale),
+        "Yes" if plan.return_sign_off else "No",
     )
 
 

@@ -149,17 +149,20 @@ def summary_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, extras: Mas
     ws.set_column(right, right, 40)
     ws.set_column(right + 1, right + 1, 13)
     ws.set_column(right + 2, right + 2, 60)
-    returns = [(a.name, a.state, a.detail) for a in facts.agencies]
+    ws.set_column(right + 3, right + 3, 30)
+    returns = [
+        (a.name, a.state, a.detail, a.sign_off.text if a.sign_off else "") for a in facts.agencies
+    ]
     if returns:
-        for i, (_, _, detail) in enumerate(returns, start=RETURNS_ROW + 2):
-            ws.set_row(i, row_height([(detail, 60)]))
+        for i, (_, _, detail, signed) in enumerate(returns, start=RETURNS_ROW + 2):
+            ws.set_row(i, row_height([(detail, 60), (signed, 30)]))
         _block(
             ws,
             fmt,
             RETURNS_ROW,
             "Returns this round",
             "Returns",
-            ["Agency", "State", "Detail"],
+            ["Agency", "State", "Detail", "Signed off by"],
             [list(r) for r in returns],
             first_col=right,
         )

@@ -120,6 +120,19 @@ MISTAKES: dict[str, dict[str, CellInput]] = {
     "2.9": {"next_review": "June 2012", "progress": "Report presented in June."},
 }
 
+# Who signs off each return: name and role, on the day it was filled in. The return with
+# mistakes was filled in but not yet confirmed as accurate.
+SIGN_OFFS: dict[str, tuple[str, str]] = {
+    "CSC": ("Jo Hughes", "Head of Children's Social Care"),
+    "HEALTH": ("Priya Shah", "Head of Safeguarding, NHS B&NES"),
+    "SIRONA": ("Mark Ellis", "Service Manager, Children's Health"),
+    "LSCB": ("Helen Price", "LSCB Business Manager"),
+    "CS": ("Tom Baker", "Head of Inclusion"),
+    "RUH": ("Sarah Green", "Named Nurse for Safeguarding"),
+    "SCHOOLS": ("David Cole", "Virtual School Head"),
+}
+NOT_CONFIRMED = ("RUH",)
+
 # An agency that unprotected the sheet and rewrote its own action.
 LOCKED_EDIT = {"2.4": {"actions": "Implement the Virtual School plan (done)"}}
 
@@ -196,17 +209,27 @@ def run_demo(root: Path, *, progress: Callable[[str], None] | None = None) -> De
     step("Agencies fill in their returns")
     sent: list[Path] = []
 
-    def fill(src: Path, name: str, updates: Any, **kw: Any) -> Path:
-        data = fill_return_bytes(src.read_bytes(), src.name, updates, saved_at=FILLED_AT, **kw)
+    def fill(agency: str, name: str, updates: Any, **kw: Any) -> Path:
+        who, role = SIGN_OFFS[agency]
+        sign_off: dict[str, CellInput] = {
+            "name": who,
+            "role": role,
+            "date": FILLED_AT.replace(hour=0),
+            "confirmed": "No" if agency in NOT_CONFIRMED else "Yes",
+        }
+        src = by_key[agency]
+        data = fill_return_bytes(
+            src.read_bytes(), src.name, updates, saved_at=FILLED_AT, sign_off=sign_off, **kw
+        )
         atomic_write(inbox / name, data)
         return inbox / name
 
     for agency, updates in UPDATES.items():
-        sent.append(fill(by_key[agency], f"{agency.lower()}-return.xlsx", updates))
-    sent.append(fill(by_key["RUH"], "ruh-return.xlsx", MISTAKES))
+        sent.append(fill(agency, f"{agency.lower()}-return.xlsx", updates))
+    sent.append(fill("RUH", "ruh-return.xlsx", MISTAKES))
     sent.append(
         fill(
-            by_key["SCHOOLS"],
+            "SCHOOLS",
             "schools-return.xlsx",
             {"2.4": {"progress": "Results: 5 of 9 achieved 5 GCSEs A*-C."}},
             locked_edits=LOCKED_EDIT,

@@ -52,6 +52,11 @@ def extras_from_ledger(
         return at is None or when <= at
 
     changes = tuple(c for c in ledger.changes() if by(c.merged_at))
+    sign_offs = {
+        r.sha256: r.sign_off
+        for r in ledger.receipts()
+        if r.sign_off is not None and by(r.received_at)
+    }
     conflicts = tuple(c for c in unsettled(plan, ledger.open_conflicts(rnd)) if by(c.found_at))
     facts = round_facts(
         plan,
@@ -69,6 +74,7 @@ def extras_from_ledger(
         facts=facts,
         today=today,
         headers=ledger.column_headers(),
+        sign_offs=sign_offs,
     )
 
 

@@ -163,7 +163,7 @@ def _receive_one(
         return rejected, None
     if ledger.merged_sha(result.sha256):
         detail = "This exact file was merged before. Nothing changed."
-        ledger.add_receipt(
+        receipt = ledger.add_receipt(
             at=now,
             file_name=result.file_name,
             sha256=result.sha256,
@@ -172,6 +172,8 @@ def _receive_one(
             outcome=UNCHANGED,
             detail=detail,
         )
+        if result.accepted.sign_off is not None:
+            ledger.add_sign_off(receipt, result.accepted.sign_off)
         return FileOutcome(result.file_name, agency_name, UNCHANGED, 0, 0, detail), None
 
     # A return holds all of the agency's rows, so it re-decides any conflict an earlier
@@ -198,6 +200,8 @@ def _receive_one(
     )
     ledger.add_changes(receipt, list(merged.changes))
     ledger.add_conflicts(receipt, list(merged.conflicts))
+    if result.accepted.sign_off is not None:
+        ledger.add_sign_off(receipt, result.accepted.sign_off)
     warnings = tuple(p for p in result.problems if not p.is_error)
     if merged.ignored:  # issued with a column the master has since dropped
         gone = ", ".join(f"'{result.columns.header(k)}'" for k in merged.ignored)

@@ -19,6 +19,7 @@ from typing import Any
 from ipt_excel.core.columns import ColumnSet, column_set_from_dict
 from ipt_excel.core.model import Change, Conflict
 from ipt_excel.core.records import IssuedRecord, Receipt, RoundRecord
+from ipt_excel.core.sign_off import SignOff
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rounds (
@@ -49,6 +50,10 @@ CREATE TABLE IF NOT EXISTS conflicts (
 CREATE TABLE IF NOT EXISTS column_sets (
     fingerprint TEXT PRIMARY KEY, definition TEXT NOT NULL, first_seen TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sign_offs (
+    receipt INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,
+    signed_on TEXT NOT NULL, confirmed INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS snapshots (
     id INTEGER PRIMARY KEY AUTOINCREMENT, written_at TEXT NOT NULL, reason TEXT NOT NULL,
     round TEXT NOT NULL, plan TEXT NOT NULL
@@ -70,7 +75,8 @@ class Ledger:
         self._after_commit: list[Callable[[], None]] | None = None
 
     def _migrate(self) -> None:
-        """Columns added since a ledger was first made: older ledgers gain them, empty."""
+        """Columns added since a ledger was first made: older ledgers gain them, empty.
+        (Tables added since, such as sign_offs, are made by SCHEMA's CREATE IF NOT EXISTS.)"""
         for table, column in (("rounds", "column_set"), ("issued", "column_set")):
             have = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
             if column not in have:
@@ -270,11 +276,42 @@ class Ledger:
         )
         return int(cur.lastrowid or 0)
 
+    def add_sign_off(self, receipt: int, sign_off: SignOff) -> None:
+        """Who vouched for the return a receipt is for (a return accepted with a sign-off)."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO sign_offs (receipt, name, role, signed_on, confirmed)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (
+                receipt,
+                sign_off.name,
+                sign_off.role,
+                sign_off.signed_on.isoformat(),
+                int(sign_off.confirmed),
+            ),
+        )
+
     def receipts(self, round_name: str | None = None) -> list[Receipt]:
-        rows = self._select("SELECT * FROM receipts", round_name)
+        rows = self._select(
+            "SELECT id, received_at, file_name, sha256, round, agency, outcome, detail, changes,"
+            " conflicts, s.name, s.role, s.signed_on, s.confirmed FROM receipts"
+            " LEFT JOIN sign_offs AS s ON s.receipt = receipts.id",
+            round_name,
+        )
         return [
             Receipt(
-                r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9]
+                r[0],
+                datetime.fromisoformat(r[1]),
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                r[8],
+                r[9],
+                SignOff(r[10], r[11], date.fromisoformat(r[12]), bool(r[13]))
+                if r[10] is not None
+                else None,
             )
             for r in rows
         ]

@@ -42,6 +42,7 @@ import openpyxl
 from openpyxl.cell.cell import Cell
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
+from signing import sign
 from typer.testing import CliRunner
 
 from ipt_excel.cli import app
@@ -452,9 +453,10 @@ def fill(
     updates: Mapping[str, Mapping[str, Value]] | None = None,
     edit: Callable[[Workbook, Worksheet, Layout], None] | None = None,
 ) -> Path:
-    """Copy the return `src` to `dst` with update cells filled in (area ID -> field -> value),
-    then `edit(workbook, return_sheet, layout)` for anything else, saved with openpyxl."""
-    wb = load(src)
+    """Copy the return `src` to `dst` signed off, with update cells filled in (area ID ->
+    field -> value), then `edit(workbook, return_sheet, layout)` for anything else, saved
+    with openpyxl."""
+    wb = sign(load(src))
     sheet = wb[RETURN_SHEET]
     assert isinstance(sheet, Worksheet)
     where = layout(sheet)

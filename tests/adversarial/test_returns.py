@@ -483,6 +483,41 @@ OUTSIDE: list[Case] = [
     # New (not in items 1-8): the title block above the table is locked, yet any edit of it
     # passes. The README says every locked cell must hold what was sent.
     csc("title-block-text-changed", refused(), edit=_set(None, "@title", "A different agency")),
+    # The sign-off (issue 14): its four cells are expected content, and nothing around them.
+    csc(
+        "formula-in-a-sign-off-cell",
+        refused("formula", cell="L4"),
+        edit=_set(None, "L4", WEBSERVICE, formula=True),
+    ),
+    csc(
+        "text-beside-the-sign-off",
+        refused("content-outside-table", cell="M4"),
+        edit=_set(None, "M4", "acting up"),
+    ),
+    csc(
+        "sign-off-label-changed", refused("title-changed", cell="K5"), edit=_set(None, "K5", "Job")
+    ),
+    csc(
+        "sign-off-pasted-no",
+        refused("sign-off-not-confirmed", cell="L7"),
+        edit=_set(None, "L7", "No"),
+    ),
+    csc("sign-off-cleared", refused("sign-off-missing", cell="L4"), edit=_set(None, "L4", "")),
+    csc(
+        "sign-off-dated-years-ahead",
+        refused("sign-off-date", cell="L6"),
+        edit=_set(None, "L6", datetime(2999, 1, 1)),
+    ),
+    csc(
+        "sign-off-date-pasted-as-text",
+        accepted(),
+        edit=_set(None, "L6", f"{date.today():%d/%m/%Y}"),
+    ),
+    csc(
+        "what-to-fix-sheet-on-a-return-never-sent-back",
+        refused("sheet-added"),
+        edit=_workbook(lambda wb: put(wb.create_sheet("What to fix")["A1"], "What to fix")),
+    ),
 ]
 
 

@@ -22,6 +22,7 @@ from ipt_excel.core.manifest import (
     to_json,
     verify,
 )
+from ipt_excel.core.sign_off import SignOffBlock, block_at
 from ipt_excel.errors import IptError, ManifestError
 
 KEY = b"k" * 32
@@ -268,3 +269,72 @@ def _text_with(old: str, new: str) -> str:
 def test_every_malformed_manifest_is_a_plain_manifest_error(text: str, says: str) -> None:
     with pytest.raises(ManifestError, match=says):
         from_json(text)
+
+
+# -- version 4: the sign-off -----------------------------------------------------------------------
+BLOCK = block_at(11)
+
+
+def _v4(sign_off: SignOffBlock | None = BLOCK) -> Manifest:
+    return replace(_v2(), version=4, title=("Line 1", "Line 2"), sign_off=sign_off)
+
+
+def test_a_version_4_manifest_says_where_the_sign_off_is_and_it_is_signed() -> None:
+    m = _v4()
+    raw = json.loads(to_json(m))
+    assert raw["sign_off"] == {
+        "labels": {
+            "L3": "Sign-off: fill in before you send this return",
+            "K4": "Completed by",
+            "K5": "Role",
+            "K6": "Date",
+            "K7": "I confirm this update is accurate",
+        },
+        "cells": {"name": "L4", "role": "L5", "date": "L6", "confirmed": "L7"},
+    }
+    again = from_json(to_json(m))
+    assert again == m and again.sign_off == block_at(11)
+    signature = sign(m, KEY)
+    assert not verify(replace(m, sign_off=None), signature, KEY)
+    assert not verify(replace(m, sign_off=block_at(12)), signature, KEY)
+
+
+def test_a_version_4_manifest_of_a_plan_without_a_sign_off_says_so() -> None:
+    m = _v4(None)
+    assert json.loads(to_json(m))["sign_off"] == {}
+    assert from_json(to_json(m)).sign_off is None
+
+
+def test_a_version_3_manifest_still_reads_and_asks_for_no_sign_off() -> None:
+    m = replace(_v2(), version=3, title=("Line 1",))
+    text = to_json(m)
+    assert "sign_off" not in json.loads(text)  # signed exactly as it was issued
+    again = from_json(text)
+    assert again == m and again.sign_off is None
+    assert MANIFEST_VERSION == 4
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (lambda raw: raw.pop("sign_off"), "missing sign_off"),
+        (lambda raw: raw.update(sign_off=[]), "wrong type"),
+        (lambda raw: raw["sign_off"]["cells"].pop("date"), "where its cells are"),
+        (lambda raw: raw["sign_off"]["cells"].update(date="L20"), "not above the table"),
+        (lambda raw: raw["sign_off"]["labels"].update(B2="x"), "not above the table"),
+    ],
+)
+def test_a_version_4_manifest_whose_sign_off_cannot_be_read_is_damaged(
+    change: Callable[[dict[str, Any]], object], says: str
+) -> None:
+    raw = json.loads(to_json(_v4()))
+    change(raw)
+    with pytest.raises(ManifestError, match=says):
+        from_json(json.dumps(raw))
+
+
+def test_a_version_3_manifest_with_a_sign_off_is_damaged() -> None:
+    raw = json.loads(to_json(_v4()))
+    raw["version"] = 3
+    with pytest.raises(ManifestError, match="unexpected sign_off"):
+        from_json(json.dumps(raw))

@@ -110,7 +110,7 @@ def test_manifest_identifies_plan_round_agency_and_layout() -> None:
     rnd = Round("Third review", ROUND.date.replace(month=9), None)
     plan = small_plan()
     m = plan_round(plan, rnd, agencies=["A"], issued_at=issued_at).returns[0].manifest
-    assert m.version == 3 and m.columns == plan.columns and m.rag_scale == plan.rag_scale
+    assert m.version == 4 and m.columns == plan.columns and m.rag_scale == plan.rag_scale
     assert m.title[0].startswith(f"{m.agency_name}: ") and m.title[1] == plan.title
     assert m.plan_title == small_plan().title
     assert (m.round_name, m.round_date) == ("Third review", "2012-09-26")

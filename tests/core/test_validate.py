@@ -23,12 +23,14 @@ from ipt_excel.core.model import Agency, Plan, Round, Theme
 from ipt_excel.core.problems import Problem, Severity, column_letter
 from ipt_excel.core.records import IssuedRecord
 from ipt_excel.core.return_title import NOTICES
-from ipt_excel.core.returned import CellValue, ReturnData, ReturnRow
+from ipt_excel.core.returned import CellValue, OutsideCell, ReturnData, ReturnRow
 from ipt_excel.core.rounds import HEADER_ROW, IssuedReturn, locked_values, plan_round, return_layout
 from ipt_excel.core.rows import header_index
 from ipt_excel.core.schemas import return_rules
+from ipt_excel.core.sign_off import SignOff
 from ipt_excel.core.validate import (
     IDENTITY_RULES,
+    SIGN_OFF_RULES,
     STRUCTURE_RULES,
     VALUE_RULES,
     WARNING_RULES,
@@ -170,6 +172,28 @@ def clean() -> list[dict[str, object]]:
     return sheet(CLEAN)
 
 
+SIGNED: dict[str, object] = {
+    "name": "Sam Jones",
+    "role": "Head of Service",
+    "date": datetime(2012, 9, 20),
+    "confirmed": "Yes",
+}
+
+
+def signed(issued: IssuedReturn = ISSUED, **values: object) -> dict[str, CellValue]:
+    """The sign-off's cells as read: a good sign-off, with `values` in place of its own."""
+    block = issued.manifest.sign_off
+    if block is None:
+        return {}
+    given = {**SIGNED, **values}
+    return {f: CellValue(block.cell(f), v, False, display_text(v)) for f, v in given.items()}
+
+
+def sign_off_labels(issued: IssuedReturn = ISSUED) -> dict[str, CellValue]:
+    block = issued.manifest.sign_off
+    return {a: CellValue(a, t, False, t) for a, t in block.labels} if block else {}
+
+
 def data(
     rows: list[dict[str, object]] | None = None,
     *,
@@ -206,6 +230,8 @@ def data(
         sheet_states={"Return": "visible", "Lists": "hidden", "_manifest": "veryHidden"},
         epoch=1900,
         title=issued.manifest.title,
+        sign_off=signed(issued),
+        sign_off_labels=sign_off_labels(issued),
     )
     return dataclasses.replace(base, **changes)
 
@@ -869,7 +895,8 @@ def test_the_rule_lists_name_every_rule_of_a_return() -> None:
     assert set(WARNING_RULES) == {
         "no-update", "review-date-stale", "column-removed", "value-emptied"
     }  # fmt: skip
-    everything = IDENTITY_RULES + STRUCTURE_RULES + VALUE_RULES + WARNING_RULES
+    assert set(SIGN_OFF_RULES) == {"sign-off-missing", "sign-off-date", "sign-off-not-confirmed"}
+    everything = IDENTITY_RULES + STRUCTURE_RULES + VALUE_RULES + WARNING_RULES + SIGN_OFF_RULES
     assert len(everything) == len(set(everything))
 
 
@@ -951,3 +978,133 @@ def test_a_batch_gives_each_return_what_it_gets_alone() -> None:
     ]
     assert batch == alone
     assert sum(len(problems) for problems, _ in batch) > len(returns)
+
+
+# -- the sign-off -------------------------------------------------------------------------------
+def test_a_signed_return_carries_who_vouched_for_it() -> None:
+    problems, accepted = check()
+    assert problems == [] and accepted is not None
+    assert accepted.sign_off == SignOff("Sam Jones", "Head of Service", date(2012, 9, 20))
+
+
+def test_a_sign_off_not_filled_in_is_a_row_per_cell_and_stops_the_return() -> None:
+    problems, accepted = check(data(sign_off=signed(name="", date=None, confirmed="No")))
+    assert accepted is None
+    assert [(p.rule, p.sheet, p.cell, p.column, p.area_id, p.severity) for p in problems] == [
+        ("sign-off-missing", "Return", "L4", "Completed by", "", ERROR),
+        ("sign-off-missing", "Return", "L6", "Date", "", ERROR),
+        ("sign-off-not-confirmed", "Return", "L7", "I confirm this update is accurate", "", ERROR),
+    ]
+    assert problems[2].value == "No"
+    # Nothing at all in the block: every cell is named.
+    problems, _ = check(data(sign_off={}))
+    assert [p.cell for p in problems] == ["L4", "L5", "L6", "L7"]
+
+
+def test_sign_off_problems_come_with_the_other_problems_in_sheet_order() -> None:
+    problems, _ = check(data(with_cell("1.1", "rag", "Purple"), sign_off=signed(role="")))
+    assert [(p.rule, p.cell) for p in problems] == [
+        ("sign-off-missing", "L5"),
+        ("rag-in-scale", f"{COL['rag']}10"),
+    ]
+
+
+def test_a_sign_off_dated_after_today_or_before_the_issue_is_refused() -> None:
+    problems, _ = check(data(sign_off=signed(date=datetime(2012, 9, 28))))
+    assert [(p.rule, p.cell, p.value) for p in problems] == [("sign-off-date", "L6", "28/09/2012")]
+    problems, _ = check(data(sign_off=signed(date="31/08/2012")))
+    assert "before this return was sent out on 01/09/2012" in only(problems).message
+
+
+def test_a_changed_sign_off_label_is_a_changed_title() -> None:
+    labels = sign_off_labels()
+    labels["K6"] = CellValue("K6", "Date signed", False, "Date signed")
+    problems, accepted = check(data(sign_off_labels=labels))
+    assert accepted is None
+    assert [(p.rule, p.cell, p.value, p.message) for p in problems] == [
+        (
+            "title-changed",
+            "K6",
+            "Date signed",
+            "K6 is part of the sign-off above the table, and has been changed. Put back 'Date', "
+            "or send back the return you were sent.",
+        )
+    ]
+    del labels["K6"]  # cleared
+    assert [p.cell for p in check(data(sign_off_labels=labels))[0]] == ["K6"]
+
+
+def test_a_return_issued_without_a_sign_off_needs_none() -> None:
+    plan = make_plan(return_sign_off=False)
+    issued = issue(plan)
+    assert issued.manifest.sign_off is None and issued.manifest.version == 4
+    problems, accepted = check(data(issued=issued), plan=plan, issued=record(issued))
+    assert problems == [] and accepted is not None and accepted.sign_off is None
+
+
+def test_a_return_issued_before_sign_offs_existed_still_checks_and_merges() -> None:
+    v3 = dataclasses.replace(ISSUED.manifest, version=3, sign_off=None)
+    old = dataclasses.replace(ISSUED, manifest=v3)
+    problems, accepted = check(
+        data(issued=old, sign_off={}, sign_off_labels={}), issued=record(old)
+    )
+    assert problems == [] and accepted is not None and accepted.sign_off is None
+
+
+def outside(sheet: str, address: str, text: str, formula: bool = False) -> OutsideCell:
+    return OutsideCell(sheet, address, text, formula)
+
+
+def test_content_beside_the_sign_off_is_still_content_outside_the_table() -> None:
+    problems, _ = check(data(outside=(outside("Return", "M4", "(acting)"),)))
+    assert [(p.rule, p.cell) for p in problems] == [("content-outside-table", "M4")]
+
+
+def test_a_formula_in_a_sign_off_cell_is_a_formula() -> None:
+    cells = signed()
+    cells["name"] = CellValue("L4", "=A1", True, "=A1")
+    problems, accepted = check(
+        data(sign_off=cells, outside=(outside("Return", "L4", "=A1", formula=True),))
+    )
+    assert accepted is None
+    assert [(p.rule, p.cell) for p in problems] == [("formula", "L4")]
+
+
+FIX_SHEET_CELLS = (
+    outside("What to fix", "A1", "What to fix"),
+    outside("What to fix", "E5", "'Purple' is not a RAG rating."),
+)
+
+
+def test_the_what_to_fix_sheet_of_a_return_sent_back_is_not_read() -> None:
+    lines = ISSUED.manifest.title
+    sent_back = (lines[0], NOTICES[0], *lines[2:])
+    problems, accepted = check(data(title=sent_back, outside=FIX_SHEET_CELLS))
+    assert problems == [] and accepted is not None
+    # A formula there is still a formula.
+    formula = outside("What to fix", "G5", "=1+1", formula=True)
+    problems, _ = check(data(title=sent_back, outside=(*FIX_SHEET_CELLS, formula)))
+    assert [(p.rule, p.sheet, p.cell) for p in problems] == [("formula", "What to fix", "G5")]
+
+
+def test_a_what_to_fix_sheet_on_a_return_never_sent_back_is_a_sheet_added() -> None:
+    problems, accepted = check(data(outside=FIX_SHEET_CELLS))
+    assert accepted is None
+    assert [(p.rule, p.sheet, p.cell) for p in problems] == [
+        ("sheet-added", "What to fix", "A1"),
+        ("sheet-added", "What to fix", "E5"),
+    ]
+    # And any other sheet added to a return sent back is refused as before.
+    lines = ISSUED.manifest.title
+    sent_back = (lines[0], NOTICES[1], *lines[2:])
+    problems, _ = check(data(title=sent_back, outside=(outside("Notes", "A1", "x"),)))
+    assert [(p.rule, p.sheet) for p in problems] == [("sheet-added", "Notes")]
+
+
+def test_the_lists_sheet_holds_yes_and_no_for_the_sign_off() -> None:
+    lists = [outside("Lists", f"C{r}", t) for r, t in ((1, "Yes"), (2, "No"))]
+    assert check(data(outside=tuple(lists)))[0] == []
+    changed = [outside("Lists", "C1", "Yes"), outside("Lists", "C2", "Maybe")]
+    assert [(p.rule, p.cell) for p in check(data(outside=tuple(changed)))[0]] == [
+        ("lists-changed", "C2")
+    ]

@@ -12,6 +12,7 @@ import pytest
 from broken_files import make_good_xlsx
 from openpyxl.worksheet.worksheet import Worksheet
 from plans import with_values
+from signing import sign
 
 from ipt_excel.core.model import Plan
 from ipt_excel.core.problems import Problem
@@ -61,7 +62,7 @@ def issued(ws: Workspace) -> Path:
 
 def fill(ws: Workspace, dst: Path, change: Callable[[Worksheet], None]) -> Path:
     """Good updates on rows 2.9 to 2.14 (2.15 is left as issued), then `change`."""
-    wb = openpyxl.load_workbook(issued(ws))
+    wb = sign(openpyxl.load_workbook(issued(ws)))
     sheet = wb["Return"]
     assert isinstance(sheet, Worksheet)
     for area_id, r in list(ROWS.items())[:3]:
@@ -222,7 +223,7 @@ def test_the_same_password_protects_the_feedback(ws: Workspace, plan: Plan, tmp_
 
 
 def test_no_feedback_for_a_valid_return(ws: Workspace, plan: Plan, tmp_path: Path) -> None:
-    result = check(ws, issued(ws))
+    result = check(ws, fill(ws, tmp_path / "hp.xlsx", lambda sheet: None))
     assert result.valid
     assert feedback(ws, plan, result, tmp_path / "feedback") is None
     assert not (tmp_path / "feedback").exists()
@@ -281,6 +282,199 @@ def test_the_feedback_says_it_was_sent_back_and_what_to_do(
     assert path is not None
     sheet = sheet_of(path)
     assert sheet["B2"].value == (
-        "This return has been sent back to you. Fix the cells marked red and check the cells "
-        "marked yellow (each has a note saying what to do), then send it back."
+        "This return has been sent back to you. The sheet 'What to fix' lists what to change: "
+        "fix the cells marked red and check those marked yellow, then send it back."
     )
+
+
+# -- the "What to fix" sheet -----------------------------------------------------------------------
+def fix_rows(path: Path) -> list[tuple[str, ...]]:
+    sheet = openpyxl.load_workbook(path)["What to fix"]
+    assert isinstance(sheet, Worksheet)
+    assert [c.value for c in sheet[4]] == [
+        "Must fix or check",
+        "Cell",
+        "Column",
+        "Area",
+        "What is wrong",
+        "What to do",
+    ]
+    return [
+        tuple("" if v is None else str(v) for v in row)
+        for row in sheet.iter_rows(min_row=5, values_only=True)
+    ]
+
+
+def test_the_feedback_opens_on_what_to_fix_listing_every_problem_errors_first(
+    ws: Workspace, plan: Plan, tmp_path: Path
+) -> None:
+    def change(sheet: Worksheet) -> None:
+        value_problems(sheet)
+        sheet["L5"] = None  # the sign-off's role, left empty
+
+    result = check(ws, fill(ws, tmp_path / "hp.xlsx", change))
+    path = feedback(ws, plan, result, tmp_path / "feedback")
+    assert path is not None
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["What to fix", "Return", "Lists", "_manifest"]
+    assert wb.active is not None and wb.active.title == "What to fix"
+    assert [bool(s.sheet_view.tabSelected) for s in wb.worksheets] == [True, False, False, False]
+    sheet = wb["What to fix"]
+    assert sheet["A1"].value == "What to fix"
+    assert sheet["A2"].value == (
+        "Health providers: Third review of progress. 4 things to fix and 1 to check. Make each "
+        "change on the Return sheet, then save the file and send it back."
+    )
+    role = next(p for p in result.problems if p.cell == "L5")
+    rag = next(p for p in result.problems if p.cell == "M10")
+    assert fix_rows(path) == [
+        (
+            "Must fix",
+            "L5",
+            "Role",
+            "",
+            "The sign-off's 'Role' (L5) is empty.",
+            "Type the job title of the person who completed this return.",
+        ),
+        (
+            "Must fix",
+            "M10",
+            "RAG",
+            "2.9",
+            "'Purple' is not a RAG rating.",
+            "Choose RED, AMBER or GREEN from the list, or leave the cell empty.",
+        ),
+        ("Must fix", "N11", "Evidence of impact", "2.13", *split(result, "N11")),
+        ("Must fix", "O12", "Date of next review", "2.14", *split(result, "O12")),
+        ("Check", "L13", "Progress", "2.15", *split(result, "L13")),
+    ]
+    assert role.message == " ".join(fix_rows(path)[0][4:])
+    assert rag.message == " ".join(fix_rows(path)[1][4:])
+
+
+def split(result: CheckResult, cell: str) -> tuple[str, str]:
+    from ipt_excel.core.fix_list import split_message
+
+    return split_message(next(p for p in result.problems if p.cell == cell).message)
+
+
+def test_what_to_fix_prints_on_a4_landscape_one_page_wide_with_its_headings_repeated(
+    ws: Workspace, plan: Plan, tmp_path: Path
+) -> None:
+    result = check(ws, fill(ws, tmp_path / "hp.xlsx", value_problems))
+    path = feedback(ws, plan, result, tmp_path / "feedback")
+    assert path is not None
+    sheet = openpyxl.load_workbook(path)["What to fix"]
+    assert isinstance(sheet, Worksheet)
+    assert sheet.page_setup.orientation == "landscape"
+    assert int(sheet.page_setup.paperSize) == 9
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.page_setup.fitToWidth in (None, 1)  # 1 is the file format's default
+    assert sheet.page_setup.fitToHeight == 0
+    assert sheet.print_title_rows.replace("$", "") == "4:4"
+    assert sheet.protection.sheet is True
+    # Must fix and Check in words, on the colours of the marked cells.
+    assert fill_colour(sheet, "A5") == PROBLEM[0].lstrip("#")
+    assert fill_colour(sheet, "A8") == WARNING[0].lstrip("#")
+    # Each cell links to itself on the Return sheet.
+    assert sheet["B5"].hyperlink is not None and sheet["B5"].hyperlink.location == "'Return'!M10"
+
+
+def test_put_right_structure_is_listed_to_check_where_it_now_is(
+    ws: Workspace, plan: Plan, tmp_path: Path
+) -> None:
+    def change(sheet: Worksheet) -> None:
+        sheet["E12"] = "Someone else"  # plan text of 2.14
+        sheet.delete_rows(11)  # area 2.13
+        sheet["P3"] = "See the attached note"  # outside the table
+
+    result = check(ws, fill(ws, tmp_path / "hp.xlsx", change))
+    path = feedback(ws, plan, result, tmp_path / "feedback")
+    assert path is not None
+    rows = fix_rows(path)
+    assert [r[:4] for r in rows] == [
+        ("Check", "P3", "", ""),
+        ("Check", "L11", "ID", "2.13"),
+        ("Check", "L12", "Lead", "2.14"),
+        ("Check", "L13", "Progress", "2.15"),
+    ]
+    assert rows[0][5] == (
+        "It is not in this workbook. If it is part of your update, type it in a white cell of "
+        "the table."
+    )
+    assert rows[1][4:] == (
+        "This row had been deleted.",
+        "It has been put back: fill in its white cells.",
+    )
+    # Nothing left to fix: the notice says so.
+    assert sheet_of(path)["B2"].value == (
+        "This return has been sent back to you. Nothing needs fixing: the sheet 'What to fix' "
+        "lists what to check. Then send it back."
+    )
+
+
+def test_a_feedback_workbook_sent_back_with_its_what_to_fix_sheet_is_valid_once_fixed(
+    ws: Workspace, plan: Plan, tmp_path: Path
+) -> None:
+    result = check(ws, fill(ws, tmp_path / "hp.xlsx", value_problems))
+    path = feedback(ws, plan, result, tmp_path / "feedback")
+    assert path is not None
+    wb = openpyxl.load_workbook(path)
+    wb["Return"]["M10"] = "RED"
+    wb["Return"]["N11"] = "All plans on time."
+    wb["Return"]["O12"] = "Not required"
+    wb["What to fix"].protection.sheet = False
+    wb["What to fix"]["G5"] = "Done"  # an agency's tick beside a row: not read
+    wb.save(tmp_path / "fixed.xlsx")
+    fixed = check(ws, tmp_path / "fixed.xlsx")
+    assert fixed.valid, fixed.problems
+    assert [p.rule for p in fixed.problems] == ["no-update"]
+
+
+def test_a_what_to_fix_sheet_added_to_a_return_never_sent_back_is_a_sheet_added(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    def change(sheet: Worksheet) -> None:
+        assert sheet.parent is not None
+        sheet.parent.create_sheet("What to fix")["A1"] = "Our own notes"
+
+    result = check(ws, fill(ws, tmp_path / "hp.xlsx", change))
+    assert [(p.rule, p.sheet, p.cell) for p in result.errors] == [
+        ("sheet-added", "What to fix", "A1")
+    ]
+
+
+# -- the sign-off in feedback ---------------------------------------------------------------------
+def test_the_sign_off_the_agency_entered_is_kept_and_its_faults_marked(
+    ws: Workspace, plan: Plan, tmp_path: Path
+) -> None:
+    def change(sheet: Worksheet) -> None:
+        sheet["L4"] = "Pat Lee"
+        sheet["L5"] = "Named Nurse"
+        sheet["L6"] = datetime(2012, 9, 20)
+        sheet["L7"] = "No"
+
+    result = check(ws, fill(ws, tmp_path / "hp.xlsx", change))
+    assert [(p.rule, p.cell) for p in result.errors] == [("sign-off-not-confirmed", "L7")]
+    path = feedback(ws, plan, result, tmp_path / "feedback")
+    assert path is not None
+    sheet = sheet_of(path)
+    assert (sheet["L4"].value, sheet["L5"].value, sheet["L6"].value, sheet["L7"].value) == (
+        "Pat Lee",
+        "Named Nurse",
+        datetime(2012, 9, 20),
+        "No",
+    )
+    assert sheet["L6"].number_format == "dd/mm/yyyy"
+    assert fill_colour(sheet, "L7") == PROBLEM[0].lstrip("#")
+    assert sheet["L7"].protection.locked is False
+    assert note(sheet, "L7") == "Fix this: " + result.errors[0].message
+    assert note(sheet, "L4") is None
+    # The dropdown still covers the marked cell.
+    (confirm,) = [dv for dv in sheet.data_validations.dataValidation if str(dv.sqref) == "L7"]
+    assert confirm.type == "list" and confirm.formula1 == "Lists!$C$1:$C$2"
+    # Choosing Yes makes it valid.
+    wb = openpyxl.load_workbook(path)
+    wb["Return"]["L7"] = "Yes"
+    wb.save(tmp_path / "fixed.xlsx")
+    assert check(ws, tmp_path / "fixed.xlsx").valid

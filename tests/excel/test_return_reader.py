@@ -266,3 +266,51 @@ def test_1904_epoch_is_reported(data: bytes) -> None:
 )
 def test_display_text(value: object, text: str) -> None:
     assert display_text(value) == text
+
+
+# -- the sign-off ---------------------------------------------------------------------------------
+def test_the_sign_off_cells_the_manifest_names_are_read_and_not_outside(data: bytes) -> None:
+    def sign_it(wb: Workbook) -> None:
+        ws = wb[RETURN_SHEET]
+        ws["L4"] = "Sam Jones"
+        ws["L5"] = "=A1"  # a formula: flagged, and reported with the others outside the table
+        ws["L6"] = datetime(2012, 7, 2)
+        ws["L7"] = "Yes"
+        ws["M5"] = "acting"  # beside the block: outside
+
+    got = read_return(_edit(data, sign_it), "a.xlsx")
+    assert {f: (c.address, c.raw) for f, c in got.sign_off.items()} == {
+        "name": ("L4", "Sam Jones"),
+        "role": ("L5", "=A1"),
+        "date": ("L6", datetime(2012, 7, 2)),
+        "confirmed": ("L7", "Yes"),
+    }
+    assert got.sign_off["role"].is_formula and not got.sign_off["name"].is_formula
+    assert got.sign_off["date"].text == "02/07/2012"
+    assert {a: c.text for a, c in got.sign_off_labels.items()} == {
+        "L3": "Sign-off: fill in before you send this return",
+        "K4": "Completed by",
+        "K5": "Role",
+        "K6": "Date",
+        "K7": "I confirm this update is accurate",
+    }
+    return_sheet = {(c.address, c.text, c.is_formula) for c in got.outside if c.sheet == "Return"}
+    assert return_sheet == {("L5", "=A1", True), ("M5", "acting", False)}
+
+
+def test_an_empty_sign_off_reads_as_empty_cells(data: bytes) -> None:
+    got = read_return(data, "a.xlsx")
+    assert set(got.sign_off) == {"name", "role", "date", "confirmed"}
+    assert all(c.raw in (None, "") for c in got.sign_off.values())
+    assert not [c for c in got.outside if c.sheet == "Return"]
+
+
+def test_a_return_without_a_sign_off_reads_none_and_its_cells_are_outside() -> None:
+    from dataclasses import replace
+
+    plan = replace(small_plan(), return_sign_off=False)
+    issued = issued_for(plan)
+    data = write_return(plan, issued, sign(issued.manifest, KEY), created=CREATED)
+    got = read_return(_edit(data, lambda wb: wb[RETURN_SHEET].__setitem__("L4", "Sam")), "a.xlsx")
+    assert got.sign_off == {} and got.sign_off_labels == {}
+    assert [c.address for c in got.outside if c.sheet == RETURN_SHEET] == ["L4"]

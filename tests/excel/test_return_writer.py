@@ -37,6 +37,15 @@ RETURN_LAYOUT = return_layout(DEFAULT_COLUMNS)
 
 FIRST = HEADER_ROW + 1  # the first data row
 UPDATE_HEADERS = {c.header for c in DEFAULT_COLUMNS.updates}
+# The sign-off's open cells in a return of the default columns, and its labels.
+SIGN_OFF = {"name": "L4", "role": "L5", "date": "L6", "confirmed": "L7"}
+SIGN_OFF_LABELS = {
+    "L3": "Sign-off: fill in before you send this return",
+    "K4": "Completed by",
+    "K5": "Role",
+    "K6": "Date",
+    "K7": "I confirm this update is accurate",
+}
 
 
 def _write(plan: Plan | None = None, agency: str = "A", **kwargs: object) -> bytes:
@@ -78,6 +87,13 @@ def _data_rows(issued: IssuedReturn) -> range:
 
 
 # -- sheets ------------------------------------------------------------------------------------
+def test_lists_sheet_holds_yes_and_no_for_the_sign_off_after_the_columns_lists(
+    data: bytes,
+) -> None:
+    lists = _book(data)[LISTS_SHEET]
+    assert (lists["C1"].value, lists["C2"].value, lists["C3"].value) == ("Yes", "No", None)
+
+
 def test_sheets_in_order_with_the_return_first_and_active(data: bytes) -> None:
     wb = _book(data)
     assert wb.sheetnames == [RETURN_SHEET, LISTS_SHEET, MANIFEST_SHEET]
@@ -135,7 +151,8 @@ def test_exactly_the_four_update_columns_are_open(ws: Worksheet) -> None:
         assert open_headers == UPDATE_HEADERS, r
     for r in (*range(1, FIRST), FIRST + len(issued.areas)):  # title block, header, row below
         for c in range(1, ws.max_column + 1):
-            assert ws.cell(row=r, column=c).protection.locked is True
+            cell = ws.cell(row=r, column=c)
+            assert cell.protection.locked is (cell.coordinate not in SIGN_OFF.values()), r
 
 
 def test_open_cells_are_white_text_cells(ws: Worksheet) -> None:
@@ -243,7 +260,11 @@ def test_shared_area_in_the_other_agencys_return() -> None:
 # -- validation ------------------------------------------------------------------------------------
 def _validation(ws: Worksheet, key: str) -> object:
     letter = _letter(key)
-    found = [dv for dv in ws.data_validations.dataValidation if letter in str(dv.sqref)]
+    found = [
+        dv
+        for dv in ws.data_validations.dataValidation
+        if letter in str(dv.sqref) and str(dv.sqref) not in SIGN_OFF.values()
+    ]
     assert len(found) == 1, [str(dv.sqref) for dv in found]
     return found[0]
 
@@ -284,15 +305,30 @@ def test_review_dropdown_lists_18_months_and_not_required(data: bytes, ws: Works
 
 def test_no_list_is_inline(ws: Worksheet) -> None:
     for dv in ws.data_validations.dataValidation:
-        assert dv.formula1 is None or dv.formula1.startswith("Lists!"), dv.formula1
+        if dv.type == "list":
+            assert dv.formula1.startswith("Lists!"), dv.formula1
+
+
+def _table_validations(ws: Worksheet) -> list[object]:
+    return [
+        dv
+        for dv in ws.data_validations.dataValidation
+        if int(re.sub(r"[A-Z]", "", str(dv.sqref).split(":")[0])) >= FIRST
+    ]
 
 
 def test_validations_cover_exactly_the_open_rows(ws: Worksheet) -> None:
-    by_column = {str(dv.sqref)[0] for dv in ws.data_validations.dataValidation}
+    table = _table_validations(ws)
+    by_column = {str(dv.sqref)[0] for dv in table}  # type: ignore[attr-defined]
     assert by_column == {_letter(c.key) for c in DEFAULT_COLUMNS.updates}
-    for dv in ws.data_validations.dataValidation:
-        rows = {int(re.sub(r"[A-Z]", "", part)) for part in str(dv.sqref).split(":")}
+    for dv in table:
+        rows = {int(re.sub(r"[A-Z]", "", part)) for part in str(dv.sqref).split(":")}  # type: ignore[attr-defined]
         assert rows == {FIRST, FIRST + 2}
+    others = {str(dv.sqref) for dv in ws.data_validations.dataValidation} - {
+        str(dv.sqref)  # type: ignore[attr-defined]
+        for dv in table
+    }
+    assert others == set(SIGN_OFF.values())  # and the sign-off's four cells
 
 
 def test_input_messages_are_the_column_help_or_the_kinds(ws: Worksheet) -> None:
@@ -444,6 +480,113 @@ def test_text_too_long_for_a_cell_is_a_clear_error() -> None:
     area = with_values(plan.areas[0], outcome="x" * 32_768)
     with pytest.raises(ReturnWriteError, match=r"Area 1\.2, Desired outcome is longer than Excel"):
         _write(plan.with_areas((area, *plan.areas[1:])))
+
+
+# -- the sign-off ----------------------------------------------------------------------------------
+def test_the_sign_off_is_where_the_manifest_says_above_the_update_columns(ws: Worksheet) -> None:
+    block = issued_for(small_plan()).manifest.sign_off
+    assert block is not None
+    assert dict(block.cells) == SIGN_OFF and dict(block.labels) == SIGN_OFF_LABELS
+    assert _letter("progress") == "L"  # beside the first update column, clear of the table
+    for address, text in SIGN_OFF_LABELS.items():
+        cell = ws[address]
+        assert (cell.value, cell.protection.locked) == (text, True), address
+    for address in ("K4", "K5", "K6", "K7"):
+        assert ws[address].alignment.horizontal == "right"
+    for address in SIGN_OFF.values():
+        cell = ws[address]
+        assert cell.value is None and cell.protection.locked is False, address
+        assert _rgb(cell) == OPEN[0].lstrip("#")
+    assert ws["L4"].number_format == "@" and ws["L5"].number_format == "@"
+    assert ws["L6"].number_format == "dd/mm/yyyy"  # a typed date stays a date
+
+
+def _at(ws: Worksheet, address: str) -> object:
+    (dv,) = [dv for dv in ws.data_validations.dataValidation if str(dv.sqref) == address]
+    return dv
+
+
+def test_the_sign_off_cells_say_what_to_type_and_keep_to_the_rules(
+    data: bytes, ws: Worksheet
+) -> None:
+    name, role, day, confirm = (_at(ws, a) for a in SIGN_OFF.values())
+    assert (name.promptTitle, name.prompt) == (  # type: ignore[attr-defined]
+        "Completed by",
+        "Type the name of the person who completed this return.",
+    )
+    assert role.prompt == "Type their job title, like Head of Service."  # type: ignore[attr-defined]
+    assert day.type == "date" and day.errorStyle in (None, "stop")  # type: ignore[attr-defined]
+    issued_on = datetime.fromisoformat(issued_for(small_plan()).manifest.issued_at)
+    assert day.prompt == (  # type: ignore[attr-defined]
+        f"Type the date the return was completed, like {issued_on:%d/%m/%Y}."
+    )
+    assert confirm.type == "list" and confirm.errorStyle in (None, "stop")  # type: ignore[attr-defined]
+    assert _list_values(data, confirm.formula1) == ["Yes", "No"]  # type: ignore[attr-defined]
+    assert confirm.error == "Choose Yes or No from the list."  # type: ignore[attr-defined]
+
+
+def test_a_plan_that_asks_for_no_sign_off_has_none() -> None:
+    from dataclasses import replace
+
+    plan = replace(small_plan(), return_sign_off=False)
+    assert issued_for(plan).manifest.sign_off is None
+    data = _write(plan)
+    ws = _sheet(data)
+    for address in (*SIGN_OFF.values(), *SIGN_OFF_LABELS):
+        assert ws[address].value is None
+    assert {str(dv.sqref)[0] for dv in ws.data_validations.dataValidation} == {"L", "M", "N", "O"}
+    assert _book(data)[LISTS_SHEET]["C1"].value is None
+
+
+def test_sign_off_values_and_marks_are_written_back() -> None:
+    ws = _sheet(
+        _write(
+            sign_off={
+                "name": "Sam Jones",
+                "role": "",
+                "date": datetime(2012, 7, 2),
+                "confirmed": "No",
+            },
+            sign_off_marks={"role": ("error", "The sign-off's 'Role' (L5) is empty.")},
+        )
+    )
+    assert (ws["L4"].value, ws["L4"].data_type, ws["L4"].number_format) == ("Sam Jones", "s", "@")
+    assert ws["L6"].value == datetime(2012, 7, 2) and ws["L6"].number_format == "dd/mm/yyyy"
+    assert ws["L7"].value == "No"
+    role = ws["L5"]
+    assert _rgb(role) == PROBLEM[0].lstrip("#") and role.protection.locked is False
+    assert role.number_format == "@"
+    assert role.comment is not None and role.comment.text == (
+        "Fix this: The sign-off's 'Role' (L5) is empty."
+    )
+
+
+def test_sign_off_values_only_for_its_fields_and_a_return_that_has_one() -> None:
+    from dataclasses import replace
+
+    with pytest.raises(ReturnWriteError, match="use name, role, date, confirmed"):
+        _write(sign_off={"signature": "x"})
+    with pytest.raises(ReturnWriteError, match="has none"):
+        _write(replace(small_plan(), return_sign_off=False), sign_off={"name": "x"})
+
+
+# -- feedback: flagged cells keep their format and dropdown ----------------------------------------
+def test_a_flagged_cell_keeps_its_number_format_and_its_dropdown() -> None:
+    marks = {
+        ("1.2", "next_review"): ("error", "June 2012 is not after this review."),
+        ("2.1", "rag"): ("warning", "Check this."),
+    }
+    values: dict[tuple[str, str], object] = {("1.2", "next_review"): "June 2012"}
+    ws = _sheet(_write(values=values, marks=marks))
+    review = ws[f"{_letter('next_review')}{FIRST}"]
+    assert (review.value, review.data_type, review.number_format) == ("June 2012", "s", "@")
+    assert _rgb(review) == PROBLEM[0].lstrip("#") and review.protection.locked is False
+    rag = ws[f"{_letter('rag')}{FIRST + 2}"]
+    assert rag.number_format == "@" and _rgb(rag) == WARNING[0].lstrip("#")
+    for key, cell in (("next_review", review), ("rag", rag)):
+        dv = _validation(ws, key)
+        assert cell.coordinate in dv.sqref  # type: ignore[attr-defined]
+        assert dv.type == "list"  # type: ignore[attr-defined]
 
 
 # -- reproducible output ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import pytest
 import xlsxwriter
 from broken_files import all_broken, make_good_xlsx
 from openpyxl.worksheet.worksheet import Worksheet
+from signing import sign
 from typer.testing import CliRunner
 
 from ipt_excel.cli import app
@@ -72,7 +73,8 @@ def issued(ws: Workspace, agency: str = "hp", round_name: str = ROUND) -> Path:
 
 
 def edit(src: Path, dst: Path, change: Callable[[Worksheet], None]) -> Path:
-    wb = openpyxl.load_workbook(src)
+    """`src` signed off as an agency would, then `change`d."""
+    wb = sign(openpyxl.load_workbook(src))
     sheet = wb["Return"]
     assert isinstance(sheet, Worksheet)
     change(sheet)
@@ -166,8 +168,14 @@ def test_values_as_excel_saves_them(ws: Workspace, tmp_path: Path) -> None:
     assert values["2.14"]["progress"] == "=== not a formula"
 
 
-def test_a_return_sent_back_untouched_is_valid_with_a_warning_per_row(ws: Workspace) -> None:
-    result = check_one(ws, issued(ws))
+def signed_only(ws: Workspace, dst: Path) -> Path:
+    return edit(issued(ws), dst, lambda sheet: None)
+
+
+def test_a_return_sent_back_untouched_but_signed_off_is_valid_with_a_warning_per_row(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    result = check_one(ws, signed_only(ws, tmp_path / "hp.xlsx"))
     assert result.valid
     assert {p.severity for p in result.problems} == {Severity.WARNING}
     assert [(p.rule, p.area_id) for p in result.problems if p.rule == "no-update"] == [
@@ -180,6 +188,47 @@ def test_a_return_sent_back_untouched_is_valid_with_a_warning_per_row(ws: Worksp
         "2.13",
         "2.14",
     ]
+    assert result.accepted is not None and result.accepted.sign_off is not None
+    assert result.accepted.sign_off.text == "Sam Jones (Head of Service), 1 September 2012"
+
+
+def test_a_return_without_its_sign_off_is_refused_with_the_cells_named(ws: Workspace) -> None:
+    result = check_one(ws, issued(ws))
+    assert not result.valid and result.accepted is None
+    assert [(p.rule, p.cell, p.column) for p in result.errors] == [
+        ("sign-off-missing", "L4", "Completed by"),
+        ("sign-off-missing", "L5", "Role"),
+        ("sign-off-missing", "L6", "Date"),
+        ("sign-off-missing", "L7", "I confirm this update is accurate"),
+    ]
+    assert [p.message for p in result.errors] == [
+        "The sign-off's 'Completed by' (L4) is empty. Type the name of the person who "
+        "completed this return.",
+        "The sign-off's 'Role' (L5) is empty. Type the job title of the person who completed "
+        "this return.",
+        "The sign-off's 'Date' (L6) is empty. Type the date the return was completed, like "
+        "27/09/2012.",
+        "The sign-off's 'I confirm this update is accurate' (L7) is empty. Choose Yes from the "
+        "list to confirm this update is accurate.",
+    ]
+
+
+def test_a_sign_off_pasted_past_its_dropdown_and_date_rules_is_refused(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    def paste(sheet: Worksheet) -> None:
+        sheet["L6"] = "01/10/2012"  # pasted as text, after today (27/09/2012)
+        sheet["L7"] = "Probably"
+
+    result = check_one(ws, filled(ws, tmp_path / "hp.xlsx", paste))
+    assert [(p.rule, p.cell, p.value) for p in result.errors] == [
+        ("sign-off-date", "L6", "01/10/2012"),
+        ("sign-off-not-confirmed", "L7", "Probably"),
+    ]
+    assert result.errors[0].message == (
+        "The sign-off's date in L6, 01/10/2012, is after today. Type the date the return was "
+        "completed, like 27/09/2012."
+    )
 
 
 # -- returns with problems -------------------------------------------------------------------------
@@ -279,7 +328,7 @@ def test_stale_and_superseded_returns(tmp_path: Path) -> None:
     first = shutil.copy(issued(ws), tmp_path / "first.xlsx")
     # Re-issued a day later: the first copy is superseded.
     issue(ws, ROUND, ROUND_DATE, datetime(2012, 9, 2, 10, 0), agencies=["HP"])
-    second = shutil.copy(issued(ws), tmp_path / "second.xlsx")
+    second = signed_only(ws, tmp_path / "second.xlsx")
     (superseded,) = check_files(ws, [Path(first)], today=TODAY)
     assert rules(superseded) == [("superseded", "")]
     assert "a newer one was issued on 02/09/2012 at 10:00" in superseded.problems[0].message
@@ -432,7 +481,7 @@ def test_the_xlsx_report_keeps_every_value_as_text(
 
 
 def test_a_valid_file_with_warnings_says_so_in_the_report(ws: Workspace, tmp_path: Path) -> None:
-    results = check_files(ws, [issued(ws)], today=TODAY)
+    results = check_files(ws, [signed_only(ws, tmp_path / "hp.xlsx")], today=TODAY)
     path = write_report(results, tmp_path / "report.csv")
     rows = list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()))
     assert [r["Rule"] for r in rows] == [
@@ -765,3 +814,30 @@ def test_an_email_with_no_return_is_one_row_in_the_report(ws: Workspace, tmp_pat
     )
     assert result.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()  # of the e-mail
     assert result.content == b""  # nothing to keep as a workbook; the e-mail is kept instead
+
+
+def test_a_return_issued_before_sign_offs_existed_checks_and_merges_without_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A manifest version 3 return, as the version before this one issued it: no block."""
+    import ipt_excel.core.rounds as rounds
+    from ipt_excel.services.receive import receive_returns
+
+    monkeypatch.setattr(rounds, "MANIFEST_VERSION", 3)
+    monkeypatch.setattr(rounds, "sign_off_block", lambda layout: None)
+    ws = make_workspace(tmp_path / "ws")
+    monkeypatch.undo()
+    wb = openpyxl.load_workbook(issued(ws))
+    assert '"version":3' in "".join(
+        v for (v,) in wb[MANIFEST_SHEET].iter_rows(min_row=3, max_col=1, values_only=True) if v
+    )
+    assert wb["Return"]["L4"].value is None and wb["Return"]["K4"].value is None
+    fill_all(wb["Return"])  # type: ignore[arg-type]
+    wb.save(tmp_path / "hp.xlsx")
+    result = check_one(ws, tmp_path / "hp.xlsx")
+    assert result.valid, result.problems
+    assert result.accepted is not None and result.accepted.sign_off is None
+    out = receive_returns(
+        ws, [tmp_path / "hp.xlsx"], now=NOW, feedback_dir=tmp_path / "fb", today=TODAY
+    )
+    assert [o.outcome for o in out.outcomes] == ["merged"]

@@ -16,6 +16,7 @@ from libreoffice import (
     fill_with_libreoffice,
     lo,  # noqa: F401 - fixture that LIBREOFFICE_MARKS uses
 )
+from signing import sign_off_typed
 
 from ipt_excel.services.check import check_files
 from ipt_excel.services.issue import issue_round
@@ -69,7 +70,7 @@ def issued(ws: Workspace) -> Path:
 
 def test_a_return_filled_in_libreoffice_passes(ws: Workspace, tmp_path: Path) -> None:
     dst = tmp_path / "hp-from-libreoffice.xlsx"
-    done = fill_with_libreoffice(issued(ws), dst, TYPED)
+    done = fill_with_libreoffice(issued(ws), dst, [*TYPED, *sign_off_typed(issued(ws))])
     assert done["protected"] is True
     assert all(e.get("ok") for e in done["edits"]), done["edits"]
 
@@ -88,7 +89,7 @@ def test_a_return_filled_in_libreoffice_passes(ws: Workspace, tmp_path: Path) ->
 
 def test_a_locked_cell_changed_after_unprotecting_is_named(ws: Workspace, tmp_path: Path) -> None:
     dst = tmp_path / "hp-unprotected.xlsx"
-    edits = [*TYPED, {"cell": "E11", "text": "Somebody else"}]
+    edits = [*TYPED, *sign_off_typed(issued(ws)), {"cell": "E11", "text": "Somebody else"}]
     done = fill_with_libreoffice(issued(ws), dst, edits, unprotect=True)
     assert all(e.get("ok") for e in done["edits"]), done["edits"]
 

@@ -154,7 +154,15 @@ def test_status_of_every_agency(cli_run: Run) -> None:
     assert {k for k, a in state.items() if a.state == "conflicts"} == {"LSCB"}
     assert {k for k, a in state.items() if a.state == "rejected"} == set(REJECTED)
     assert all(a.state == "outstanding" for k, a in state.items() if k not in (*MERGED, *REJECTED))
-    assert "'Purple' is not a RAG rating" in state["RUH"].detail
+    # RUH's return says No in its sign-off (above the table, so it is the first problem).
+    assert state["RUH"].detail.startswith("The sign-off says No in L7")
+    assert "(and 3 more problems)" in state["RUH"].detail
+    assert state["RUH"].sign_off is None
+    assert state["CSC"].sign_off is not None
+    assert state["CSC"].sign_off.text == (
+        "Jo Hughes (Head of Children's Social Care), 10 September 2012"
+    )
+    assert state["LSCB"].sign_off is not None and state["LSCB"].sign_off.name == "Helen Price"
     assert "Actions text for area 2.4 has been changed" in state["SCHOOLS"].detail
 
 
@@ -181,6 +189,20 @@ def test_ipt_status_prints_the_same(cli_run: Run) -> None:
     ):
         assert rows[name] == "received", name
     assert rows["Police"] == "overdue"  # the demo's returns were due in September 2012
+    header = next(line for line in returns if "Agency" in line and "State" in line)
+    assert [c.strip() for c in header.split("┃")[1:-1]] == [
+        "Agency",
+        "State",
+        "Detail",
+        "Signed off by",
+    ]
+    signed = {
+        cells[1].strip(): cells[4].strip()
+        for line in returns
+        if len(cells := line.split("│")) > 5 and cells[1].strip()
+    }
+    assert signed["Sirona Care and Health"].startswith("Mark Ellis (Service Manager")
+    assert signed["Royal United Hospital"] == ""
     assert "To chase: 12 overdue, 2 rejected and not sent again." in result.stdout
     assert "Open conflicts: 1 (see the master's Conflicts sheet)" in result.stdout
 

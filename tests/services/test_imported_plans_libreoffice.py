@@ -22,6 +22,7 @@ from libreoffice import (
 )
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from signing import sign_off_typed
 from typer.testing import CliRunner, Result
 
 from ipt_excel.cli import app
@@ -80,6 +81,7 @@ def test_a_council_table_runs_the_whole_loop(name: str, tmp_path: Path) -> None:
         {"cell": f"{cols[rag_heading]}{first}", "text": "Amber"},
         {"cell": f"{cols[review_heading]}{first}", "text": "September 2024"},
     ]
+    edits += sign_off_typed(issued)
     filled = fill_with_libreoffice(issued, tmp_path / f"{agency.slug}-back.xlsx", edits)
     assert all(e.get("ok") for e in filled["edits"]), filled["edits"]
     back = tmp_path / f"{agency.slug}-back.xlsx"

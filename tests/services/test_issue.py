@@ -205,7 +205,8 @@ def test_the_bundled_example_end_to_end(tmp_path: Path) -> None:
         }
         sheet = openpyxl.load_workbook(io.BytesIO(f.path.read_bytes()))["Return"]
         assert sheet.protection.sheet
-        assert len(sheet.data_validations.dataValidation) == 4
+        # One per update column, and one for each of the sign-off's four cells.
+        assert len(sheet.data_validations.dataValidation) == 8
 
 
 def test_issuing_again_says_which_return_it_replaces(tmp_path: Path) -> None:

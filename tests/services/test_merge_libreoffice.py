@@ -24,6 +24,7 @@ from libreoffice import (
     lo,  # noqa: F401 - fixture that LIBREOFFICE_MARKS uses
 )
 from openpyxl.worksheet.worksheet import Worksheet
+from signing import sign_off_typed
 
 from ipt_excel.core.columns import DEFAULT_COLUMNS
 from ipt_excel.core.model import Plan
@@ -92,7 +93,7 @@ def merged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, Plan, R
             edits.append({"cell": address, kind: typed})
     hp = root / "inbox" / "hp-from-libreoffice.xlsx"
     hp.parent.mkdir()
-    result = fill_with_libreoffice(paths["HP"], hp, edits)
+    result = fill_with_libreoffice(paths["HP"], hp, [*edits, *sign_off_typed(paths["HP"])])
     assert all("refused" not in e for e in result["edits"]), result["edits"]
 
     csc = fill_return(paths["CSC"], root / "inbox" / "csc.xlsx", BY_EXCEL)

@@ -24,6 +24,7 @@ from libreoffice import (
 )
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from signing import sign_off_typed
 from typer.testing import CliRunner, Result
 
 from ipt_excel.cli import app
@@ -113,6 +114,7 @@ def fill(ws: Path, dst: Path, values: dict[str, str]) -> Path:
         edits.append({"cell": f"{cols['RAG']}{row}", "text": "AMBER"})
         edits.append({"cell": f"{cols['Date of next review']}{row}", "text": "December 2012"})
         edits += [{"cell": f"{cols[h]}{row}", "text": text} for h, text in values.items()]
+    edits += sign_off_typed(hp_return(ws))
     done = fill_with_libreoffice(hp_return(ws), dst, edits)
     assert all(e.get("ok") for e in done["edits"]), done["edits"]
     return dst

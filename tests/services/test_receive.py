@@ -114,8 +114,13 @@ def fill(ws: Workspace, agency: str, updates: Updates, name: str = "", **kw: obj
 
 
 def merge(ws: Workspace, files: list[Path], now: datetime = MERGED_AT) -> ReceiveResult:
+    # Checked as on the day of the round's meeting, or later for a merge in a later round.
     return receive_returns(
-        ws, files, now=now, feedback_dir=ws.root.parent / "feedback", today=ROUND_DATE
+        ws,
+        files,
+        now=now,
+        feedback_dir=ws.root.parent / "feedback",
+        today=max(ROUND_DATE, now.date()),
     )
 
 

@@ -400,3 +400,60 @@ def test_an_outstanding_return_is_overdue_after_the_due_date_as_of_the_day_given
     assert [a.agency for a in facts.owing] == ["B", "C"]
     assert facts.owing_counts() == {OVERDUE: 1, REJECTED: 1}
     assert facts.as_of == date(2012, 9, 13)
+
+
+# -- who signed each return off -------------------------------------------------------------------
+SIGNED_CSC = "Sam Jones (Head of Service), 29 August 2012"  # filling.py signs on the issue day
+
+
+def test_status_says_who_signed_off_each_return_that_stands(ws: Workspace) -> None:
+    mixed_round(ws)
+    st = {a.agency: a for a in status(ws).agencies}
+    assert st["CSC"].sign_off is not None and st["CSC"].sign_off.text == SIGNED_CSC
+    assert st["LSCB"].sign_off is not None  # received, with a conflict: still vouched for
+    assert st["RUH"].sign_off is None  # rejected: nothing of its stands
+    assert st["HEALTH"].sign_off is None  # outstanding
+
+
+def test_a_rejected_resubmission_keeps_the_sign_off_of_the_return_that_stands(
+    ws: Workspace,
+) -> None:
+    merge(ws, [fill(ws, "CSC", {"1.4": {"rag": "GREEN", "evidence": "Audit."}})])
+    src = ws.returns_dir(slugify(R3)) / "csc.xlsx"
+    again = fill_return(src, ws.root.parent / "inbox" / "csc-2.xlsx", {"1.4": {"rag": "Purple"}})
+    merge(ws, [again])
+    (csc,) = [a for a in status(ws).agencies if a.agency == "CSC"]
+    assert csc.state == REJECTED and "earlier return is merged" in csc.detail
+    assert csc.sign_off is not None and csc.sign_off.text == SIGNED_CSC
+
+
+def test_the_summary_and_agency_updates_sheets_show_who_signed_off(ws: Workspace) -> None:
+    mixed_round(ws)
+    st = status(ws)
+    want = [(a.name, a.state, a.detail, a.sign_off.text if a.sign_off else "") for a in st.agencies]
+    assert _summary_block(ws, "Returns this round", 4) == want
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(ws.master)
+    rows = list(wb["Agency updates"].iter_rows(values_only=True))
+    col = rows[0].index("Signed off by")
+    signed = {(r[0], r[1]): r[col] for r in rows[1:]}
+    assert signed[("1.4", "CSC")] == SIGNED_CSC
+    assert all(who for (_, agency), who in signed.items() if agency in ("CSC", "LSCB"))
+
+
+def test_the_circulation_copy_shows_who_signed_off_each_update(ws: Workspace) -> None:
+    from ipt_excel.services.circulate import circulate
+
+    mixed_round(ws)
+    path = circulate(ws, now=MERGED_AT).path
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(path)
+    rows = list(wb["Agency updates"].iter_rows(values_only=True))
+    col = rows[0].index("Signed off by")
+    assert "Source SHA-256" not in rows[0]
+    by_agency = {r[1]: r[col] for r in rows[1:]}
+    assert by_agency["Children's Social Care Service"] == SIGNED_CSC
+    summary = [tuple(r) for r in wb["Summary"].iter_rows(values_only=True)]
+    assert any(SIGNED_CSC in r for r in summary)

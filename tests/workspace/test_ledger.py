@@ -13,9 +13,10 @@ import pytest
 from ipt_excel.core.model import Change, Conflict
 from ipt_excel.core.plan_data import plan_from_dict
 from ipt_excel.core.records import IssuedRecord, Receipt, RoundRecord
+from ipt_excel.core.sign_off import SignOff
 from ipt_excel.services.master import plan_json
 from ipt_excel.services.plan_source import example_plan_path, load_plan
-from ipt_excel.workspace.ledger import Ledger
+from ipt_excel.workspace.ledger import SCHEMA, Ledger
 
 AT = datetime(2012, 7, 2, 9, 30)
 R2 = "Second review of progress"
@@ -245,7 +246,9 @@ def test_ledger_file_is_sqlite_with_the_tables(ledger: Ledger) -> None:
         names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     finally:
         db.close()
-    assert {"rounds", "issued", "receipts", "changes", "conflicts", "snapshots"} <= names
+    assert {"rounds", "issued", "receipts", "changes", "conflicts", "sign_offs", "snapshots"} <= (
+        names
+    )
 
 
 @pytest.mark.parametrize(
@@ -283,3 +286,39 @@ def test_a_snapshot_s_columns_are_read_without_the_rest(tmp_path: Path, plan: di
     except Exception as exc:
         got = type(exc)
     assert got == expected
+
+
+# -- sign-offs -----------------------------------------------------------------------------------
+def test_a_receipt_carries_the_sign_off_of_the_return_it_is_for(ledger: Ledger) -> None:
+    signed = SignOff("Sam Jones", "Head of Service", date(2012, 6, 20))
+    first = receipt(ledger)
+    ledger.add_sign_off(first, signed)
+    receipt(ledger, sha256="cd" * 32, outcome="rejected", detail="bad")
+    assert [r.sign_off for r in ledger.receipts()] == [signed, None]
+    assert ledger.receipts(R2)[0].sign_off == signed
+    # The same receipt signed again (never done, but harmless): the last one stands.
+    ledger.add_sign_off(first, SignOff("Sam Jones", "Director", date(2012, 6, 21)))
+    assert ledger.receipts()[0].sign_off == SignOff("Sam Jones", "Director", date(2012, 6, 21))
+
+
+def test_a_ledger_made_before_sign_offs_gains_their_table_and_keeps_its_receipts(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / ".ipt" / "ledger.sqlite"
+    path.parent.mkdir()
+    old = sqlite3.connect(path)
+    # The ledger as an earlier version made it: no sign_offs table.
+    old.executescript(SCHEMA.split("CREATE TABLE IF NOT EXISTS sign_offs")[0])
+    old.execute(
+        "INSERT INTO receipts (received_at, file_name, sha256, round, agency, outcome, detail)"
+        " VALUES (?, 'csc.xlsx', 'ab', ?, 'CSC', 'merged', 'old')",
+        (AT.isoformat(), R2),
+    )
+    old.commit()
+    old.close()
+    with Ledger(path) as led:
+        (before,) = led.receipts()
+        assert (before.detail, before.sign_off) == ("old", None)
+        later = receipt(led, detail="new")
+        led.add_sign_off(later, SignOff("Ann Lee", "Manager", date(2012, 6, 25)))
+        assert [r.sign_off is not None for r in led.receipts()] == [False, True]
