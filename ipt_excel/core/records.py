@@ -41,3 +41,4 @@ class Receipt:
     detail: str
     changes: int
     conflicts: int
+    errors: int = 0  # of a rejected return: how many errors it had (0: not recorded)

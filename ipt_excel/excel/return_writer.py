@@ -60,7 +60,12 @@ from ipt_excel.excel.styles import (
     OPEN,
     PROBLEM,
     WARNING,
+    WORKBOOK_OPTIONS,
     Formats,
+    fit_across,
+    fit_width,
+    header_height,
+    line_count,
     print_setup,
     row_height,
 )
@@ -80,6 +85,7 @@ _MESSAGE_LIMIT = 255
 _SEVERITY_PREFIX = {"error": "Fix this: ", "warning": "Check this: "}
 MIN_DATA_LINES = 2  # room to start typing in an empty update cell
 PAGES_WIDE = 2  # printed width of the Return sheet, in pages
+TITLE_SIZE = 14  # the first line of the title block, as Formats.title has it
 
 
 def feedback_notice(marks: dict[tuple[str, str], tuple[str, str]]) -> str:
@@ -120,6 +126,13 @@ class _Writer:
         self.fmt = Formats(wb)
         # A plain, unwrapped line for the title block, so long lines overflow rather than wrap.
         self.line = wb.add_format({"font_name": FONT, "font_size": FONT_SIZE})
+        self.wrapped_line = wb.add_format(
+            {"font_name": FONT, "font_size": FONT_SIZE, "text_wrap": True, "valign": "top"}
+        )
+        self.wrapped_title = wb.add_format(
+            {"font_name": FONT, "font_size": TITLE_SIZE, "bold": True, "text_wrap": True,
+             "valign": "top"}
+        )  # fmt: skip
         self._open_formats: dict[tuple[str, str], Format] = {}
         self.layout = issued.layout
         self.kind_ctx = KindContext(
@@ -150,16 +163,32 @@ class _Writer:
                 f"manifest puts the header at row {self.header_row + 1}."
             )
         # Column B, not A: column A is frozen, and Excel clips text at a frozen pane's edge.
+        # A line longer than the first page is wide wraps within it (its cells merged), so no
+        # word of it is left to print alone on the page beside.
+        widths = [col.width for col in self.layout.columns]
+        first_page = fit_across(widths, repeat=1, pages=PAGES_WIDE).bands[0]
+        room = sum(widths[c] for c in first_page)
         for r, text in enumerate(lines):
-            self.put(r, 1, text, self.fmt.title if r == 0 else self.line, "The plan title")
+            size = TITLE_SIZE if r == 0 else FONT_SIZE
+            fmt = self.fmt.title if r == 0 else self.line
+            n = line_count(text, room, bold=r == 0, size=size)
+            if n > 1 and len(first_page) > 1:
+                fmt = self.wrapped_title if r == 0 else self.wrapped_line
+                self.ws.merge_range(r, 1, r, first_page[-1], "", fmt)
+            else:
+                n = 1
+            if n > 1 or size != FONT_SIZE:
+                self.ws.set_row(r, n * LINE_POINTS * size / FONT_SIZE + 4)
+            self.put(r, 1, text, fmt, "The plan title")
 
     def header(self) -> None:
         columns = self.layout.columns
         for c, col in enumerate(columns):
             self.ws.set_column(c, c, col.width)
             self.ws.write_string(self.header_row, c, col.header, self.fmt.header)
-        heights = [(col.header, col.width) for col in columns]
-        self.ws.set_row(self.header_row, row_height(heights))
+        self.ws.set_row(
+            self.header_row, header_height([c.header for c in columns], [c.width for c in columns])
+        )
 
     def open_format(self, severity: str | None, num_format: str) -> Format:
         """An open cell's format: white, or marked for feedback, always keeping the column's
@@ -276,9 +305,7 @@ class _Writer:
         # A return is far wider than a page: one page wide would print at about 40%, too small
         # to read. Two pages wide, ID repeated, left half then right half of the same rows,
         # puts the plan text on one page and the agency's updates beside it on the next.
-        ws.fit_to_pages(PAGES_WIDE, 0)
-        ws.repeat_columns(0)
-        ws.print_across()
+        fit_width(ws, [col.width for col in self.layout.columns], repeat=1, pages=PAGES_WIDE)
         ws.protect(
             password or "",
             {
@@ -353,7 +380,7 @@ def write_return(
         raise ReturnWriteError(f"Unknown mark severity {bad[0]!r}: use 'error' or 'warning'.")
 
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False})
+    wb = xlsxwriter.Workbook(buf, WORKBOOK_OPTIONS)
     wb.set_properties(
         {
             "title": f"{plan.title}: return",

@@ -14,7 +14,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ipt_excel.core.columns import ColumnSet
 from ipt_excel.core.model import Change, Conflict, Plan
-from ipt_excel.excel.styles import Formats, fits_in_cell, row_height
+from ipt_excel.excel.styles import Formats, fit_width, fits_in_cell, header_height, row_height
 
 PLAN_SHEET = "Plan"
 SUMMARY_SHEET = "Summary"
@@ -37,9 +37,10 @@ CHANGES_HEADERS = (
     "Old value",
     "New value",
     "Source file",
-    "SHA-256",
+    "SHA-256 (first 12)",
     "Superseded",
 )
+SHORT_HASH = 12  # hex characters of a file's SHA-256 on the Changes sheet: enough to find it
 CONFLICTS_HEADERS = (
     "Found at",
     "Round",
@@ -131,14 +132,25 @@ def write_table_sheet(
     headers: Sequence[str],
     rows: Sequence[Sequence[object]],
     widths: Sequence[float],
+    *,
+    untall: frozenset[int] = frozenset(),
 ) -> None:
-    """A list sheet: a real table with a bold header, wrapped text and a frozen header."""
+    """A list sheet: a real table with a bold header, wrapped text and a frozen header,
+    printed one page wide when that keeps it readable (else across, the first column repeated).
+    Columns in `untall` do not make a row taller: their first line is enough (a file hash)."""
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     add_table(ws, fmt, headers, len(rows))
+    heights = [header_height(headers, widths)]
+    ws.set_row(0, heights[0])
     for r, row in enumerate(rows, start=1):
-        texts = [(str(v) if v is not None else "", w) for v, w in zip(row, widths, strict=False)]
-        ws.set_row(r, row_height(texts))
+        texts = [
+            (str(v) if v is not None else "", w)
+            for c, (v, w) in enumerate(zip(row, widths, strict=False))
+            if c not in untall
+        ]
+        heights.append(row_height(texts))
+        ws.set_row(r, heights[-1])
         for c, value in enumerate(row):
             if isinstance(value, datetime):
                 ws.write_datetime(r, c, value, fmt.datetime)
@@ -147,6 +159,7 @@ def write_table_sheet(
                     "" if value is None else str(value), f"{ws.get_name()}, row {r + 1},"
                 )
                 ws.write_string(r, c, text, fmt.text)
+    fit_width(ws, widths, repeat=1, heights=heights)
     ws.freeze_panes(1, 0)
 
 
@@ -171,13 +184,14 @@ def updates_sheet(
         )
         for u in plan.agency_updates
     ]
-    widths = (8, 14, 22, *(min(max(c.width, 10), 60) for c in columns.updates), 18, 24, 18, 20)
+    widths = (6, 14, 16, *(min(max(c.width, 10), 40) for c in columns.updates), 16, 20, 14, 14)
     headers = updates_headers(columns)
     if circulation:  # the hash identifies a file in the workspace: not for circulation
         rows = [r[:-1] for r in rows]
         write_table_sheet(ws, fmt, headers[:-1], rows, widths[:-1])
         return
-    write_table_sheet(ws, fmt, headers, rows, widths)
+    # The hash is kept whole (it is read back), but its first line is enough to show.
+    write_table_sheet(ws, fmt, headers, rows, widths, untall=frozenset({len(headers) - 1}))
 
 
 def changes_sheet(
@@ -206,24 +220,27 @@ def changes_sheet(
             for ch in changes
             if not ch.superseded
         ]
-        write_table_sheet(ws, fmt, CHANGES_HEADERS[:7], public, (17, 22, 20, 8, 18, 50, 50))
+        write_table_sheet(ws, fmt, CHANGES_HEADERS[:7], public, (16, 16, 20, 6, 14, 40, 40))
         return
+    # The coordinator's copy: agencies by name too, and the start of each file's hash (its
+    # file in received/ starts with it); the whole hash is in the ledger.
     rows = [
         (
             ch.merged_at,
             ch.round,
-            ch.agency,
+            names.get(ch.agency, ch.agency),
             ch.area_id,
             (header or plan.columns.header)(ch.column),
             ch.old,
             ch.new,
             ch.source_file,
-            ch.source_sha256,
+            ch.source_sha256[:SHORT_HASH],
             "Yes" if ch.superseded else "",
         )
         for ch in changes
     ]
-    write_table_sheet(ws, fmt, CHANGES_HEADERS, rows, (17, 22, 12, 8, 18, 40, 40, 24, 20, 10))
+    widths = (16, 16, 20, 6, 14, 34, 34, 18, 14, 11)
+    write_table_sheet(ws, fmt, CHANGES_HEADERS, rows, widths)
 
 
 def conflicts_sheet(
@@ -235,7 +252,7 @@ def conflicts_sheet(
     circulation: bool = False,
 ) -> None:
     ws = wb.add_worksheet(CONFLICTS_SHEET)
-    names = {a.key: a.name for a in plan.agencies} if circulation else {}
+    names = {a.key: a.name for a in plan.agencies}
     rows: list[tuple[object, ...]] = [
         (
             c.found_at,
@@ -250,7 +267,7 @@ def conflicts_sheet(
         )
         for c in conflicts
     ]
-    widths = (17, 22, 12, 8, 18, 36, 36, 36, 24)
+    widths = (16, 16, 20, 6, 14, 30, 30, 30, 18)
     keep = len(CONFLICTS_HEADERS) - 1 if circulation else len(CONFLICTS_HEADERS)  # no file name
     write_table_sheet(ws, fmt, CONFLICTS_HEADERS[:keep], [r[:keep] for r in rows], widths[:keep])
 
@@ -330,7 +347,7 @@ def columns_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan) -> None:
     """The plan's columns. A coordinator adds a column by adding a row here (and rules on
     the Details sheet); the Plan sheet gains it at the next write."""
     ws = wb.add_worksheet(COLUMNS_SHEET)
-    widths = (16, 26, 13, 8, 10, 10, 22, 10, 10, 7, 50, 26)
+    widths = (16, 24, 13, 8, 10, 10, 20, 10, 10, 7, 40, 20)
     write_table_sheet(ws, fmt, COLUMNS_HEADERS, column_rows(plan.columns), widths)
 
 

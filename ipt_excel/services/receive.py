@@ -145,6 +145,7 @@ def _receive_one(
             agency=result.agency or None,
             outcome=REJECTED,
             detail=detail,
+            errors=len(errors),
         )
         return (
             FileOutcome(

@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS issued (
 CREATE TABLE IF NOT EXISTS receipts (
     id INTEGER PRIMARY KEY AUTOINCREMENT, received_at TEXT NOT NULL, file_name TEXT NOT NULL,
     sha256 TEXT NOT NULL, round TEXT, agency TEXT, outcome TEXT NOT NULL, detail TEXT NOT NULL,
-    changes INTEGER NOT NULL DEFAULT 0, conflicts INTEGER NOT NULL DEFAULT 0
+    changes INTEGER NOT NULL DEFAULT 0, conflicts INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS changes (
     id INTEGER PRIMARY KEY AUTOINCREMENT, receipt INTEGER, merged_at TEXT NOT NULL,
@@ -71,10 +72,14 @@ class Ledger:
 
     def _migrate(self) -> None:
         """Columns added since a ledger was first made: older ledgers gain them, empty."""
-        for table, column in (("rounds", "column_set"), ("issued", "column_set")):
+        for table, column, kind in (
+            ("rounds", "column_set", "TEXT NOT NULL DEFAULT ''"),
+            ("issued", "column_set", "TEXT NOT NULL DEFAULT ''"),
+            ("receipts", "errors", "INTEGER NOT NULL DEFAULT 0"),
+        ):
             have = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
             if column not in have:
-                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once the current transaction has committed (at once outside one).
@@ -252,10 +257,11 @@ class Ledger:
         detail: str,
         changes: int = 0,
         conflicts: int = 0,
+        errors: int = 0,
     ) -> int:
         cur = self.db.execute(
             "INSERT INTO receipts (received_at, file_name, sha256, round, agency, outcome, detail,"
-            " changes, conflicts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " changes, conflicts, errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 at.isoformat(),
                 file_name,
@@ -266,6 +272,7 @@ class Ledger:
                 detail,
                 changes,
                 conflicts,
+                errors,
             ),
         )
         return int(cur.lastrowid or 0)
@@ -274,7 +281,17 @@ class Ledger:
         rows = self._select("SELECT * FROM receipts", round_name)
         return [
             Receipt(
-                r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9]
+                r[0],
+                datetime.fromisoformat(r[1]),
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                r[8],
+                r[9],
+                errors=r[10],
             )
             for r in rows
         ]
