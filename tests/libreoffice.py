@@ -323,16 +323,22 @@ def pdf_text(pdf: Path, page: int | None = None) -> str:
 
 def pdf_words(pdf: Path, page: int | None = None) -> set[str]:
     """Every word drawn on the PDF's pages (one page, or all), split as `words` splits."""
+    return words(" ".join(text for text, _, _ in pdf_word_boxes(pdf, page)))
+
+
+def pdf_word_boxes(pdf: Path, page: int | None = None) -> list[tuple[str, float, float]]:
+    """Every word drawn on the pages (one page, or all) as drawn, with where it starts: (text,
+    left, top) in points from the page's top left corner."""
     pages = ["-f", str(page), "-l", str(page)] if page else []
     code, stdout, stderr = _run(["pdftotext", "-tsv", *pages, str(pdf), "-"], timeout=60)
     if code != 0:
         raise LibreOfficeError(f"pdftotext could not read {pdf}: {stderr}")
-    drawn = [
-        line.split("\t")[-1]
-        for line in stdout.splitlines()[1:]
-        if line.startswith("5\t")  # level 5: a word
-    ]
-    return words(" ".join(drawn))
+    boxes = []
+    for line in stdout.splitlines()[1:]:
+        cells = line.split("\t")
+        if cells[0] == "5" and len(cells) >= 12:  # level 5: a word
+            boxes.append((cells[11], float(cells[6]), float(cells[7])))
+    return boxes
 
 
 def words(text: str) -> set[str]:

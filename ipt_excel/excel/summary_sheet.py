@@ -23,6 +23,8 @@ from ipt_excel.core.model import Plan
 from ipt_excel.core.summary import RagCounts
 from ipt_excel.excel.sheets import SUMMARY_SHEET, add_table
 from ipt_excel.excel.styles import (
+    FONT,
+    FONT_SIZE,
     LINE_POINTS,
     MIN_SCALE,
     RAG_COLOURS,
@@ -301,9 +303,12 @@ def _chart(
                 "border": {"color": "#0B0C0C"},
             }
         )
-    chart.set_title({"name": "RAG ratings by theme"})
-    chart.set_x_axis({"name": "Areas for improvement"})
-    chart.set_legend({"position": "bottom"})
+    # Arial, as the cells are, so the chart prints in the font the sheet does.
+    font = {"name": FONT, "size": FONT_SIZE}
+    chart.set_title({"name": "RAG ratings by theme", "name_font": {**font, "size": 12}})
+    chart.set_x_axis({"name": "Areas for improvement", "name_font": font, "num_font": font})
+    chart.set_y_axis({"num_font": font})
+    chart.set_legend({"position": "bottom", "font": font})
     ws.insert_chart(
         row,
         0,
