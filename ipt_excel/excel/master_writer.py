@@ -42,13 +42,13 @@ from ipt_excel.excel.sheets import (
     write_table_sheet,
 )
 from ipt_excel.excel.styles import (
-    WORKBOOK_OPTIONS,
     Formats,
     fit_width,
     fits_in_cell,
     header_height,
     print_setup,
     row_height,
+    workbook_options,
 )
 from ipt_excel.excel.summary_sheet import summary_sheet
 
@@ -96,7 +96,7 @@ def write_master(
     """
     extras = extras or MasterExtras()
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, WORKBOOK_OPTIONS)
+    wb = xlsxwriter.Workbook(buf, workbook_options())
     kind = "Circulation copy" if circulation else "Master improvement plan"
     wb.set_properties(
         {

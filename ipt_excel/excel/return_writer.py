@@ -60,7 +60,6 @@ from ipt_excel.excel.styles import (
     OPEN,
     PROBLEM,
     WARNING,
-    WORKBOOK_OPTIONS,
     Formats,
     fit_across,
     fit_width,
@@ -68,6 +67,7 @@ from ipt_excel.excel.styles import (
     line_count,
     print_setup,
     row_height,
+    workbook_options,
 )
 
 __all__ = [
@@ -380,7 +380,7 @@ def write_return(
         raise ReturnWriteError(f"Unknown mark severity {bad[0]!r}: use 'error' or 'warning'.")
 
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, WORKBOOK_OPTIONS)
+    wb = xlsxwriter.Workbook(buf, workbook_options())
     wb.set_properties(
         {
             "title": f"{plan.title}: return",

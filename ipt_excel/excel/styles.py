@@ -351,14 +351,17 @@ def print_setup(ws: Any, *, title: str, round_name: str, marking: str, repeat_ro
     ws.set_footer(footer_text(title, round_name, marking))
 
 
-WORKBOOK_OPTIONS: dict[str, Any] = {
-    "in_memory": True,
-    "strings_to_formulas": False,
-    # Arial 10 as the workbook's own font, not Calibri 11: column widths are measured in its
-    # digits, so a column holds the same text whatever font a machine draws Calibri with.
-    "default_format_properties": {"font_name": FONT, "font_size": FONT_SIZE},
-    "default_row_height": 17,  # pixels: Arial 10's 12.75 points
-}
+def workbook_options() -> dict[str, Any]:
+    """The options every workbook is made with, fresh each time (xlsxwriter adds to them)."""
+    return {
+        "in_memory": True,
+        "strings_to_formulas": False,
+        # Arial 10 as the workbook's own font, not Calibri 11: column widths are measured in
+        # its digits, so a column holds the same text whatever font a machine draws Calibri
+        # with (LibreOffice without Carlito draws a Calibri column a third wider).
+        "default_format_properties": {"font_name": FONT, "font_size": FONT_SIZE},
+        "default_row_height": 17,  # pixels: Arial 10's 12.75 points
+    }
 
 
 def wrap_lines(
