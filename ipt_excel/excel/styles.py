@@ -135,7 +135,8 @@ def fit_footer(title: str, limit: int) -> str:
 
 
 FOOTER_LIMIT = 255  # Excel refuses a header or footer longer than this, codes included
-FOOTER_TITLE = 90  # characters of the plan title that fit left of the footer's middle
+FOOTER_TITLE = 60  # characters of the plan title that fit left of the footer's middle, at
+# 8 points in any font a machine may draw Arial with (a third of the page: 90 ran into it)
 
 
 def fit_code(build: Any, text: str) -> str:
