@@ -142,6 +142,12 @@ class _Writer:
         self.header_row = issued.manifest.header_row - 1  # 0-based
         self.first_row = self.header_row + 1
         self.last_row = self.header_row + max(len(issued.areas), 1)
+        self.heights: dict[int, float] = {}  # rows given a height, by 0-based row
+
+    def set_row(self, row: int, height: float) -> None:
+        """A row's height, kept to work out how the sheet prints."""
+        self.heights[row] = height
+        self.ws.set_row(row, height)
 
     def put(self, row: int, col: int, text: str, fmt: Format, where: str) -> None:
         if excel_length(text) > EXCEL_CELL_LIMIT:
@@ -178,7 +184,7 @@ class _Writer:
             else:
                 n = 1
             if n > 1 or size != FONT_SIZE:
-                self.ws.set_row(r, n * LINE_POINTS * size / FONT_SIZE + 4)
+                self.set_row(r, n * LINE_POINTS * size / FONT_SIZE + 4)
             self.put(r, 1, text, fmt, "The plan title")
 
     def header(self) -> None:
@@ -186,7 +192,7 @@ class _Writer:
         for c, col in enumerate(columns):
             self.ws.set_column(c, c, col.width)
             self.ws.write_string(self.header_row, c, col.header, self.fmt.header)
-        self.ws.set_row(
+        self.set_row(
             self.header_row, header_height([c.header for c in columns], [c.width for c in columns])
         )
 
@@ -250,7 +256,7 @@ class _Writer:
                     note = _SEVERITY_PREFIX[mark[0]] + mark[1]
                     self.ws.write_comment(r, c, note, {"x_scale": 2, "y_scale": 2})
             # Heights are set because LibreOffice does not fit rows to wrapped text on opening.
-            self.ws.set_row(r, max(row_height(texts), MIN_DATA_LINES * LINE_POINTS + 4))
+            self.set_row(r, max(row_height(texts), MIN_DATA_LINES * LINE_POINTS + 4))
 
     def validations(self) -> None:
         ws, layout = self.ws, self.layout
@@ -305,7 +311,15 @@ class _Writer:
         # A return is far wider than a page: one page wide would print at about 40%, too small
         # to read. Two pages wide, ID repeated, left half then right half of the same rows,
         # puts the plan text on one page and the agency's updates beside it on the next.
-        fit_width(ws, [col.width for col in self.layout.columns], repeat=1, pages=PAGES_WIDE)
+        heights = [self.heights.get(r, LINE_POINTS) for r in range(self.last_row + 1)]
+        fit_width(
+            ws,
+            [col.width for col in self.layout.columns],
+            repeat=1,
+            pages=PAGES_WIDE,
+            heights=heights,
+            header_row=self.header_row,
+        )
         ws.protect(
             password or "",
             {
