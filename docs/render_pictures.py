@@ -2,11 +2,16 @@
 
 Usage: python docs/render_pictures.py   (needs LibreOffice and poppler-utils)
 
-Writes docs/return.png (page 1 and 2 of a return, the plan text and the update cells),
-docs/master.png (the merged master's Plan sheet, cropped to this round's changes),
-docs/what-to-fix.png and docs/feedback.png (a rejected return's feedback: its "What to fix"
-sheet, then its marked update cells) and docs/summary.png (the circulation copy's Summary
-sheet).
+Writes docs/return-plan-text.png and docs/return-updates.png (pages 1 and 2 of a return: the
+plan text, then the update cells and the sign-off), docs/master.png (the merged master's Plan
+sheet, its second page width: this round's changes), docs/what-to-fix.png and
+docs/feedback.png (a rejected return's feedback: its "What to fix" sheet, then its marked
+update cells), docs/summary.png and docs/summary-returns.png (the circulation copy's Summary:
+its first page, and the returns this round beside it).
+
+The pictures are made with the fonts .ci/run installs: Liberation Sans (fonts-liberation2)
+draws Arial, the workbooks' font, with Arial's widths, so a page looks as it prints from
+Excel. With another font standing in, text wraps elsewhere and the pictures differ.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ def main() -> None:
         png(ret, DOCS / "return-plan-text.png", page=1, dpi=80, crop=None)
         png(ret, DOCS / "return-updates.png", page=2, dpi=80, crop=None)
         master = render_pdf(result.master, pdfs / "master.pdf")
-        png(master, DOCS / "master.png", page=1, dpi=100, crop=(760, 40, 900, 560))
+        png(master, DOCS / "master.png", page=2, dpi=100, crop=(15, 50, 1090, 610))
         feedback = render_pdf(
             result.feedback / "ruh-third-review-of-progress-feedback.xlsx", pdfs / "fb.pdf"
         )
@@ -50,6 +55,7 @@ def main() -> None:
         png(feedback, DOCS / "feedback.png", page=3, dpi=80, crop=None)
         circ = render_pdf(result.circulation, pdfs / "circ.pdf")
         png(circ, DOCS / "summary.png", page=1, dpi=80, crop=None)
+        png(circ, DOCS / "summary-returns.png", page=2, dpi=80, crop=None)
     print("Wrote the pictures in", DOCS)
 
 

@@ -878,7 +878,9 @@ def circulate(
     """Write the circulation copy of the master for boards and partners.
 
     Summary first, every sheet protected read-only, accessible (real tables, RAG in words
-    as well as colour, alt text on the chart), with nothing from the workspace inside.
+    as well as colour, alt text on the chart), with nothing from the workspace inside. It
+    prints on A4 landscape throughout, the Plan across two page widths with the ID on each,
+    and says how each return stands, never what an agency was asked to fix.
 
     Examples:
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -301,3 +302,91 @@ def fill_with_libreoffice(
             f"LibreOffice could not fill {src}: {result.get('error')}\nstderr: {stderr}"
         )
     return result
+
+
+# -- reading a PDF without depending on fonts ------------------------------------------------------
+# Where a cell's text wraps depends on the font a machine draws Arial with (Liberation Sans,
+# DejaVu Sans, Carlito for Calibri...), and pdftotext interleaves a cell's wrapped lines with
+# its neighbours' and joins a word broken at a hyphen to whatever text comes next. So tests
+# match words, as drawn, or text that is on one line whatever the font (a heading, a footer);
+# never a sentence from a cell.
+
+
+def pdf_text(pdf: Path, page: int | None = None) -> str:
+    """The PDF's text (one page, or all), with every run of whitespace made one space."""
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    code, stdout, stderr = _run(["pdftotext", *pages, str(pdf), "-"], timeout=60)
+    if code != 0:
+        raise LibreOfficeError(f"pdftotext could not read {pdf}: {stderr}")
+    return " ".join(stdout.split())
+
+
+def pdf_words(pdf: Path, page: int | None = None) -> set[str]:
+    """Every word drawn on the PDF's pages (one page, or all), split as `words` splits."""
+    return words(" ".join(text for text, _, _ in pdf_word_boxes(pdf, page)))
+
+
+def pdf_word_boxes(pdf: Path, page: int | None = None) -> list[tuple[str, float, float]]:
+    """Every word drawn on the pages (one page, or all) as drawn, with where it starts: (text,
+    left, top) in points from the page's top left corner."""
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    code, stdout, stderr = _run(["pdftotext", "-tsv", *pages, str(pdf), "-"], timeout=60)
+    if code != 0:
+        raise LibreOfficeError(f"pdftotext could not read {pdf}: {stderr}")
+    boxes = []
+    for line in stdout.splitlines()[1:]:
+        cells = line.split("\t")
+        if cells[0] == "5" and len(cells) >= 12:  # level 5: a word
+            boxes.append((cells[11], float(cells[6]), float(cells[7])))
+    return boxes
+
+
+def words(text: str) -> set[str]:
+    """The words of `text`, split at hyphens and slashes as well as spaces (a line may break
+    after either)."""
+    return {w for w in re.split(r"[\s/\-‐–—]+", text) if w}
+
+
+def pdf_page_sizes(pdf: Path) -> list[tuple[float, float]]:
+    """Each page's width and height in points, from pdfinfo."""
+    code, stdout, stderr = _run(["pdfinfo", "-f", "1", "-l", "100000", str(pdf)], timeout=60)
+    if code != 0:
+        raise LibreOfficeError(f"pdfinfo could not read {pdf}: {stderr}")
+    sizes = re.findall(r"^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", stdout, re.MULTILINE)
+    return [(float(w), float(h)) for w, h in sizes]
+
+
+def pdf_ink(pdf: Path, outdir: Path, dpi: int = 20) -> list[float]:
+    """The share of each page that is not white (0 for a blank page), rendered in grey at
+    `dpi`: a measure of how full a page is that no font changes much."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    prefix = outdir / "ink"
+    code, _, stderr = _run(
+        ["pdftoppm", "-gray", "-r", str(dpi), str(pdf), str(prefix)], timeout=120
+    )
+    pages = sorted(outdir.glob("ink-*.pgm"), key=lambda p: int(p.stem.rpartition("-")[2]))
+    if code != 0 or not pages:
+        raise LibreOfficeError(f"pdftoppm could not render {pdf} (exit code {code}): {stderr}")
+    return [_dark_share(p.read_bytes()) for p in pages]
+
+
+def _dark_share(pgm: bytes) -> float:
+    """The share of pixels darker than near-white in a binary PGM (P5, 8 bits) image."""
+    fields: list[bytes] = []
+    pos = 0
+    while len(fields) < 4:  # magic, width, height, maxval; '#' starts a comment
+        while pgm[pos : pos + 1].isspace():
+            pos += 1
+        if pgm[pos : pos + 1] == b"#":
+            pos = pgm.index(b"\n", pos) + 1
+            continue
+        end = pos
+        while not pgm[end : end + 1].isspace():
+            end += 1
+        fields.append(pgm[pos:end])
+        pos = end
+    if fields[0] != b"P5" or int(fields[3]) > 255:
+        raise LibreOfficeError("not an 8-bit binary PGM image")
+    width, height = int(fields[1]), int(fields[2])
+    pixels = pgm[pos + 1 : pos + 1 + width * height]
+    return sum(1 for v in pixels if v < 230) / max(len(pixels), 1)

@@ -214,3 +214,13 @@ def test_the_helpers_find_what_is_missing() -> None:
     assert mentions(got["`ipt a`"], "--out") and not mentions(got["`ipt a`"], "--o")
     assert not mentions("--outdir", "--out")
     assert code_lines(got["`ipt a`"]) == ["# not a heading", "ipt a --out x"]
+
+
+def test_ci_installs_the_fonts_the_readme_says_the_pictures_are_made_with() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    pictures = (ROOT / "docs" / "render_pictures.py").read_text(encoding="utf-8")
+    named = set(re.findall(r"`(fonts-[a-z0-9-]+)`", readme()))
+    assert "fonts-liberation2" in named
+    installed = set(re.findall(r"\bfonts-[a-z0-9-]+", ci))
+    assert named <= installed, named - installed
+    assert "fonts-liberation2" in pictures and "Liberation Sans" in pictures

@@ -39,11 +39,17 @@ class AgencyState:
     agency: str  # key
     name: str
     state: str  # outstanding / overdue / received / rejected / conflicts
-    detail: str  # plain English
+    detail: str  # plain English, for the coordinator (a rejected return's first problem)
     file_name: str = ""
     sha256: str = ""  # of the file its state comes from (the rejected one, say), if any
     # Who vouched for its return that stands (the latest accepted this round), if it was asked.
     sign_off: SignOff | None = None
+    for_board: str = ""  # what a board reads instead, when it differs: never an agency's fix
+
+    @property
+    def board_detail(self) -> str:
+        """The detail as the circulation copy gives it: what happened, not what to fix."""
+        return self.for_board or self.detail
 
     @property
     def owes(self) -> bool:
@@ -126,10 +132,14 @@ def agency_states(
             states.append(AgencyState(rec.agency, name, OUTSTANDING, "No return received yet."))
         elif last.outcome == "rejected":
             detail = last.detail
+            board = rejected_for_board(last.errors)
             if rec.agency in merged_before:
                 detail += " Its earlier return is merged and still stands."
+                board += " Its earlier return is merged and still stands."
             states.append(
-                AgencyState(rec.agency, name, REJECTED, detail, last.file_name, last.sha256)
+                AgencyState(
+                    rec.agency, name, REJECTED, detail, last.file_name, last.sha256, for_board=board
+                )
             )
         elif open_by_agency.get(rec.agency):
             n = open_by_agency[rec.agency]
@@ -168,6 +178,12 @@ def agency_states(
                     )
                 )
     return tuple(states)
+
+
+def rejected_for_board(errors: int) -> str:
+    """A rejected return, as a board hears of it: how it stands, not what the agency must fix."""
+    with_errors = plural(errors, "error") if errors else "errors"
+    return f"Returned with {with_errors} and sent back; resubmission awaited."
 
 
 def round_facts(

@@ -44,3 +44,4 @@ class Receipt:
     changes: int
     conflicts: int
     sign_off: SignOff | None = None  # who vouched for an accepted return, when it was asked
+    errors: int = 0  # of a rejected return: how many errors it had (0: not recorded)

@@ -19,9 +19,12 @@ from ipt_excel.core.rounds import RETURN_SHEET, IssuedReturn
 from ipt_excel.excel.styles import (
     FONT,
     FONT_SIZE,
+    LINE_POINTS,
     PROBLEM,
     WARNING,
     Formats,
+    fit_width,
+    header_height,
     print_setup,
     row_height,
 )
@@ -54,12 +57,15 @@ def fix_sheet(
     )
     for c, heading in enumerate(FIX_HEADERS):
         ws.write_string(HEADER_ROW, c, heading, fmt.header)
-    ws.set_row(HEADER_ROW, row_height([(h, w) for h, w in zip(FIX_HEADERS, WIDTHS, strict=True)]))
+    # The rows above the table at their default heights (the title a little taller).
+    heights = [20.0, *([LINE_POINTS] * (HEADER_ROW - 1)), header_height(FIX_HEADERS, WIDTHS)]
+    ws.set_row(HEADER_ROW, heights[-1])
     must = fmt.fill(PROBLEM, bold=True, text_wrap=True)
     check = fmt.fill(WARNING, bold=True, text_wrap=True)
     for r, fix in enumerate(fixes, start=HEADER_ROW + 1):
         texts = (fix.label, fix.where, fix.column, fix.area_id, fix.wrong, fix.to_do)
-        ws.set_row(r, row_height([(t, w) for t, w in zip(texts, WIDTHS, strict=True)]))
+        heights.append(row_height([(t, w) for t, w in zip(texts, WIDTHS, strict=True)]))
+        ws.set_row(r, heights[-1])
         ws.write_string(r, 0, fix.label, must if fix.must else check)
         if fix.cell and fix.sheet in ("", RETURN_SHEET):
             ws.write_url(r, 1, f"internal:'{RETURN_SHEET}'!{fix.cell}", fmt.text, fix.where)
@@ -74,6 +80,8 @@ def fix_sheet(
         marking=plan.protective_marking,
         repeat_row=HEADER_ROW,
     )
+    # One page wide, as tall as it takes (a last page of a row or two is taken back).
+    fit_width(ws, WIDTHS, repeat=0, pages=1, heights=heights, header_row=HEADER_ROW)
     ws.freeze_panes(HEADER_ROW + 1, 0)
     ws.protect(
         password or "",

@@ -41,7 +41,15 @@ from ipt_excel.excel.sheets import (
     updates_sheet,
     write_table_sheet,
 )
-from ipt_excel.excel.styles import Formats, fits_in_cell, print_setup, row_height
+from ipt_excel.excel.styles import (
+    Formats,
+    fit_width,
+    fits_in_cell,
+    header_height,
+    print_setup,
+    row_height,
+    workbook_options,
+)
 from ipt_excel.excel.summary_sheet import summary_sheet
 
 if TYPE_CHECKING:
@@ -112,7 +120,7 @@ def _write_master(
     # Not in_memory: xlsxwriter then writes each sheet's XML to a temporary file as it
     # assembles the zip, rather than holding all of it in memory at once (a master of
     # 10,000 areas after a round's merge peaks 240 MiB lower; the same bytes, as fast).
-    wb = xlsxwriter.Workbook(buf, {"in_memory": False, "strings_to_formulas": False})
+    wb = xlsxwriter.Workbook(buf, {**workbook_options(), "in_memory": False})
     kind = "Circulation copy" if circulation else "Master improvement plan"
     wb.set_properties(
         {
@@ -130,7 +138,7 @@ def _write_master(
         wb.set_custom_property(SNAPSHOT_PROPERTY, snapshot)
     fmt = Formats(wb)
     if circulation:
-        summary_sheet(wb, fmt, plan, extras)
+        summary_sheet(wb, fmt, plan, extras, circulation=True)
         _plan_sheet(wb, fmt, plan, extras, circulation=True)
     else:
         _plan_sheet(wb, fmt, plan, extras)
@@ -153,6 +161,8 @@ def _write_master(
     for ws in wb.worksheets():
         if ws.get_name() == SUMMARY_SHEET:  # a page of small tables: it sets its own
             continue
+        # Every sheet on A4 landscape, so a PDF of the workbook has one page size; how many
+        # page widths each takes was set with its columns (fit_width).
         print_setup(
             ws,
             title=plan.title,
@@ -160,8 +170,6 @@ def _write_master(
             marking=plan.protective_marking,
             repeat_row=0,
         )
-        if ws.get_name() == PLAN_SHEET:
-            ws.set_paper(8)  # A3: a plan this wide is printed on A3 by boards
     if circulation:
         for ws in wb.worksheets():
             ws.protect("", READ_ONLY)
@@ -216,6 +224,8 @@ def _plan_sheet(
     for c, col in enumerate(columns):
         ws.set_column(c, c, col.width)
     add_table(ws, fmt, [c.header for c in columns], len(plan.areas))
+    heights = [header_height([c.header for c in columns], [c.width for c in columns])]
+    ws.set_row(0, heights[0])
     rag_col = next(i for i, c in enumerate(columns) if c.key == plan.columns.rag.key)
     ctx = KindContext(rag_scale=plan.rag_scale, round_date=plan.round.date)
     number_formats = {c.key: cell_spec(c, ctx).num_format for c in plan.columns.updates}
@@ -231,7 +241,8 @@ def _plan_sheet(
                 texts.append("Overdue: " + overdue[area.id] if area.id in overdue else "")
             else:
                 texts.append(cell_text(plan, area, col))
-        set_row(r, row_height(list(zip(texts, widths, strict=True))))
+        heights.append(row_height(list(zip(texts, widths, strict=True))))
+        set_row(r, heights[-1])
         for c, col in enumerate(columns):
             value = texts[c]
             if not col.update:  # plan text: written as it is
@@ -275,6 +286,9 @@ def _plan_sheet(
                     f"{change.merged_at:%d %B %Y}",
                     {"x_scale": 2, "y_scale": 2},
                 )
+    # Too wide for one A4 page at a readable size: across as few page widths as keep the
+    # text at 75% or more, the ID repeated on each, each band of rows read across its pages.
+    fit_width(ws, [c.width for c in columns], repeat=1, heights=heights)
     last = max(len(plan.areas), 1)
     for word, rag_fmt in fmt.rag.items():
         ws.conditional_format(

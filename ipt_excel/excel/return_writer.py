@@ -79,8 +79,13 @@ from ipt_excel.excel.styles import (
     PROBLEM,
     WARNING,
     Formats,
+    fit_across,
+    fit_width,
+    header_height,
+    line_count,
     print_setup,
     row_height,
+    workbook_options,
 )
 
 __all__ = [
@@ -99,6 +104,7 @@ _SEVERITY_PREFIX = {"error": "Fix this: ", "warning": "Check this: "}
 _INPUT_TITLES = {NAME: "Completed by", ROLE: "Role", DATE: "Date", CONFIRMED: "Confirm"}
 MIN_DATA_LINES = 2  # room to start typing in an empty update cell
 PAGES_WIDE = 2  # printed width of the Return sheet, in pages
+TITLE_SIZE = 14  # the first line of the title block, as Formats.title has it
 
 
 def feedback_notice(marks: Iterable[tuple[str, str]], fixes: Sequence[Fix] = ()) -> str:
@@ -152,6 +158,13 @@ class _Writer:
             fix_sheet(wb, self.fmt, plan, issued, self.fixes, password)
         # A plain, unwrapped line for the title block, so long lines overflow rather than wrap.
         self.line = wb.add_format({"font_name": FONT, "font_size": FONT_SIZE})
+        self.wrapped_line = wb.add_format(
+            {"font_name": FONT, "font_size": FONT_SIZE, "text_wrap": True, "valign": "top"}
+        )
+        self.wrapped_title = wb.add_format(
+            {"font_name": FONT, "font_size": TITLE_SIZE, "bold": True, "text_wrap": True,
+             "valign": "top"}
+        )  # fmt: skip
         self._open_formats: dict[tuple[str, str], Format] = {}
         self.layout = issued.layout
         self.kind_ctx = KindContext(
@@ -161,6 +174,12 @@ class _Writer:
         self.header_row = issued.manifest.header_row - 1  # 0-based
         self.first_row = self.header_row + 1
         self.last_row = self.header_row + max(len(issued.areas), 1)
+        self.heights: dict[int, float] = {}  # rows given a height, by 0-based row
+
+    def set_row(self, row: int, height: float) -> None:
+        """A row's height, kept to work out how the sheet prints."""
+        self.heights[row] = height
+        self.ws.set_row(row, height)
 
     def put(self, row: int, col: int, text: str, fmt: Format, where: str) -> None:
         self._fits(text, where)
@@ -186,16 +205,32 @@ class _Writer:
                 f"manifest puts the header at row {self.header_row + 1}."
             )
         # Column B, not A: column A is frozen, and Excel clips text at a frozen pane's edge.
+        # A line longer than the first page is wide wraps within it (its cells merged), so no
+        # word of it is left to print alone on the page beside.
+        widths = [col.width for col in self.layout.columns]
+        first_page = fit_across(widths, repeat=1, pages=PAGES_WIDE).bands[0]
+        room = sum(widths[c] for c in first_page)
         for r, text in enumerate(lines):
-            self.put(r, 1, text, self.fmt.title if r == 0 else self.line, "The plan title")
+            size = TITLE_SIZE if r == 0 else FONT_SIZE
+            fmt = self.fmt.title if r == 0 else self.line
+            n = line_count(text, room, bold=r == 0, size=size)
+            if n > 1 and len(first_page) > 1:
+                fmt = self.wrapped_title if r == 0 else self.wrapped_line
+                self.ws.merge_range(r, 1, r, first_page[-1], "", fmt)
+            else:
+                n = 1
+            if n > 1 or size != FONT_SIZE:
+                self.set_row(r, n * LINE_POINTS * size / FONT_SIZE + 4)
+            self.put(r, 1, text, fmt, "The plan title")
 
     def header(self) -> None:
         columns = self.layout.columns
         for c, col in enumerate(columns):
             self.ws.set_column(c, c, col.width)
             self.ws.write_string(self.header_row, c, col.header, self.fmt.header)
-        heights = [(col.header, col.width) for col in columns]
-        self.ws.set_row(self.header_row, row_height(heights))
+        self.set_row(
+            self.header_row, header_height([c.header for c in columns], [c.width for c in columns])
+        )
 
     def open_format(self, severity: str | None, num_format: str) -> Format:
         """An open cell's format: white, or marked for feedback, always keeping the column's
@@ -262,7 +297,7 @@ class _Writer:
                     note = _SEVERITY_PREFIX[mark[0]] + mark[1]
                     self.ws.write_comment(r, c, note, {"x_scale": 2, "y_scale": 2})
             # Heights are set because LibreOffice does not fit rows to wrapped text on opening.
-            self.ws.set_row(r, max(row_height(texts), MIN_DATA_LINES * LINE_POINTS + 4))
+            self.set_row(r, max(row_height(texts), MIN_DATA_LINES * LINE_POINTS + 4))
 
     def sign_off(self, values: Mapping[str, object], marks: Mapping[str, tuple[str, str]]) -> None:
         """The sign-off block, where the manifest puts it: locked labels, open cells."""
@@ -384,9 +419,15 @@ class _Writer:
         # A return is far wider than a page: one page wide would print at about 40%, too small
         # to read. Two pages wide, ID repeated, left half then right half of the same rows,
         # puts the plan text on one page and the agency's updates beside it on the next.
-        ws.fit_to_pages(PAGES_WIDE, 0)
-        ws.repeat_columns(0)
-        ws.print_across()
+        heights = [self.heights.get(r, LINE_POINTS) for r in range(self.last_row + 1)]
+        fit_width(
+            ws,
+            [col.width for col in self.layout.columns],
+            repeat=1,
+            pages=PAGES_WIDE,
+            heights=heights,
+            header_row=self.header_row,
+        )
         ws.protect(
             password or "",
             {
@@ -479,7 +520,7 @@ def write_return(
         raise ReturnWriteError(f"Unknown mark severity {bad[0]!r}: use 'error' or 'warning'.")
 
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False})
+    wb = xlsxwriter.Workbook(buf, workbook_options())
     wb.set_properties(
         {
             "title": f"{plan.title}: return",

@@ -14,7 +14,7 @@ from ipt_excel.core.columns import ColumnSet
 from ipt_excel.core.model import Change, Conflict, Plan
 from ipt_excel.core.sign_off import SignOff
 from ipt_excel.core.text import EXCEL_CELL_LIMIT
-from ipt_excel.excel.styles import Formats, fits_in_cell, row_height
+from ipt_excel.excel.styles import Formats, fit_width, fits_in_cell, header_height, row_height
 
 if TYPE_CHECKING:  # xlsxwriter loads only when a workbook is written, not for these names
     import xlsxwriter
@@ -41,9 +41,10 @@ CHANGES_HEADERS = (
     "Old value",
     "New value",
     "Source file",
-    "SHA-256",
+    "SHA-256 (first 12)",
     "Superseded",
 )
+SHORT_HASH = 12  # hex characters of a file's SHA-256 on the Changes sheet: enough to find it
 CONFLICTS_HEADERS = (
     "Found at",
     "Round",
@@ -136,17 +137,25 @@ def write_table_sheet(
     headers: Sequence[str],
     rows: Sequence[Sequence[object]],
     widths: Sequence[float],
+    *,
+    untall: frozenset[int] = frozenset(),
 ) -> None:
-    """A list sheet: a real table with a bold header, wrapped text and a frozen header."""
+    """A list sheet: a real table with a bold header, wrapped text and a frozen header,
+    printed one page wide when that keeps it readable (else across, the first column repeated).
+    Columns in `untall` do not make a row taller: their first line is enough (a file hash)."""
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     add_table(ws, fmt, headers, len(rows))
     # The loop runs for every cell of the Changes and Agency updates sheets: names bound once.
     name, write_string, write_datetime = ws.get_name(), ws.write_string, ws.write_datetime
     text_format, datetime_format, set_row = fmt.text, fmt.datetime, ws.set_row
+    heights = [header_height(headers, widths)]
+    set_row(0, heights[0])
+    tall = [c for c in range(len(widths)) if c not in untall]
     for r, row in enumerate(rows, start=1):
         texts = ["" if v is None else str(v) for v in row]
-        set_row(r, row_height(list(zip(texts, widths, strict=False))))
+        heights.append(row_height([(texts[c], widths[c]) for c in tall if c < len(texts)]))
+        set_row(r, heights[-1])
         for c, value in enumerate(row):
             if isinstance(value, datetime):
                 write_datetime(r, c, value, datetime_format)
@@ -155,6 +164,7 @@ def write_table_sheet(
                 if 2 * len(text) > EXCEL_CELL_LIMIT:  # may not fit: say where
                     text = fits_in_cell(text, f"{name}, row {r + 1},")
                 write_string(r, c, text, text_format)
+    fit_width(ws, widths, repeat=1, heights=heights)
     ws.freeze_panes(1, 0)
 
 
@@ -188,15 +198,17 @@ def updates_sheet(
         )
         for u in plan.agency_updates
     ]
+    # Narrow enough for the circulation copy's sheet (no hash) to print one page wide at 75%.
     widths = (
-        8, 14, 22, *(min(max(c.width, 10), 60) for c in columns.updates), 18, 24, 18, 30, 20,
+        6, 14, 16, *(min(max(c.width, 10), 40) for c in columns.updates), 14, 16, 12, 20, 14,
     )  # fmt: skip
     headers = updates_headers(columns)
     if circulation:  # the hash identifies a file in the workspace: not for circulation
         rows = [r[:-1] for r in rows]
         write_table_sheet(ws, fmt, headers[:-1], rows, widths[:-1])
         return
-    write_table_sheet(ws, fmt, headers, rows, widths)
+    # The hash is kept whole (it is read back), but its first line is enough to show.
+    write_table_sheet(ws, fmt, headers, rows, widths, untall=frozenset({len(headers) - 1}))
 
 
 def changes_sheet(
@@ -225,24 +237,27 @@ def changes_sheet(
             for ch in changes
             if not ch.superseded
         ]
-        write_table_sheet(ws, fmt, CHANGES_HEADERS[:7], public, (17, 22, 20, 8, 18, 50, 50))
+        write_table_sheet(ws, fmt, CHANGES_HEADERS[:7], public, (16, 16, 20, 6, 14, 40, 40))
         return
+    # The coordinator's copy: agencies by name too, and the start of each file's hash (its
+    # file in received/ starts with it); the whole hash is in the ledger.
     rows = [
         (
             ch.merged_at,
             ch.round,
-            ch.agency,
+            names.get(ch.agency, ch.agency),
             ch.area_id,
             (header or plan.columns.header)(ch.column),
             ch.old,
             ch.new,
             ch.source_file,
-            ch.source_sha256,
+            ch.source_sha256[:SHORT_HASH],
             "Yes" if ch.superseded else "",
         )
         for ch in changes
     ]
-    write_table_sheet(ws, fmt, CHANGES_HEADERS, rows, (17, 22, 12, 8, 18, 40, 40, 24, 20, 10))
+    widths = (16, 16, 20, 6, 14, 34, 34, 18, 14, 11)
+    write_table_sheet(ws, fmt, CHANGES_HEADERS, rows, widths)
 
 
 def conflicts_sheet(
@@ -254,7 +269,7 @@ def conflicts_sheet(
     circulation: bool = False,
 ) -> None:
     ws = wb.add_worksheet(CONFLICTS_SHEET)
-    names = {a.key: a.name for a in plan.agencies} if circulation else {}
+    names = {a.key: a.name for a in plan.agencies}
     rows: list[tuple[object, ...]] = [
         (
             c.found_at,
@@ -269,7 +284,7 @@ def conflicts_sheet(
         )
         for c in conflicts
     ]
-    widths = (17, 22, 12, 8, 18, 36, 36, 36, 24)
+    widths = (16, 16, 20, 6, 14, 30, 30, 30, 18)
     keep = len(CONFLICTS_HEADERS) - 1 if circulation else len(CONFLICTS_HEADERS)  # no file name
     write_table_sheet(ws, fmt, CONFLICTS_HEADERS[:keep], [r[:keep] for r in rows], widths[:keep])
 
@@ -350,7 +365,7 @@ def columns_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan) -> None:
     """The plan's columns. A coordinator adds a column by adding a row here (and rules on
     the Details sheet); the Plan sheet gains it at the next write."""
     ws = wb.add_worksheet(COLUMNS_SHEET)
-    widths = (16, 26, 13, 8, 10, 10, 22, 10, 10, 7, 50, 26)
+    widths = (16, 24, 13, 8, 10, 10, 20, 10, 10, 7, 40, 20)
     write_table_sheet(ws, fmt, COLUMNS_HEADERS, column_rows(plan.columns), widths)
 
 

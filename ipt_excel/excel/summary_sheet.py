@@ -2,17 +2,38 @@
 kept in action rows) by recommendation; last round, returns, and a chart.
 
 Every block is a real Excel table with a header row, so the sheet reads well aloud.
+
+Two bands side by side: on the left the plan's title, the RAG tables and the chart, one
+under another; on the right the returns this round. It prints on A4 landscape at full size,
+each band on pages of its own (left, then right, then the left band's next page), with the
+page breaks between the tables, so no table is cut off from its heading and no page holds a
+lone row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ipt_excel.core.model import Plan
 from ipt_excel.core.summary import RagCounts
 from ipt_excel.excel.sheets import SUMMARY_SHEET, add_table
-from ipt_excel.excel.styles import RAG_COLOURS, Formats, print_setup, row_height
+from ipt_excel.excel.styles import (
+    FONT,
+    FONT_SIZE,
+    LINE_POINTS,
+    MIN_SCALE,
+    RAG_COLOURS,
+    Formats,
+    column_points,
+    header_height,
+    page_breaks,
+    print_scale,
+    print_setup,
+    row_height,
+    wrap_lines,
+)
 
 if TYPE_CHECKING:
     import xlsxwriter
@@ -21,17 +42,43 @@ if TYPE_CHECKING:
     from ipt_excel.core.facts import MasterExtras
 
 NO_RATING_COLOUR = "#B1B4B6"
-RETURNS_ROW = 21  # below the chart
+NAME_WIDTH = 40  # the left band's first column: theme, agency and recommendation names
+COUNT_WIDTH = 11
+GAP_WIDTH = 3
+RETURNS_WIDTHS = (34, 12, 48, 24)  # the right band: agency, state, detail, signed off by
+TITLE_SIZE = 14
+TITLE_POINTS = 20.0
+ONE_LINE = LINE_POINTS + 4
+CHART_WIDTH, CHART_HEIGHT = 480, 288  # xlsxwriter's chart, in pixels, before scaling
+CHART_SCALE = (1.3, 1.1)
+CHART_POINTS = CHART_HEIGHT * CHART_SCALE[1] * 0.75
+
+
+@dataclass
+class _Layout:
+    """Rows as they are placed: each row's height (the taller band decides), and the rows
+    where a table starts, which is where a page may break."""
+
+    heights: dict[int, float] = field(default_factory=dict)
+    starts: list[int] = field(default_factory=list)
+
+    def need(self, row: int, height: float) -> None:
+        self.heights[row] = max(self.heights.get(row, 0.0), height)
+
+    def height(self, row: int) -> float:
+        return self.heights.get(row, ONE_LINE)
 
 
 def _block(
     ws: Worksheet,
     fmt: Formats,
+    layout: _Layout,
     row: int,
     title: str,
     name: str,
     headers: Sequence[str],
     rows: Sequence[Sequence[str | int]],
+    widths: Sequence[float],
     first_col: int = 0,
 ) -> int:
     """A titled table at `row`. Returns the last row used."""
@@ -46,7 +93,11 @@ def _block(
         name=name,
         autofilter=False,
     )
+    layout.need(row, ONE_LINE)
+    layout.need(row + 1, header_height(headers, widths))
     for r, values in enumerate(rows, start=row + 2):
+        texts = [(str(v), w) for v, w in zip(values, widths, strict=False)]
+        layout.need(r, row_height(texts))
         for c, value in enumerate(values, start=first_col):
             if isinstance(value, int):
                 ws.write_number(r, c, value, fmt.text)
@@ -68,29 +119,112 @@ def _worst(labels: Sequence[str], by: dict[str, int]) -> str:
     return next((label for label in labels if by.get(label)), "")
 
 
-def summary_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, extras: MasterExtras) -> None:
+def summary_sheet(
+    wb: xlsxwriter.Workbook,
+    fmt: Formats,
+    plan: Plan,
+    extras: MasterExtras,
+    *,
+    circulation: bool = False,
+) -> None:
+    """The Summary. In the circulation copy the returns say what a board needs to know (a
+    return sent back, with how many errors), never the fixes asked of an agency."""
     ws = wb.add_worksheet(SUMMARY_SHEET)
-    ws.set_column(0, 0, 48)
-    ws.set_column(1, 8, 12)
-    ws.write_string(0, 0, plan.title, fmt.title)
-    ws.write_string(1, 0, f"{plan.round.name}, {plan.round.date:%d %B %Y}", fmt.subtitle)
     facts = extras.facts_for(plan)
     themes, agencies = facts.by_theme, facts.by_agency
     labels = list(themes.labels)
-    t_first = 5  # first data row of the theme table (title at 3, header at 4)
-    t_last = _block(
-        ws,
-        fmt,
-        3,
+    counts = len(labels) + 2  # the labels, the total and the worst rating
+    left = [NAME_WIDTH, *([COUNT_WIDTH] * counts)]
+    right = len(left) + 1  # the returns table's first column, beyond a narrow gap
+    ws.set_column(0, 0, NAME_WIDTH)
+    ws.set_column(1, counts, COUNT_WIDTH)
+    ws.set_column(right - 1, right - 1, GAP_WIDTH)
+    for c, w in enumerate(RETURNS_WIDTHS, start=right):
+        ws.set_column(c, c, w)
+    layout = _Layout()
+
+    # The title, in as many rows as it takes to fit the left band (a cell's text would run on
+    # over the returns; the circulation copy merges no cells).
+    band = sum(left)
+    title_lines = wrap_lines(plan.title, band, bold=True, size=TITLE_SIZE) or [""]
+    for r, line in enumerate(title_lines):
+        ws.write_string(r, 0, line, fmt.title)
+        layout.need(r, TITLE_POINTS)
+    sub = len(title_lines)
+    ws.write_string(sub, 0, f"{plan.round.name}, {plan.round.date:%d %B %Y}", fmt.subtitle)
+    layout.need(sub, ONE_LINE)
+    top = sub + 2
+
+    # The right band first: its rows' heights decide the height of the rows beside them.
+    returns = [
+        [
+            a.name,
+            a.state,
+            a.board_detail if circulation else a.detail,
+            a.sign_off.text if a.sign_off else "",
+        ]
+        for a in facts.agencies
+    ]
+    returns_end = 0
+    if returns:
+        returns_end = _block(
+            ws,
+            fmt,
+            layout,
+            0,
+            "Returns this round",
+            "Returns",
+            ["Agency", "State", "Detail", "Signed off by"],
+            returns,
+            RETURNS_WIDTHS,
+            first_col=right,
+        )
+
+    def block(
+        row: int, title: str, name: str, headers: Sequence[str], rows: list[list[str | int]]
+    ) -> int:
+        layout.starts.append(row)
+        return _block(ws, fmt, layout, row, title, name, headers, rows, left)
+
+    t_title = top
+    t_last = block(
+        t_title,
         "RAG ratings by theme",
         "RagByTheme",
         ["Theme", *labels, "Total", "Worst rating"],
         _count_rows(themes),
     )
-    a_last = _block(
-        ws,
-        fmt,
-        t_last + 2,
+    t_first = t_title + 2  # the theme table's first data row
+    # The chart, under the theme table: the rows it covers, however tall the rows beside are.
+    chart_row = t_last + 2
+    layout.starts.append(chart_row)
+    end, covered = chart_row, 0.0
+    while covered < CHART_POINTS:
+        covered += layout.height(end)
+        end += 1
+    _chart(wb, ws, themes, labels, t_first, chart_row)
+    end = block(
+        end + 1,
+        "All areas",
+        "AllAreas",
+        ["RAG", "This round", "Last round"],
+        [
+            [
+                label,
+                themes.total(label),
+                facts.previous_counts.get(label, 0) if facts.previous_counts else "–",
+            ]
+            for label in labels
+        ],  # fmt: skip
+    )
+    figures: list[list[str | int]] = [
+        ["Areas with overdue actions (not GREEN)", len(facts.overdue)],
+        ["Changes this round", facts.changes],
+        ["Open conflicts", facts.open_conflicts],
+    ]
+    end = block(end + 2, "This round", "ThisRound", ["Measure", "Number"], figures)
+    end = block(
+        end + 2,
         "RAG ratings by agency",
         "RagByAgency",
         ["Agency", *labels, "Total", "Worst rating"],
@@ -102,30 +236,14 @@ def summary_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, extras: Mas
              sum(r.counts.values()), _worst(labels, r.counts)]
             for r in facts.recommendations
         ]  # fmt: skip
-        a_last = _block(
-            ws,
-            fmt,
-            a_last + 2,
+        end = block(
+            end + 2,
             "RAG ratings by recommendation",
             "RagByRecommendation",
             ["Recommendation", *labels, "Actions", "Worst rating"],
             recommendations,
         )
-    last_round = facts.previous_counts
-    totals: list[list[str | int]] = [
-        [label, themes.total(label), last_round.get(label, 0) if last_round else "–"]
-        for label in labels
-    ]
-    end = _block(
-        ws, fmt, a_last + 2, "All areas", "AllAreas", ["RAG", "This round", "Last round"], totals
-    )
-    figures: list[list[str | int]] = [
-        ["Areas with overdue actions (not GREEN)", len(facts.overdue)],
-        ["Changes this round", facts.changes],
-        ["Open conflicts", facts.open_conflicts],
-    ]
-    end = _block(ws, fmt, end + 2, "This round", "ThisRound", ["Measure", "Number"], figures)
-    for title, name, counts, group in (
+    for title, name, previous, group in (
         ("RAG ratings by theme, last round", "LastRoundByTheme", facts.previous_by_theme, "Theme"),
         (
             "RAG ratings by agency, last round",
@@ -134,68 +252,77 @@ def summary_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, extras: Mas
             "Agency",
         ),
     ):
-        if counts is not None:
-            end = _block(
-                ws,
-                fmt,
+        if previous is not None:
+            end = block(
                 end + 2,
                 title,
                 name,
-                [group, *counts.labels, "Total", "Worst rating"],
-                _count_rows(counts),
+                [group, *previous.labels, "Total", "Worst rating"],
+                _count_rows(previous),
             )
-    right = len(labels) + 4  # the chart's column; the returns table sits below the chart
-    ws.set_column(right - 1, right - 1, 3)
-    ws.set_column(right, right, 40)
-    ws.set_column(right + 1, right + 1, 13)
-    ws.set_column(right + 2, right + 2, 60)
-    ws.set_column(right + 3, right + 3, 30)
-    returns = [
-        (a.name, a.state, a.detail, a.sign_off.text if a.sign_off else "") for a in facts.agencies
-    ]
-    if returns:
-        for i, (_, _, detail, signed) in enumerate(returns, start=RETURNS_ROW + 2):
-            ws.set_row(i, row_height([(detail, 60), (signed, 30)]))
-        _block(
-            ws,
-            fmt,
-            RETURNS_ROW,
-            "Returns this round",
-            "Returns",
-            ["Agency", "State", "Detail", "Signed off by"],
-            [list(r) for r in returns],
-            first_col=right,
-        )
+    last = max(end, returns_end)
+    heights = [layout.height(r) for r in range(last + 1)]
+    for r, h in enumerate(heights):
+        ws.set_row(r, h)
 
-    chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
-    for c, label in enumerate(labels, start=1):
-        chart.add_series(
-            {
-                "name": [SUMMARY_SHEET, 4, c],
-                "categories": [SUMMARY_SHEET, t_first, 0, t_first + len(themes.rows) - 1, 0],
-                "values": [SUMMARY_SHEET, t_first, c, t_first + len(themes.rows) - 1, c],
-                "fill": {"color": RAG_COLOURS.get(label, (NO_RATING_COLOUR, ""))[0]},
-                "border": {"color": "#0B0C0C"},
-            }
-        )
-    chart.set_title({"name": "RAG ratings by theme"})
-    chart.set_x_axis({"name": "Areas for improvement"})
-    chart.set_legend({"position": "bottom"})
-    ws.insert_chart(
-        3,
-        right,
-        chart,
-        {
-            "x_scale": 1.3,
-            "y_scale": 1.1,
-            "description": "Stacked bar chart of the number of areas for improvement in each "
-            "theme by RAG rating. The same figures are in the table 'RAG ratings by theme'.",
-        },
-    )
     print_setup(
         ws,
         title=plan.title,
         round_name=plan.round.name,
         marking=plan.protective_marking,
         repeat_row=-1,
+    )
+    # Each band on its own page widths, at full size when they fit. The left band's pages
+    # break before a table; the returns table is kept whole beside the first page, printed a
+    # little smaller if it must be, and only when even that is not enough is it cut, between
+    # two rows where a table starts on the left.
+    widest = print_scale([sum(map(column_points, left)), sum(map(column_points, RETURNS_WIDTHS))])
+    starts, keep = layout.starts[1:], [(0, returns_end)]
+    scale, breaks = widest, page_breaks(heights, starts, scale=widest, keep=keep) or []
+    for smaller in range(widest, min(MIN_SCALE, widest) - 1, -1):
+        whole = page_breaks(heights, starts, scale=smaller, keep=keep, strict=True)
+        if whole is not None:
+            scale, breaks = smaller, whole
+            break
+    ws.set_print_scale(scale)
+    ws.set_v_pagebreaks([right])
+    ws.set_h_pagebreaks(breaks)
+    ws.print_across()
+
+
+def _chart(
+    wb: xlsxwriter.Workbook,
+    ws: Worksheet,
+    themes: RagCounts,
+    labels: list[str],
+    t_first: int,
+    row: int,
+) -> None:
+    chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
+    for c, label in enumerate(labels, start=1):
+        chart.add_series(
+            {
+                "name": [SUMMARY_SHEET, t_first - 1, c],
+                "categories": [SUMMARY_SHEET, t_first, 0, t_first + len(themes.rows) - 1, 0],
+                "values": [SUMMARY_SHEET, t_first, c, t_first + len(themes.rows) - 1, c],
+                "fill": {"color": RAG_COLOURS.get(label, (NO_RATING_COLOUR, ""))[0]},
+                "border": {"color": "#0B0C0C"},
+            }
+        )
+    # Arial, as the cells are, so the chart prints in the font the sheet does.
+    font = {"name": FONT, "size": FONT_SIZE}
+    chart.set_title({"name": "RAG ratings by theme", "name_font": {**font, "size": 12}})
+    chart.set_x_axis({"name": "Areas for improvement", "name_font": font, "num_font": font})
+    chart.set_y_axis({"num_font": font})
+    chart.set_legend({"position": "bottom", "font": font})
+    ws.insert_chart(
+        row,
+        0,
+        chart,
+        {
+            "x_scale": CHART_SCALE[0],
+            "y_scale": CHART_SCALE[1],
+            "description": "Stacked bar chart of the number of areas for improvement in each "
+            "theme by RAG rating. The same figures are in the table 'RAG ratings by theme'.",
+        },
     )

@@ -156,6 +156,7 @@ def _receive_one(
             agency=result.agency or None,
             outcome=REJECTED,
             detail=detail,
+            errors=len(errors),
         )
         rejected = FileOutcome(
             result.file_name, agency_name, REJECTED, 0, 0, detail, result.problems, feedback

@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS issued (
 CREATE TABLE IF NOT EXISTS receipts (
     id INTEGER PRIMARY KEY AUTOINCREMENT, received_at TEXT NOT NULL, file_name TEXT NOT NULL,
     sha256 TEXT NOT NULL, round TEXT, agency TEXT, outcome TEXT NOT NULL, detail TEXT NOT NULL,
-    changes INTEGER NOT NULL DEFAULT 0, conflicts INTEGER NOT NULL DEFAULT 0
+    changes INTEGER NOT NULL DEFAULT 0, conflicts INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS changes (
     id INTEGER PRIMARY KEY AUTOINCREMENT, receipt INTEGER, merged_at TEXT NOT NULL,
@@ -77,10 +78,14 @@ class Ledger:
     def _migrate(self) -> None:
         """Columns added since a ledger was first made: older ledgers gain them, empty.
         (Tables added since, such as sign_offs, are made by SCHEMA's CREATE IF NOT EXISTS.)"""
-        for table, column in (("rounds", "column_set"), ("issued", "column_set")):
+        for table, column, kind in (
+            ("rounds", "column_set", "TEXT NOT NULL DEFAULT ''"),
+            ("issued", "column_set", "TEXT NOT NULL DEFAULT ''"),
+            ("receipts", "errors", "INTEGER NOT NULL DEFAULT 0"),
+        ):
             have = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
             if column not in have:
-                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once the current transaction has committed (at once outside one).
@@ -258,10 +263,11 @@ class Ledger:
         detail: str,
         changes: int = 0,
         conflicts: int = 0,
+        errors: int = 0,
     ) -> int:
         cur = self.db.execute(
             "INSERT INTO receipts (received_at, file_name, sha256, round, agency, outcome, detail,"
-            " changes, conflicts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " changes, conflicts, errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 at.isoformat(),
                 file_name,
@@ -272,6 +278,7 @@ class Ledger:
                 detail,
                 changes,
                 conflicts,
+                errors,
             ),
         )
         return int(cur.lastrowid or 0)
@@ -293,7 +300,7 @@ class Ledger:
     def receipts(self, round_name: str | None = None) -> list[Receipt]:
         rows = self._select(
             "SELECT id, received_at, file_name, sha256, round, agency, outcome, detail, changes,"
-            " conflicts, s.name, s.role, s.signed_on, s.confirmed FROM receipts"
+            " conflicts, s.name, s.role, s.signed_on, s.confirmed, errors FROM receipts"
             " LEFT JOIN sign_offs AS s ON s.receipt = receipts.id",
             round_name,
         )
@@ -309,9 +316,10 @@ class Ledger:
                 r[7],
                 r[8],
                 r[9],
-                SignOff(r[10], r[11], date.fromisoformat(r[12]), bool(r[13]))
+                sign_off=SignOff(r[10], r[11], date.fromisoformat(r[12]), bool(r[13]))
                 if r[10] is not None
                 else None,
+                errors=r[14],
             )
             for r in rows
         ]

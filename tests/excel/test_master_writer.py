@@ -221,9 +221,13 @@ def test_rag_dropdown_lists_the_plans_scale(wb: Any, plan_ws: Worksheet) -> None
 def test_print_ready(plan_ws: Worksheet, example: Plan) -> None:
     setup = plan_ws.page_setup
     assert setup.orientation == "landscape"
+    assert int(setup.paperSize) == 9  # A4, like every other sheet: one paper size per PDF
     assert plan_ws.sheet_properties.pageSetUpPr.fitToPage
-    assert setup.fitToWidth in (None, 1) and setup.fitToHeight == 0
+    # Two page widths, the ID on each, each band of rows read across before the next.
+    assert (setup.fitToWidth, setup.fitToHeight) == (2, 0)
+    assert setup.pageOrder == "overThenDown"
     assert plan_ws.print_title_rows == "$1:$1"
+    assert plan_ws.print_title_cols == "$A:$A"
     footer = plan_ws.oddFooter
     assert example.title.startswith(footer.left.text.rstrip("…"))
     assert len(footer.left.text) > 40

@@ -12,7 +12,6 @@ import hashlib
 import io
 import re
 import shutil
-import subprocess
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,7 +23,13 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as DefusedET
 import openpyxl
 import pytest
-from libreoffice import LIBREOFFICE_MARKS, lo, pdf_page_count  # noqa: F401 - fixture
+from libreoffice import (  # noqa: F401 - lo: the fixture the marks use
+    LIBREOFFICE_MARKS,
+    lo,
+    pdf_page_count,
+    pdf_page_sizes,
+    pdf_text,
+)
 from openpyxl.styles.colors import COLOR_INDEX
 from openpyxl.utils import get_column_letter
 from typer.testing import CliRunner
@@ -414,14 +419,20 @@ def test_document_title_is_the_plan_title(ws: Workspace, parts: dict[str, bytes]
 
 # -- print-ready ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("sheet_name", SHEETS)
-def test_every_sheet_prints_landscape_fitted_to_the_page_width(sheet_name: str, wb: Any) -> None:
+def test_every_sheet_prints_on_a4_landscape_with_page_numbers(sheet_name: str, wb: Any) -> None:
+    # One paper size and orientation for the whole copy, so its PDF has one page size.
     sheet = wb[sheet_name]
     assert sheet.page_setup.orientation == "landscape"
+    assert int(sheet.page_setup.paperSize) == 9
+    assert "&P" in (sheet.oddFooter.right.text or ""), "page numbers in the footer"
+    if sheet_name == "Summary":  # it sets its own scale and page breaks
+        return
     assert sheet.sheet_properties.pageSetUpPr is not None
     assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
-    assert sheet.page_setup.fitToWidth in (None, 1)  # None: the default, one page wide
-    assert sheet.page_setup.fitToHeight == 0  # as many pages down as it takes
-    assert "&P" in (sheet.oddFooter.right.text or ""), "page numbers in the footer"
+    # The Plan is two page widths (the ID repeated); every list sheet fits one.
+    assert sheet.page_setup.fitToWidth in ((2,) if sheet_name == "Plan" else (None, 1))
+    # How tall (as many pages as it takes, or one fewer to keep a lone row off a page of its
+    # own) is read back in tests/excel/test_print_layout.py.
 
 
 def test_every_table_sheet_repeats_its_header_row_on_every_page(
@@ -437,6 +448,7 @@ def test_every_table_sheet_repeats_its_header_row_on_every_page(
     expected = {
         i: (f"'{s}'" if " " in s else s) + "!$1:$1" for i, s in enumerate(SHEETS) if s != "Summary"
     }
+    expected[SHEETS.index("Plan")] = "Plan!$A:$A,Plan!$1:$1"  # and its ID column
     assert titles == expected
 
 
@@ -507,29 +519,6 @@ def test_pdf_without_libreoffice_says_so_and_still_writes_the_copy(
     assert f"Circulation copy: {out}" in said
 
 
-def _pdf_text(pdf: Path, page: int) -> str:
-    done = subprocess.run(
-        ["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return done.stdout
-
-
-def _page_sizes(pdf: Path) -> list[tuple[float, float]]:
-    done = subprocess.run(
-        ["pdfinfo", "-f", "1", "-l", "9999", str(pdf)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    sizes = re.findall(r"^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", done.stdout, re.MULTILINE)
-    return [(float(w), float(h)) for w, h in sizes]
-
-
 @pytest.fixture(scope="module")
 def pdf(ws: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("pdf") / "plan.xlsx"
@@ -543,14 +532,14 @@ def pdf(ws: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_pdf_through_libreoffice_has_pages_summary_first(pdf: Path) -> None:
     assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")
     assert pdf_page_count(pdf) >= 2  # the summary, then the plan at least
-    first = _pdf_text(pdf, 1)
+    first = pdf_text(pdf, 1)
     assert "RAG ratings by theme" in first
     assert "Third review of progress" in first
 
 
 @libreoffice_test
 def test_every_pdf_page_is_landscape(pdf: Path) -> None:
-    sizes = _page_sizes(pdf)
+    sizes = pdf_page_sizes(pdf)
     assert sizes
     assert [i + 1 for i, (w, h) in enumerate(sizes) if w < h] == []
 

@@ -217,7 +217,10 @@ def test_lscb_has_one_conflict_on_2_10_and_the_hand_edit_stands(cli_run: Run, ma
     assert cell.comment is not None and cell.comment.text.startswith("Conflict: ")
     assert "AWP audit of supervision completed in August." in cell.comment.text
     rows = list(master["Conflicts"].iter_rows(min_row=2, values_only=True))
-    assert [(r[2], r[3], r[4]) for r in rows] == [("LSCB", "2.10", "Evidence of impact")]
+    # Named, not by key: the sheet is read by people.
+    assert [(r[2], r[3], r[4]) for r in rows] == [
+        ("Local Safeguarding Children Board", "2.10", "Evidence of impact")
+    ]
     # LSCB's other fields on 2.10 merged.
     assert plan_cell(master, "2.10", "Date of next review").value == "December 2012"
 

@@ -164,7 +164,9 @@ def test_changed_cells_are_highlighted_and_listed_and_no_others(
     changes_sheet = wb["Changes"]
     assert isinstance(changes_sheet, Worksheet)
     listed = [r for r in changes_sheet.iter_rows(min_row=2, values_only=True) if r[0]]
-    assert [(r[2], r[3], r[6]) for r in listed] == [(c.agency, c.area_id, c.new) for c in changes]
+    assert [(r[2], r[3], r[6]) for r in listed] == [
+        (names[c.agency], c.area_id, c.new) for c in changes
+    ]
     assert {c.agency for c in changes} == set(names)
 
 

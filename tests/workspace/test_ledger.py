@@ -133,6 +133,35 @@ def test_receipts(ledger: Ledger) -> None:
     assert [r.id for r in ledger.receipts(R2)] == [1]
 
 
+def test_a_rejected_receipt_keeps_how_many_errors_it_had(ledger: Ledger) -> None:
+    receipt(ledger, outcome="rejected", detail="'Purple' is not a RAG rating.", errors=3)
+    (got,) = ledger.receipts()
+    assert (got.outcome, got.errors) == ("rejected", 3)
+
+
+def test_a_ledger_made_before_error_counts_gains_the_column_empty(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.execute(
+        "CREATE TABLE receipts (id INTEGER PRIMARY KEY AUTOINCREMENT, received_at TEXT NOT NULL,"
+        " file_name TEXT NOT NULL, sha256 TEXT NOT NULL, round TEXT, agency TEXT, outcome TEXT"
+        " NOT NULL, detail TEXT NOT NULL, changes INTEGER NOT NULL DEFAULT 0, conflicts INTEGER"
+        " NOT NULL DEFAULT 0)"
+    )
+    db.execute(
+        "INSERT INTO receipts (received_at, file_name, sha256, round, agency, outcome, detail)"
+        " VALUES (?, 'ruh.xlsx', 'ab', ?, 'RUH', 'rejected', 'bad')",
+        (AT.isoformat(), R2),
+    )
+    db.commit()
+    db.close()
+    with Ledger(path) as old:
+        (got,) = old.receipts()
+        assert (got.file_name, got.errors) == ("ruh.xlsx", 0)
+        receipt(old, outcome="rejected", errors=2)
+        assert [r.errors for r in old.receipts()] == [0, 2]
+
+
 def test_merged_sha_counts_only_merged_or_unchanged(ledger: Ledger) -> None:
     receipt(ledger, sha256="aa", outcome="rejected")
     receipt(ledger, sha256="bb", outcome="merged")
