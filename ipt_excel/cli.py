@@ -420,7 +420,12 @@ def issue(
     ],
     due: Annotated[
         str | None,
-        typer.Option("--due", help="When returns are due back (YYYY-MM-DD).", metavar="YYYY-MM-DD"),
+        typer.Option(
+            "--due",
+            help="When returns are due back (YYYY-MM-DD). Issuing the current round again "
+            "without it keeps the round's due date.",
+            metavar="YYYY-MM-DD",
+        ),
     ] = None,
     agency: Annotated[
         list[str] | None,
@@ -443,7 +448,8 @@ def issue(
             "--force",
             help="Issue even though it strands returns already out (an earlier round again, "
             "a new round for only some agencies) or the dates look wrong (a round before the "
-            "current one, returns due after the review).",
+            "current one or more than 2 years after it or today, returns due after the "
+            "review).",
             metavar="",
         ),
     ] = False,
@@ -559,7 +565,7 @@ def check(
         ws = Workspace(workspace).require()
         check_feedback_dir(feedback, ws)
         if report is not None:
-            ws.guard_output(report, what="report", inputs=files)
+            ws.guard_output(report, what="report", inputs=files, suffixes=(".xlsx", ".csv"))
         plan = current_plan(ws, repair=False)
         results = check_files(ws, files, plan=plan)
         problems = [p for r in results for p in r.problems]
@@ -1053,7 +1059,7 @@ def history(
                     f"There is no snapshot {rebuild}. Run 'ipt history' to see the numbers."
                 )
             target = out or Path(f"master-{rebuild}.xlsx")
-            ws.guard_output(target, what="rebuilt master")
+            ws.guard_output(target, what="rebuilt master", suffixes=(".xlsx",))
             atomic_write(target, rebuild_master(ws, rebuild, created=found[1]))
     out_console = _console()
     if rebuild is not None:

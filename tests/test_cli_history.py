@@ -70,3 +70,24 @@ def test_refuses_to_write_over_the_master(ws: Workspace) -> None:
     assert result.exit_code == 2
     assert "inside the workspace" in result.output
     assert ws.master.read_bytes() == before
+
+
+@pytest.mark.parametrize("name", ["before.pdf", "before", "before.xls"])
+def test_a_rebuilt_master_must_be_named_xlsx(ws: Workspace, tmp_path: Path, name: str) -> None:
+    out = tmp_path / name
+    result = CliRunner().invoke(
+        app, ["history", "-w", str(ws.root), "--rebuild", "1", "--out", str(out)], env=WIDE
+    )
+    assert result.exit_code == 2
+    assert f"The rebuilt master {out} must end in .xlsx, for example before.xlsx." in (
+        " ".join(result.output.split())
+    )
+    assert not out.exists()
+
+
+def test_a_circulation_copy_must_be_named_xlsx(ws: Workspace, tmp_path: Path) -> None:
+    out = tmp_path / "board.pdf"
+    result = CliRunner().invoke(app, ["circulate", "-w", str(ws.root), "--out", str(out)], env=WIDE)
+    assert result.exit_code == 2
+    assert "must end in .xlsx, for example board.xlsx" in " ".join(result.output.split())
+    assert not out.exists() and not (ws.root / "circulation").exists()

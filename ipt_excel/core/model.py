@@ -11,6 +11,7 @@ has: an ID, a theme and the agencies an area belongs to.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -58,7 +59,21 @@ class Theme:
 
     @property
     def label(self) -> str:
-        return f"{self.id}. {self.title}"
+        """The theme as shown: "1. Practice and management". A title that already carries its
+        number ("1. Weakness", "Theme 1") is shown as it is, not numbered twice."""
+        title = self.title.strip()
+        if not title or title == self.id:
+            return self.id
+        number = re.escape(self.id)
+        if re.match(rf"{number}[.:)]?\s", title) or re.fullmatch(rf"[^\W\d]+\s+{number}", title):
+            return title
+        return f"{self.id}. {title}"
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Every way a master has shown the theme: its label, and the label as earlier
+        versions wrote it ("1. 1. Weakness"), so their masters still read back."""
+        return tuple(dict.fromkeys((self.label, f"{self.id}. {self.title}")))
 
 
 @dataclass(frozen=True)

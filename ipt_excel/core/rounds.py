@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from ipt_excel.core.columns import Column, ColumnSet, Kind
@@ -179,8 +179,20 @@ def _resolve(plan: Plan, names: list[str]) -> list[Agency]:
     return found
 
 
+KNOWN_SHOWN = 12
+
+
 def _unknown_agency_message(plan: Plan, name: str) -> str:
-    known = ", ".join(f"{a.name} ({a.key})" for a in plan.agencies) or "none"
+    # Each agency once, its short name only where it is not the name itself; a long list is
+    # cut short (the master's Agencies sheet has them all).
+    shown = [
+        a.name if a.key.casefold() == a.name.casefold() else f"{a.name} ({a.key})"
+        for a in plan.agencies
+    ]
+    more = len(shown) - KNOWN_SHOWN
+    known = ", ".join(shown[:KNOWN_SHOWN]) or "none"
+    if more > 0:
+        known += f" and {more} more (see the master's Agencies sheet)"
     by_fold = {n.casefold(): n for a in plan.agencies for n in a.names()}
     close = difflib.get_close_matches(name.strip().casefold(), list(by_fold), n=1, cutoff=0.6)
     hint = f" Did you mean '{by_fold[close[0]]}'?" if close else ""
@@ -243,23 +255,58 @@ class IssueCheck:
     notes: tuple[str, ...] = ()
 
 
+FAR_AHEAD_YEARS = 2
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def keep_due(rnd: Round, rounds: Sequence[RoundRecord]) -> Round:
+    """The round to issue: the current round issued again without a due date keeps the one
+    it has (sending one agency its return again must not clear every agency's due date)."""
+    current = rounds[-1] if rounds else None
+    if rnd.due is None and current is not None and rnd.name == current.name:
+        return replace(rnd, due=current.due)
+    return rnd
+
+
 def check_issue(
     rnd: Round,
     rounds: Sequence[RoundRecord],
     chosen: Sequence[str] | None,
     outstanding: Sequence[str],
     names: Mapping[str, str],
+    today: date | None = None,
 ) -> IssueCheck:
     """Check a round about to be issued against the rounds already issued.
 
     `chosen` are the agency keys named with --agency (None: every agency); `outstanding` the
     keys of the agencies whose return for the current round is still out (issued, nothing
-    merged); `names` each key's name, for messages.
+    merged); `names` each key's name, for messages; `today` (given by the caller: the core
+    reads no clock) dates a round years ahead as a slip.
     """
     current = rounds[-1] if rounds else None
     known = {r.name: r for r in rounds}
     force: list[str] = []
     notes: list[str] = []
+    # Reviews come months apart: a round years after the last one (or after today) is most
+    # likely a typing slip in the year, 2102 for 2012.
+    latest = [d for d in (today, current.date if current else None) if d is not None]
+    if latest and rnd.date > _years_after(max(latest), FAR_AHEAD_YEARS):
+        base = max(latest)
+        since = (
+            f"the current round '{current.name}'"
+            if current is not None and base == current.date
+            else "today"
+        )
+        force.append(
+            f"The round is for {long_date(rnd.date)}, more than {FAR_AHEAD_YEARS} years after "
+            f"{since} ({long_date(base)}). Check the year in --date."
+        )
     if rnd.due is not None and rnd.due > rnd.date:
         force.append(
             f"The returns would be due on {long_date(rnd.due)}, after the review on "

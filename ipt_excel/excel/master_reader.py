@@ -362,7 +362,7 @@ def _areas(
     columns = plan.columns
     readable = tuple(c for c in columns.master if c.kind is not Kind.DERIVED)
     records = _records(plan, rows, name, previous_keys, readable)
-    themes_by_label = {" ".join(t.label.split()): t.id for t in plan.themes}
+    themes_by_label = {" ".join(x.split()): t.id for t in plan.themes for x in t.labels}
     theme_key = next((c.key for c in readable if c.kind is Kind.THEME), None)
     parent_key = next((c.key for c in readable if c.kind is Kind.PARENT), None)
     agencies_key = columns["agencies"].key

@@ -26,12 +26,18 @@ def circulate(
 ) -> CirculateResult:
     """Write the read-only, accessible copy of the current master (and a PDF if asked)."""
     ws.require()
+    if out is not None:  # before any work: a slip in the name is caught at once
+        ws.guard_output(
+            out, what="circulation copy", allowed=ws.root / "circulation", suffixes=(".xlsx",)
+        )
     plan = current_plan(ws, repair=True)
     with Ledger(ws.ledger_path) as ledger:
         extras = extras_from_ledger(ledger, plan, as_of=now.date())  # overdue as at now
     data = write_master(plan, extras, created=now, circulation=True)
     path = out or ws.circulation_path(plan.round.slug)
-    ws.guard_output(path, what="circulation copy", allowed=ws.root / "circulation")
+    ws.guard_output(
+        path, what="circulation copy", allowed=ws.root / "circulation", suffixes=(".xlsx",)
+    )
     atomic_write(path, data)
     if not pdf:
         return CirculateResult(path, None, "")

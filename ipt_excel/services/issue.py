@@ -17,7 +17,7 @@ from pathlib import Path
 from ipt_excel.core.manifest import sign, to_json
 from ipt_excel.core.model import Plan, Round
 from ipt_excel.core.records import IssuedRecord
-from ipt_excel.core.rounds import IssueCheck, RoundPlan, check_issue, plan_round
+from ipt_excel.core.rounds import IssueCheck, RoundPlan, check_issue, keep_due, plan_round
 from ipt_excel.errors import IssueNeedsForceError, UsageError
 from ipt_excel.services.master import catch_up_master, read_plan, save_master
 from ipt_excel.workspace import Workspace, atomic_write
@@ -81,11 +81,12 @@ def issue_round(
         key = ws.key()
         with Ledger(ws.ledger_path) as ledger:
             catch_up_master(ws, ledger)  # a crash may have left the master behind the ledger
+            rnd = keep_due(rnd, ledger.rounds())
             _check_round(ws, ledger, rnd)
             plan = replace(read_plan(ws, ledger), round=rnd)
             # An empty list (a CLI option given no times) means every agency, as None does.
             planned = plan_round(plan, rnd, agencies=agencies or None, issued_at=now)
-            checked = _check_against_rounds(ledger, plan, rnd, planned, agencies)
+            checked = _check_against_rounds(ledger, plan, rnd, planned, agencies, now.date())
             if checked.needs_force and not force:
                 raise IssueNeedsForceError(
                     " ".join(checked.needs_force)
@@ -152,6 +153,7 @@ def _check_against_rounds(
     rnd: Round,
     planned: RoundPlan,
     agencies: list[str] | None,
+    today: date,
 ) -> IssueCheck:
     current = ledger.current_round()
     outstanding: list[str] = []
@@ -160,5 +162,10 @@ def _check_against_rounds(
         outstanding = [r.agency for r in ledger.issued(current.name) if r.agency not in answered]
     chosen = [r.agency.key for r in planned.returns] if agencies else None
     return check_issue(
-        rnd, ledger.rounds(), chosen, outstanding, {a.key: a.name for a in plan.agencies}
+        rnd,
+        ledger.rounds(),
+        chosen,
+        outstanding,
+        {a.key: a.name for a in plan.agencies},
+        today=today,
     )

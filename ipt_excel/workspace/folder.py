@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ipt_excel.errors import WorkspaceError
+from ipt_excel.errors import UsageError, WorkspaceError
 
 DEFAULT_WORKSPACE = Path("workbooks")
 DEFAULT_FEEDBACK_DIR = Path("feedback")  # outside the workspace: it is for sending back
@@ -78,6 +78,7 @@ class Workspace:
         inputs: Sequence[Path] = (),
         allowed: Path | None = None,
         folder: bool = False,
+        suffixes: Sequence[str] = (),
     ) -> Path:
         """Refuse an output that would land in the workspace or on one of the files read.
 
@@ -85,8 +86,15 @@ class Workspace:
         a rebuilt master) passes here before any work starts. The workspace holds only its own
         records, so nothing may be written inside it except under `allowed` (the circulation
         folder, for the circulation copy). Paths are resolved first, so a symbolic link or a
-        '..' cannot reach inside.
+        '..' cannot reach inside. `suffixes`: the endings the file may have (".xlsx"), checked
+        first, so a typing slip is caught before any work starts.
         """
+        if suffixes and path.suffix.lower() not in suffixes:
+            endings = " or ".join(suffixes)
+            raise UsageError(
+                f"The {what} {path} must end in {endings}, for example "
+                f"{path.with_suffix(suffixes[0]).name}."
+            )
         target = path.resolve()
         root = self.root.resolve()
         inside = target == root or target.is_relative_to(root)

@@ -112,6 +112,27 @@ def test_theme_label_and_lookup() -> None:
     assert plan.theme("9") is None
 
 
+@pytest.mark.parametrize(
+    ("theme_id", "title", "label"),
+    [
+        ("1", "Practice and management", "1. Practice and management"),
+        ("1", "1. Weakness", "1. Weakness"),  # numbered already: not numbered twice
+        ("2", "2: Leadership", "2: Leadership"),
+        ("3", "3) Partnerships", "3) Partnerships"),
+        ("1", "Theme 1", "Theme 1"),
+        ("A", "Area A", "Area A"),
+        ("1", "1.1 is a sub-theme", "1. 1.1 is a sub-theme"),  # another number: numbered
+        ("1", "10 things", "1. 10 things"),
+        ("1", "", "1"),
+        ("1", "1", "1"),
+    ],
+)
+def test_a_theme_is_numbered_once(theme_id: str, title: str, label: str) -> None:
+    theme = Theme(theme_id, title)
+    assert theme.label == label
+    assert theme.labels[0] == label and f"{theme_id}. {title}" in theme.labels
+
+
 def test_agency_lookup_and_names() -> None:
     plan = make_plan()
     health = plan.agency("HEALTH")

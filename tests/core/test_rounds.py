@@ -10,7 +10,7 @@ from golden.regenerate import CREATED, ROUND, small_plan
 
 from ipt_excel.core.columns import DEFAULT_COLUMNS
 from ipt_excel.core.manifest import locked_text_hash
-from ipt_excel.core.model import Round, slugify
+from ipt_excel.core.model import Agency, Round, slugify
 from ipt_excel.core.records import RoundRecord
 from ipt_excel.core.rounds import (
     HEADER_ROW,
@@ -19,6 +19,7 @@ from ipt_excel.core.rounds import (
     IssueCheck,
     and_names,
     check_issue,
+    keep_due,
     locked_values,
     plan_round,
     return_layout,
@@ -72,6 +73,16 @@ def test_unknown_agency_without_a_close_match() -> None:
         plan_round(small_plan(), ROUND, agencies=["Probation"], issued_at=CREATED)
     assert "Did you mean" not in str(err.value)
     assert "Known agencies:" in str(err.value)
+
+
+def test_known_agencies_name_each_once_and_a_long_list_is_cut_short() -> None:
+    many = tuple(Agency(f"A{i}", f"Agency {i}") for i in range(20))
+    plan = replace(small_plan(), agencies=(Agency("POLICE", "Police"), *many))
+    with pytest.raises(UsageError) as err:
+        plan_round(plan, ROUND, agencies=["Nobody"], issued_at=CREATED)
+    known = str(err.value).split("Known agencies: ", 1)[1]
+    assert known.startswith("Police, Agency 0 (A0), Agency 1 (A1),")
+    assert known.endswith("Agency 10 (A10) and 9 more (see the master's Agencies sheet).")
 
 
 def test_shared_with_names_the_other_agencies() -> None:
@@ -175,6 +186,38 @@ def test_the_current_round_again_with_a_new_due_date_says_so() -> None:
     assert got == IssueCheck(
         notes=("The round's due date is now 25 May 2012, for every agency in it.",)
     )
+
+
+def test_the_current_round_again_without_a_due_date_keeps_its_own() -> None:
+    rounds = _rounds(("First", "2012-06-01", None), ("Second", "2012-09-01", "2012-08-20"))
+    kept = keep_due(Round("Second", date(2012, 9, 1)), rounds)
+    assert kept.due == date(2012, 8, 20)
+    # A new due date, a new round or no round yet: as given.
+    moved = Round("Second", date(2012, 9, 1), date(2012, 8, 25))
+    assert keep_due(moved, rounds) is moved
+    assert keep_due(Round("Third", date(2012, 12, 1)), rounds).due is None
+    assert keep_due(Round("First", date(2012, 6, 1)), rounds).due is None
+    assert keep_due(Round("First", date(2012, 6, 1)), []).due is None
+
+
+def test_a_round_years_ahead_looks_like_a_slip_in_the_year() -> None:
+    rounds = _rounds(("First", "2012-06-01", None))
+    (reason,) = check_issue(Round("Second", date(2102, 9, 1)), rounds, None, [], NAMES).needs_force
+    assert reason == (
+        "The round is for 1 September 2102, more than 2 years after the current round 'First' "
+        "(1 June 2012). Check the year in --date."
+    )
+    # Judged from today when today is later: a plan from 2012 run in 2026 may go on.
+    today = date(2026, 12, 1)
+    ok = check_issue(Round("Second", date(2027, 3, 1)), rounds, None, [], NAMES, today=today)
+    assert ok == IssueCheck()
+    (far,) = check_issue(Round("S", date(2030, 3, 1)), [], None, [], NAMES, today=today).needs_force
+    assert "more than 2 years after today (1 December 2026)" in far
+    # Two years to the day is still fine; 29 February moves to the 28th.
+    assert check_issue(Round("Second", date(2014, 6, 1)), rounds, None, [], NAMES) == IssueCheck()
+    leap = _rounds(("First", "2012-02-29", None))
+    assert check_issue(Round("S", date(2014, 2, 28)), leap, None, [], NAMES) == IssueCheck()
+    assert check_issue(Round("S", date(2014, 3, 1)), leap, None, [], NAMES).needs_force
 
 
 def test_and_names() -> None:

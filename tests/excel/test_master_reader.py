@@ -137,6 +137,19 @@ def test_theme_title_with_surrounding_space_round_trips(example: Plan) -> None:
     assert back.areas == plan.areas  # each area still belongs to theme "1"
 
 
+def test_a_numbered_theme_title_round_trips_and_an_old_label_still_reads(example: Plan) -> None:
+    plan = replace(example, themes=(Theme("1", "1. Weakness"), example.themes[1]))
+    master = write_master(plan, created=CREATED)
+    row = 1 + next(i for i, a in enumerate(plan.areas, start=1) if a.theme == "1")
+    assert openpyxl.load_workbook(io.BytesIO(master))["Plan"][f"{col('Theme')}{row}"].value == (
+        "1. Weakness"
+    )
+    assert read_master_bytes(master, "m.xlsx").areas == plan.areas
+    # A master from an earlier version numbered it twice: its areas still belong to theme 1.
+    old = edited(master, {f"{col('Theme')}{row}": "1. 1. Weakness"})
+    assert read_master_bytes(old, "m.xlsx").areas == plan.areas
+
+
 def test_text_at_the_cell_limit_round_trips(example: Plan) -> None:
     long = ("Ünïcödé “quotes” — and newlines\n" * 1100)[:EXCEL_CELL_LIMIT]
     area = with_values(example.areas[0], title=long, progress="=" + long[1:], evidence=long)

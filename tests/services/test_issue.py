@@ -271,6 +271,15 @@ def test_reissuing_one_agency_in_the_current_round_keeps_the_others(ws: Workspac
     assert set(issued) == {f.agency for f in first.files}  # everyone is still in the round
 
 
+def test_reissuing_one_agency_without_a_due_date_keeps_the_round_s(ws: Workspace) -> None:
+    _issue(ws)
+    again = _issue(ws, agencies=["Health"], due=None)
+    assert again.notes == ()  # nothing changed: nothing to say
+    with Ledger(ws.ledger_path) as ledger:
+        current = ledger.current_round()
+    assert current is not None and current.due == date(2012, 9, 14)
+
+
 def test_a_new_round_for_some_agencies_when_nothing_is_out(ws: Workspace) -> None:
     first = _issue(ws)
     for f in first.files:

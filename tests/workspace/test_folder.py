@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ipt_excel.errors import WorkspaceError
+from ipt_excel.errors import UsageError, WorkspaceError
 from ipt_excel.workspace import KEY_BYTES, Workspace, atomic_write
 
 
@@ -266,3 +266,13 @@ def test_an_output_file_may_not_be_a_folder(tmp_path: Path) -> None:
         ws.guard_output(tmp_path, what="report")
     ws.guard_output(tmp_path, what="feedback folder", folder=True)
     assert ws.guard_output(tmp_path / "r.xlsx", what="report") == tmp_path / "r.xlsx"
+
+
+def test_an_output_with_the_wrong_ending_is_refused_before_anything_else(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "ws")
+    with pytest.raises(UsageError, match=r"must end in \.xlsx or \.csv, for example r\.xlsx"):
+        ws.guard_output(tmp_path / "r.txt", what="report", suffixes=(".xlsx", ".csv"))
+    # The ending is checked first: a wrong name inside the workspace says what to call it.
+    with pytest.raises(UsageError):
+        ws.guard_output(ws.master.with_suffix(".pdf"), what="report", suffixes=(".xlsx",))
+    ws.guard_output(tmp_path / "R.XLSX", what="report", suffixes=(".xlsx",))

@@ -11,8 +11,10 @@ Decisions, written down once:
 - **Rows.** A merged cell's value applies to every row it spans. A row with no ID of its own
   belongs to the ID above it. Blank rows are skipped; a row with one cell of text (or text in
   recommendation-level columns only) and no ID is a section heading when rows with IDs follow
-  it, and a note otherwise: both are reported in `notes`, never imported as areas. Rows that
-  repeat the header row are skipped and reported.
+  it, and a note otherwise: both are reported in `notes`, never imported as areas. So is a row
+  after a blank row with text in one cell only and no ID (a key or note typed under the table
+  in any column), rather than being added to the area above. Rows that repeat the header row
+  are skipped and reported.
 """
 
 from __future__ import annotations
@@ -132,6 +134,7 @@ class _Reader:
     notes: list[NoteRow] = field(default_factory=list)
     pending_notes: list[NoteRow] = field(default_factory=list)
     section: str = ""
+    last_row: int = 0  # the row read before this one (blank rows are never read)
 
     def __post_init__(self) -> None:
         self.by_key = {c.key: c for c in self.columns}
@@ -185,14 +188,24 @@ class _Reader:
             return True
         return set(row.cells) <= self.noteable
 
+    def _is_lone_text(self, row: _Row) -> bool:
+        """One cell of text typed in this row, and nothing else."""
+        return (
+            len(row.cells) == 1
+            and row.own == set(row.cells)
+            and all(isinstance(c.value, str) for c in row.cells.values())
+        )
+
     def _take(self, row: _Row) -> None:
+        after_gap = self.last_row and row.number > self.last_row + 1
+        self.last_row = row.number
         own_id = self._own_id(row)
         text_only = self._is_text_only(row)
         if text_only and row.spans and len(row.cells) == 1:
             self._note(row, "section")  # one cell merged across the table: never an ID
         elif own_id:
             self._start(row, own_id)
-        elif text_only:
+        elif text_only or (own_id is None and after_gap and self._is_lone_text(row)):
             self._note(row, "section")
         elif own_id == "":
             self._no_id(row) if self.id_key == "title" else self._not_an_id(row)

@@ -48,6 +48,34 @@ def test_rows_before_any_id_and_text_in_the_id_column() -> None:
     assert [(n.row, n.kind) for n in table.notes] == [(5, "note")]
 
 
+def test_a_note_under_the_table_after_a_blank_row_is_not_plan_text() -> None:
+    rows: list[list[CellValue]] = [
+        ["ID", "Action", "Lead"],
+        ["1", "a", "Al"],
+        [None, "and b", None],  # no gap: the next line of area 1's action
+        [None, None, None],
+        [None, "Key: R = not started, A = started, G = done", None],
+    ]
+    table = sheet_table(rows)
+    assert [(n.row, n.kind, n.text) for n in table.notes] == [
+        (5, "note", "Key: R = not started, A = started, G = done")
+    ]
+    assert [(a.id, a.rows) for a in table.areas] == [("1", (2, 3))]
+    assert not table.problems
+
+
+def test_a_lone_line_after_a_blank_row_then_more_areas_is_a_section() -> None:
+    rows: list[list[CellValue]] = [
+        ["ID", "Action", "Lead"],
+        ["1", "a", "Al"],
+        [None, None, None],
+        [None, "Leadership", None],
+        ["2", "b", "Jo"],
+    ]
+    table = sheet_table(rows)
+    assert [(a.id, a.section) for a in table.areas] == [("1", ""), ("2", "Leadership")]
+
+
 def test_a_section_heading_row_merged_across_the_table() -> None:
     rows: list[list[CellValue]] = [
         ["ID", "Theme", "Action", "Lead"],
