@@ -959,8 +959,8 @@ def lint(
     _print_records(
         out,
         ("ID", "Field", "Problem", "Suggestion"),
-        [(f.area_id or "Whole plan", f.field or "Whole plan", f.problem, f.suggestion)
-         for f in findings],
+        [(f.area_id or "Whole plan", f.field or ("" if not f.area_id else "Whole area"),
+          f.problem, f.suggestion) for f in findings],
         head=2,
         show_lines=True,
     )  # fmt: skip
