@@ -161,6 +161,7 @@ def _marks(
     the "What to fix" sheet, each at its cell in the rebuilt workbook."""
     ids = m.row_ids
     key_by_header = {c.header: c.key for c in layout.open}
+    locked_by_header = {c.header: c.key for c in layout.locked if c.kind is not Kind.ID}
     first_open = layout.open[0].key
     column_of = {c.key: i for i, c in enumerate(layout.columns)}
     block = m.sign_off
@@ -189,9 +190,14 @@ def _marks(
             )
         elif p.area_id in ids and (p.rule in _REPAIRED or (p.rule == Rule.FORMULA and key is None)):
             text = _REPAIRED.get(p.rule, _FORMULA_REMOVED)
-            add((p.area_id, first_open), False, text)
+            # On the plan-text cell that was put back, when the problem names one; else on
+            # the row's first open cell.
+            target = locked_by_header.get(p.column, first_open)
+            if target != first_open:
+                text = text.replace("in this row", "in this cell")
+            add((p.area_id, target), False, text)
             done_wrong, done = split_message(text)
-            cell = at(p.area_id, first_open)
+            cell = at(p.area_id, target)
             fixes.append(Fix(False, RETURN_SHEET, cell, p.column, p.area_id, done_wrong, done))
         elif field is not None:  # a formula there is emptied: the cell must be filled again
             found = sign_notes.setdefault(field, [])

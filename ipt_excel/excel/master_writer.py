@@ -155,7 +155,7 @@ def _write_master(
     conflicts_sheet(wb, fmt, plan, extras.conflicts, circulation=circulation)
     agencies_sheet(wb, fmt, plan)
     glossary_sheet(wb, fmt, plan)
-    details_sheet(wb, fmt, plan)
+    details_sheet(wb, fmt, plan, circulation=circulation)
     if not circulation:  # how the plan is set up: for the coordinator, not for boards
         columns_sheet(wb, fmt, plan)
     for ws in wb.worksheets():

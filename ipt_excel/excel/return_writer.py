@@ -75,6 +75,7 @@ from ipt_excel.excel.styles import (
     FONT,
     FONT_SIZE,
     LINE_POINTS,
+    LOCKED,
     OPEN,
     PROBLEM,
     WARNING,
@@ -232,6 +233,17 @@ class _Writer:
             self.header_row, header_height([c.header for c in columns], [c.width for c in columns])
         )
 
+    def locked_mark_format(self, severity: str) -> Format:
+        """A plan-text cell marked for feedback: locked and grey as ever, with the mark's
+        coloured border, so the cell a note is about is the one outlined."""
+        key = (severity, "locked")
+        if key not in self._open_formats:
+            edge = "#D4351C" if severity == "error" else "#B58840"
+            self._open_formats[key] = self.fmt.fill(
+                LOCKED, text_wrap=True, locked=True, border=2, border_color=edge
+            )
+        return self._open_formats[key]
+
     def open_format(self, severity: str | None, num_format: str) -> Format:
         """An open cell's format: white, or marked for feedback, always keeping the column's
         number format, so text typed again stays text and a date stays a date."""
@@ -284,7 +296,13 @@ class _Writer:
                     texts.append((text, col.width))
                     if 2 * len(text) > EXCEL_CELL_LIMIT:  # only then say where
                         self._fits(text, f"Area {area.id}, {col.header}")
+                    mark = marks.get((area.id, col.key))
+                    if mark:  # plan text put back (feedback): still locked and grey, outlined
+                        cell_fmt = self.locked_mark_format(mark[0])
                     write_string(r, c, text, cell_fmt)
+                    if mark:
+                        note = _SEVERITY_PREFIX[mark[0]] + mark[1]
+                        self.ws.write_comment(r, c, note, {"x_scale": 2, "y_scale": 2})
                     continue
                 where = f"Area {area.id}, {col.header}"
                 value = values.get((area.id, col.key), write_value(col, area.value(col.key)))
@@ -441,11 +459,18 @@ class _Writer:
             ws.activate()
 
 
-def _check_keys(issued: IssuedReturn, name: str, keys: Iterable[tuple[str, str]]) -> None:
+def _check_keys(
+    issued: IssuedReturn, name: str, keys: Iterable[tuple[str, str]], *, locked: bool = False
+) -> None:
+    """Every key an area of the return and one of its update columns (or, with `locked`, any
+    column but the ID: a mark may sit on plan text that was put back)."""
     ids = {a.id for a in issued.areas}
     open_keys = {c.key for c in issued.layout.open}
+    allowed = open_keys | (
+        {c.key for c in issued.layout.locked if c.kind is not Kind.ID} if locked else set()
+    )
     for area_id, key in keys:
-        if area_id not in ids or key not in open_keys:
+        if area_id not in ids or key not in allowed:
             raise ReturnWriteError(
                 f"Cannot set {name} for area {area_id}, column {key}: only the update cells "
                 f"({', '.join(sorted(open_keys))}) of this return's areas can be set."
@@ -505,7 +530,7 @@ def write_return(
     values = values or {}
     marks = marks or {}
     _check_keys(issued, "a value", values)
-    _check_keys(issued, "a mark", marks)
+    _check_keys(issued, "a mark", marks, locked=True)
     sign_off_marks = sign_off_marks or {}
     unknown = sorted((set(sign_off or {}) | set(sign_off_marks)) - set(FIELDS))
     if unknown:

@@ -149,6 +149,7 @@ def write_table_sheet(
     # The loop runs for every cell of the Changes and Agency updates sheets: names bound once.
     name, write_string, write_datetime = ws.get_name(), ws.write_string, ws.write_datetime
     text_format, datetime_format, set_row = fmt.text, fmt.datetime, ws.set_row
+    one_line = fmt.one_line
     heights = [header_height(headers, widths)]
     set_row(0, heights[0])
     tall = [c for c in range(len(widths)) if c not in untall]
@@ -163,7 +164,7 @@ def write_table_sheet(
                 text = texts[c]
                 if 2 * len(text) > EXCEL_CELL_LIMIT:  # may not fit: say where
                     text = fits_in_cell(text, f"{name}, row {r + 1},")
-                write_string(r, c, text, text_format)
+                write_string(r, c, text, one_line if c in untall else text_format)
     fit_width(ws, widths, repeat=1, heights=heights)
     ws.freeze_panes(1, 0)
 
@@ -328,9 +329,30 @@ def detail_values(plan: Plan) -> tuple[str, ...]:
     )
 
 
-def details_sheet(wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan) -> None:
+# What a board reads on the circulation copy's Details sheet: the plan and the round, not how
+# the tool is set up (rules, imports, settings), which is written for agencies and the
+# coordinator.
+_BOARD_DETAILS = frozenset(
+    {"Title", "Organisation", "Inspection", "Status", "Round", "Signed off by", "Role"}
+)
+
+
+def details_sheet(
+    wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, *, circulation: bool = False
+) -> None:
     ws = wb.add_worksheet(DETAILS_SHEET)
-    rows: list[tuple[str, str]] = list(zip(DETAIL_LABELS, detail_values(plan), strict=True))
+    if circulation:
+        when = {"Round date": f"{plan.round.date.day} {plan.round.date:%B %Y}"}
+        rows = [
+            (label, when.get(label, value))
+            for label, value in zip(DETAIL_LABELS, detail_values(plan), strict=True)
+            if (label in _BOARD_DETAILS or label in when) and value
+        ]
+        rows += [(f"Theme {t.id}", t.title) for t in plan.themes]
+        rows += [("Note", n) for n in plan.notes]
+        write_table_sheet(ws, fmt, ("Detail", "Value"), rows, (26, 100))
+        return
+    rows = list(zip(DETAIL_LABELS, detail_values(plan), strict=True))
     rows += [(f"Theme {t.id}", t.title) for t in plan.themes]
     rows += [("Rule", r.as_text()) for r in plan.columns.rules]
     rows += [(f"Import {k}", v) for k, v in plan.imported]

@@ -58,6 +58,9 @@ class Formats:
         self._props: dict[int, dict[str, Any]] = {}  # id(format) -> the properties it was made of
         self._variants: dict[tuple[int, str], Format] = {}
         self.text = self._add({**base, "text_wrap": True, "border": 1, "border_color": BORDER})
+        # One line, cut at the cell's edge: a long code (a file hash) that is read back whole
+        # but shown by its first characters, rather than wrapped into a row too short for it.
+        self.one_line = self._add({**base, "border": 1, "border_color": BORDER})
         self.id = wb.add_format(
             {**base, "num_format": "@", "bold": True, "border": 1, "border_color": BORDER}
         )
@@ -66,6 +69,7 @@ class Formats:
         self.subtitle = wb.add_format({**base, "bold": True, "font_size": 11})
         self.label = wb.add_format({**base, "bold": True, "text_wrap": True})
         self.plain = wb.add_format({**base, "text_wrap": True})
+        self.line = wb.add_format(dict(base))  # a line of text running on across empty cells
         self.date = wb.add_format({**base, "num_format": "d mmmm yyyy", "align": "left"})
         self.datetime = wb.add_format({**base, "num_format": "yyyy-mm-dd hh:mm", "align": "left"})
         self.locked = self.fill(LOCKED, text_wrap=True, locked=True)
@@ -153,13 +157,14 @@ def fit_code(build: Any, text: str) -> str:
 
 
 def footer_text(title: str, round_name: str, marking: str) -> str:
-    """Title on the left, the marking and round in the middle, page numbers on the right."""
+    """Title on the left, the marking and round in the middle, the sheet's name and page
+    numbers on the right (on paper, "see the Conflicts sheet" can then be followed)."""
     middle = header_footer_text(round_name[:60])
     if marking:
         middle = f"{header_footer_text(marking[:40])}\n{middle}"
     # A long plan title would run into the middle section: keep it to what fits beside it.
     short = fit_footer(title, FOOTER_TITLE)
-    return fit_code(lambda t: f"&L&8{t}&C&8{middle}&R&8Page &P of &N", short)
+    return fit_code(lambda t: f"&L&8{t}&C&8{middle}&R&8&A, page &P of &N", short)
 
 
 LINE_POINTS = 12.75  # one line of 10-point Arial

@@ -54,6 +54,12 @@ CHART_SCALE = (1.3, 1.1)
 CHART_POINTS = CHART_HEIGHT * CHART_SCALE[1] * 0.75
 
 
+COLOUR_KEY = (
+    "On the Plan sheet: pale blue, changed this round; pale red, a change awaiting a decision "
+    "(see the Conflicts sheet)."
+)
+
+
 @dataclass
 class _Layout:
     """Rows as they are placed: each row's height (the taller band decides), and the rows
@@ -153,7 +159,12 @@ def summary_sheet(
     sub = len(title_lines)
     ws.write_string(sub, 0, f"{plan.round.name}, {plan.round.date:%d %B %Y}", fmt.subtitle)
     layout.need(sub, ONE_LINE)
-    top = sub + 2
+    # What the Plan sheet's colours mean, in words: on paper there is no note to hover over.
+    key_lines = wrap_lines(COLOUR_KEY, band)
+    for r, line in enumerate(key_lines, start=sub + 1):
+        ws.write_string(r, 0, line, fmt.line)
+        layout.need(r, ONE_LINE)
+    top = sub + len(key_lines) + 2
 
     # The right band first: its rows' heights decide the height of the rows beside them.
     returns = [

@@ -185,10 +185,14 @@ def test_broken_structure_is_put_back_and_noted(ws: Workspace, plan: Plan, tmp_p
     assert note(sheet, "L11") == (
         "Check this: This row had been deleted. It has been put back: fill in its white cells."
     )
-    assert note(sheet, "L12") == (
-        "Check this: The plan text in this row had been changed. It has been put back as it "
+    # The note is on the plan-text cell put back, locked as ever and outlined, not on the
+    # agency's update beside it.
+    assert note(sheet, "E12") == (
+        "Check this: The plan text in this cell had been changed. It has been put back as it "
         "was sent: only the white cells can be changed."
     )
+    assert sheet["E12"].protection.locked and sheet["E12"].border.left.style == "medium"
+    assert note(sheet, "L12") is None
     assert sheet["L12"].value == "Update for 2.14."  # moved up by the deletion, kept
     again = check(ws, path)
     assert again.valid
@@ -395,7 +399,7 @@ def test_put_right_structure_is_listed_to_check_where_it_now_is(
     assert [r[:4] for r in rows] == [
         ("Check", "P3", "", ""),
         ("Check", "L11", "ID", "2.13"),
-        ("Check", "L12", "Lead", "2.14"),
+        ("Check", "E12", "Lead", "2.14"),
         ("Check", "L13", "Progress", "2.15"),
     ]
     assert rows[0][5] == (

@@ -55,7 +55,7 @@ def test_every_plan_page_repeats_the_header_and_has_the_footer(master_pdf: Path)
     assert second.startswith("ID ")  # the ID column, repeated on the second page width
     assert {"Progress", "RAG", "Evidence", "impact", "1.1"} <= pdf_words(master_pdf, 2)
     assert "Second review of progress" in second
-    assert f"Page 2 of {total}" in second
+    assert f"Plan, page 2 of {total}" in second  # the sheet named, so a page can be found
     assert "Improvement plan to respond to recommendations of Ofsted" in second
 
 

@@ -344,6 +344,19 @@ def test_overdue_and_disagreement_columns(example: Plan) -> None:
     assert not overdue["1.1"]  # GREEN is never overdue
 
 
+def test_a_file_hash_shows_on_one_line_and_reads_back_whole(example: Plan) -> None:
+    rnd = example.round.name
+    update = make_update("1.2", "CSC", rnd, rag="AMBER", source_sha256="ab" * 32)
+    plan = replace(example, agency_updates=(update,))
+    ws = openpyxl.load_workbook(io.BytesIO(write_master(plan, created=CREATED)))["Agency updates"]
+    headers = [c.value for c in ws[1]]
+    cell = ws.cell(2, headers.index("Source SHA-256") + 1)
+    assert cell.value == "ab" * 32
+    # Not wrapped: a row sized for its other cells would cut a wrapped hash mid-line.
+    assert not cell.alignment.wrap_text
+    assert ws.cell(2, headers.index("Progress") + 1).alignment.wrap_text
+
+
 # -- limits and edge cases -----------------------------------------------------------------------
 def test_text_at_excels_cell_limit_is_written_whole(example: Plan) -> None:
     text = ("Lorem ipsum dolor sit amet. " * 1200)[:EXCEL_CELL_LIMIT]

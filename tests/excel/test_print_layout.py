@@ -526,3 +526,12 @@ def test_a_return_whose_last_page_would_hold_one_short_row_prints_a_little_small
     assert as_tall_as_it_takes[-1] < NEARLY_EMPTY * PRINT_HEIGHT * 100 / fit.scale  # the case
     assert ws.page_setup.fitToHeight == len(as_tall_as_it_takes) - 1
     _assert_no_lone_row(ws, "return", pages=PAGES_WIDE)
+
+
+def test_the_summary_says_what_the_plan_sheet_s_colours_mean() -> None:
+    from ipt_excel.excel.summary_sheet import COLOUR_KEY
+
+    ws = _summary_of(3)
+    under_title = [ws.cell(r, 1).value for r in range(1, 8)]
+    assert COLOUR_KEY in under_title  # one line in the left band, above the first table
+    assert "pale blue" in COLOUR_KEY and "pale red" in COLOUR_KEY

@@ -114,7 +114,7 @@ def test_print_setup_a4_landscape_repeat_header_footer() -> None:
     assert ws.print_title_rows == "$1:$1"
     assert ws.oddFooter.left.text == "Improvement plan"
     assert ws.oddFooter.center.text == "Second review of progress"
-    assert ws.oddFooter.right.text == "Page &P of &N"
+    assert ws.oddFooter.right.text == "&A, page &P of &N"
     assert not ws.oddHeader.center.text
 
 
@@ -140,12 +140,12 @@ def test_footer_with_many_ampersands_still_fits() -> None:
     title = "Health & Care & LSCB " * 20
     ws = _print_setup_sheet(title, "Second review of progress", "")
     assert ws.oddFooter.left.text
-    assert ws.oddFooter.right.text == "Page &P of &N"
+    assert ws.oddFooter.right.text == "&A, page &P of &N"
 
 
 def test_footer_with_a_long_round_name_still_fits() -> None:
     ws = _print_setup_sheet("Plan", "Second review of progress " * 12, "OFFICIAL-SENSITIVE")
-    assert ws.oddFooter.right.text == "Page &P of &N"
+    assert ws.oddFooter.right.text == "&A, page &P of &N"
 
 
 # -- row heights ---------------------------------------------------------------------------------

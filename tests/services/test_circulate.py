@@ -264,6 +264,22 @@ def test_the_copy_shows_the_master_as_it_is(ws: Workspace, wb: Any) -> None:
     assert {r[2] for r in changes} >= {"Children's Social Care Service", "Health Services"}
 
 
+def test_details_say_what_the_plan_is_not_how_the_tool_is_set_up(ws: Workspace, wb: Any) -> None:
+    rows = list(wb["Details"].iter_rows(min_row=2, values_only=True))
+    labels = [r[0] for r in rows]
+    assert labels[:3] == ["Title", "Organisation", "Inspection"]
+    assert ("Round date", "26 September 2012") in rows  # as a board reads a date
+    for internal in ("Rule", "Return sign-off", "Coordinator e-mail", "RAG scale", "Returns due"):
+        assert internal not in labels, internal
+    assert not any(str(label).startswith("Import ") for label in labels)
+    assert all(value for _, value in rows)  # nothing empty to puzzle over
+    text = " ".join(str(v) for r in rows for v in r)
+    assert "Enter the" not in text  # no instruction meant for an agency
+    # The coordinator's master keeps them all, dates as it reads them back.
+    master = [r[0] for r in openpyxl.load_workbook(ws.master)["Details"].values]
+    assert "Rule" in master and "Return sign-off" in master
+
+
 # -- accessibility --------------------------------------------------------------------------------
 @pytest.mark.parametrize("sheet_name", SHEETS)
 def test_every_table_is_a_real_excel_table_with_its_header_row(
