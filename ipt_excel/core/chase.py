@@ -46,24 +46,45 @@ def chase_text(
 
     `state` is outstanding, overdue or rejected; `attachment` the file name of what is
     attached (the return issued, or for a rejected return its feedback workbook). For a
-    rejected return, `to_fix` is the number of errors the feedback workbook marks; None when
+    rejected return, `to_fix` is the number of things its What to fix sheet asks the agency
+    to fix (0 when the workbook has put everything right itself); None when
     no feedback workbook could be made (the issued return is attached instead, and `reason`
     says why the file sent was not accepted).
     """
     late = due is not None and as_of > due
     by_when = f"by {weekday_date(due)}" if due is not None and not late else "as soon as you can"
     sign_off = ["Thank you,", "", "Improvement plan coordinator", reply_to]
-    if state == REJECTED and to_fix is not None:
+    if state == REJECTED and to_fix == 0:
+        # Everything wrong has been put right in the feedback workbook (plan text put back,
+        # a moved row returned): the agency checks it and sends it again.
+        subject = f"{round_name}: please check your return and send it again"
+        lines = [
+            f"Dear {agency_name},",
+            "",
+            f"We could not accept the return you sent for {round_name}: it had been changed "
+            "outside its white cells.",
+            "",
+            f"The attached workbook, {attachment}, is your return with that put right and "
+            "your update kept. It opens on a sheet, What to fix, that lists what was put "
+            "right and anything worth a check (marked yellow).",
+            "",
+            "What you need to do:",
+            "",
+            f"1. Open {attachment} and check the cells marked yellow.",
+            "2. Save it as an Excel Workbook (.xlsx).",
+            f"3. Reply to this email with the workbook attached, {by_when}.",
+        ]
+    elif state == REJECTED and to_fix is not None:
         subject = f"{round_name}: your return has {_things(to_fix)}"
         cells = "the cell" if to_fix == 1 else f"the {to_fix} cells"
-        note = "Its note" if to_fix == 1 else "Each one has a note that"
         lines = [
             f"Dear {agency_name},",
             "",
             f"We could not accept the return you sent for {round_name}. It has {_things(to_fix)}.",
             "",
             f"The attached workbook, {attachment}, is your return with {cells} to fix "
-            f"marked in red. {note} says what is wrong and what to do.",
+            "marked in red. It opens on a sheet, What to fix, that lists each one: where it "
+            "is, what is wrong and what to do.",
             "",
             "What you need to do:",
             "",

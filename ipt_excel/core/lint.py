@@ -21,6 +21,8 @@ Decisions written down once:
   "s" ("IROs" is IRO). A glossary term such as "IRO/IRS" defines each part. `STOP_WORDS`
   lists ordinary words written in capitals, and RAG words; roman numerals are ignored too.
   Well-known abbreviations (NHS, GCSE, IT) are still reported: a plan is read by the public.
+  One written out where it is used, its capitals in brackets after the words they stand for
+  ("Education, Health and Care (EHC)"), is defined there and not reported.
 - **Duplicated text.** A passage of 60 or more characters repeated in the same field of two
   or more areas (compared ignoring case, spacing and punctuation). Areas linked by repeated
   passages are reported together, once per field, on the first of them. Practice standards,
@@ -493,8 +495,28 @@ def glossary_terms(plan: Plan) -> set[str]:
     return terms
 
 
+_IN_BRACKETS = re.compile(r"\(([A-Z]{2,6})s?\)")
+
+
+def defined_inline(text: str) -> set[str]:
+    """Abbreviations written out in `text`: "(EHC)" right after words whose capitals are
+    E, H and C, in that order ("Education, Health and Care (EHC)")."""
+    found: set[str] = set()
+    for m in _IN_BRACKETS.finditer(text):
+        word = m[1]
+        before = re.findall(r"[A-Za-z][\w'’-]*", text[max(0, m.start() - 200) : m.start()])
+        initials = "".join(w[0] for w in before if w[0].isupper())
+        if initials.endswith(word):
+            found.add(word)
+    return found
+
+
 def _glossary(plan: Plan) -> Iterator[LintFinding]:
-    known = glossary_terms(plan)
+    known = set(glossary_terms(plan))
+    for area in plan.areas:
+        for _key, text in _text_fields(plan, area):
+            if "(" in text:
+                known |= defined_inline(text)
     where: dict[str, set[str]] = {}
     for area in plan.areas:
         for _key, text in _text_fields(plan, area):

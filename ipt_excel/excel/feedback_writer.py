@@ -211,6 +211,17 @@ def _marks(
     return _joined(notes), _joined(sign_notes), ordered(fixes)
 
 
+def must_fix(data: ReturnData, problems: tuple[Problem, ...]) -> int:
+    """How many things the feedback workbook for `data` asks the agency to fix: its What to
+    fix sheet's "Must fix" rows. What the workbook puts right itself (plan text put back, a
+    row returned) is not counted."""
+    m = data.manifest
+    if m is None:
+        return sum(p.is_error for p in problems)
+    _, _, fixes = _marks(problems, _rows_by_id(data, m), m, return_layout(m.columns), data.sheet)
+    return sum(f.must for f in fixes)
+
+
 def feedback_workbook(
     data: ReturnData,
     problems: tuple[Problem, ...],

@@ -177,7 +177,7 @@ def _agency(plan: Plan, st: AgencyState) -> Agency:
 
 
 def _feedback(ctx: _Context, st: AgencyState, agency: Agency) -> tuple[Path | None, int | None]:
-    """The rejected return's feedback workbook and how many errors it marks, or (None, None)
+    """The rejected return's feedback workbook and how many things it asks to fix, or (None, None)
     when there is none to send (the file could not be trusted as this agency's latest
     return, or is no longer archived): the issued return is sent instead."""
     from ipt_excel.services.check import check_files
@@ -198,7 +198,9 @@ def _feedback(ctx: _Context, st: AgencyState, agency: Agency) -> tuple[Path | No
         if written is None:
             return None, None
         found = written
-    return found, len(result.errors)
+    from ipt_excel.excel.feedback_writer import must_fix
+
+    return found, must_fix(result.data, result.problems)
 
 
 def _addresses(text: str) -> tuple[list[str], list[str]]:

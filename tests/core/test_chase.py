@@ -78,7 +78,8 @@ def test_rejected_says_how_many_things_to_fix_and_that_the_workbook_marks_them()
         "We could not accept the return you sent for Third review of progress. It has 3 "
         "things to fix.\n\n"
         "The attached workbook, health-feedback.xlsx, is your return with the 3 cells to fix "
-        "marked in red. Each one has a note that says what is wrong and what to do.\n\n"
+        "marked in red. It opens on a sheet, What to fix, that lists each one: where it is, "
+        "what is wrong and what to do.\n\n"
         "What you need to do:\n\n"
         "1. Open health-feedback.xlsx.\n"
         "2. Fix each cell marked in red. Cells marked yellow are worth a check, but they do "
@@ -89,8 +90,16 @@ def test_rejected_says_how_many_things_to_fix_and_that_the_workbook_marks_them()
     )
     one = text(REJECTED, date(2012, 9, 14), to_fix=1)
     assert one.subject.endswith("has 1 thing to fix")
-    assert "with the cell to fix marked in red. Its note says what is wrong" in one.body
+    assert "with the cell to fix marked in red. It opens on a sheet, What to fix" in one.body
     assert "attached, as soon as you can." in one.body  # past the due date
+
+
+def test_rejected_with_everything_put_right_asks_for_a_check_not_a_fix() -> None:
+    t = text(REJECTED, date(2012, 9, 10), to_fix=0, attachment="health-feedback.xlsx")
+    assert t.subject == "Third review of progress: please check your return and send it again"
+    assert "thing to fix" not in t.body and "marked in red" not in t.body
+    assert "it had been changed outside its white cells" in t.body
+    assert "1. Open health-feedback.xlsx and check the cells marked yellow." in t.body
 
 
 def test_rejected_with_no_feedback_sends_the_return_again_and_says_why() -> None:

@@ -12,6 +12,7 @@ from ipt_excel.core.lint import (
     RULES,
     LintFinding,
     abbreviations,
+    defined_inline,
     glossary_terms,
     lint_frame,
     lint_plan,
@@ -378,6 +379,35 @@ def test_glossary_missing_reported_once_with_all_areas() -> None:
     (f,) = lint_plan(plan)
     assert (f.area_id, f.field, f.rule) == ("", "", "glossary-missing")
     assert f.problem == "CTB is used in 1.2 and 1.1 but is not in the glossary."
+
+
+@pytest.mark.parametrize(
+    ("text", "defined"),
+    [
+        ("an Education, Health and Care (EHC) plan", {"EHC"}),
+        ("the Local Safeguarding Children Board (LSCB) agreed", {"LSCB"}),
+        ("Independent Reviewing Officers (IROs) attend", {"IRO"}),
+        ("reported to the board (CTB)", set()),  # its capitals are not the words before
+        ("see the report (PDF)", set()),
+        ("no brackets: EHC plan", set()),
+    ],
+)
+def test_an_abbreviation_written_out_where_it_is_used(text: str, defined: set[str]) -> None:
+    assert defined_inline(text) == defined
+
+
+def test_an_abbreviation_defined_once_in_the_plan_is_not_reported_anywhere() -> None:
+    plan = clean_plan()
+    a, b = plan.areas
+    plan = plan.with_areas(
+        (
+            with_values(a, progress="An Education, Health and Care (EHC) plan is agreed."),
+            with_values(b, evidence="EHC plans reviewed; CTB minutes."),
+        )
+    )
+    assert [f.problem for f in lint_plan(plan)] == [
+        "CTB is used in 1.2 but is not in the glossary."
+    ]
 
 
 # --------------------------------------------------------------------------------------------

@@ -482,3 +482,22 @@ def test_the_sign_off_the_agency_entered_is_kept_and_its_faults_marked(
     wb["Return"]["L7"] = "Yes"
     wb.save(tmp_path / "fixed.xlsx")
     assert check(ws, tmp_path / "fixed.xlsx").valid
+
+
+def test_must_fix_counts_what_the_agency_is_asked_to_fix_not_what_was_put_right(
+    ws: Workspace, plan: Plan, tmp_path: Path
+) -> None:
+    from ipt_excel.excel.feedback_writer import must_fix
+
+    def changed_plan_text(sheet: Worksheet) -> None:
+        sheet["E12"] = "Someone else"  # plan text of 2.14: put back in the feedback
+
+    repaired = check(ws, fill(ws, tmp_path / "a.xlsx", changed_plan_text))
+    assert not repaired.valid and repaired.data is not None
+    assert must_fix(repaired.data, repaired.problems) == 0
+    wrong = check(ws, fill(ws, tmp_path / "b.xlsx", value_problems))
+    assert wrong.data is not None
+    path = feedback(ws, plan, wrong, tmp_path / "feedback")
+    assert path is not None
+    listed = sum(1 for r in fix_rows(path) if r[0] == "Must fix")
+    assert must_fix(wrong.data, wrong.problems) == listed > 0
