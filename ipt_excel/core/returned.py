@@ -8,16 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ipt_excel.core.cell_value import CellValue
 from ipt_excel.core.manifest import Manifest
 
-
-@dataclass(frozen=True, slots=True)  # slots: a round's check holds hundreds of thousands
-class CellValue:
-    address: str  # "N12"
-    raw: object  # as openpyxl gives it: str, datetime, int, float, bool, None, or a formula
-    is_formula: bool
-    text: str  # what a person would read: "" for empty, dates as 26/06/2012
-    is_error: bool = False  # an Excel error value such as #N/A, not text
+__all__ = ["CellValue", "OutsideCell", "ReturnData", "ReturnRow"]
 
 
 @dataclass(frozen=True, slots=True)

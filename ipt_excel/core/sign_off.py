@@ -26,7 +26,7 @@ from ipt_excel.core.dates import parse_review_date
 from ipt_excel.core.rule_codes import Rule
 
 if TYPE_CHECKING:
-    from ipt_excel.core.returned import CellValue
+    from ipt_excel.core.cell_value import CellValue
 
 NAME, ROLE, DATE, CONFIRMED = "name", "role", "date", "confirmed"
 FIELDS: tuple[str, ...] = (NAME, ROLE, DATE, CONFIRMED)
