@@ -341,21 +341,18 @@ def details_sheet(
     wb: xlsxwriter.Workbook, fmt: Formats, plan: Plan, *, circulation: bool = False
 ) -> None:
     ws = wb.add_worksheet(DETAILS_SHEET)
-    if circulation:
+    rows = list(zip(DETAIL_LABELS, detail_values(plan), strict=True))
+    if circulation:  # a board's: the plan and the round, the date as it reads one
         when = {"Round date": f"{plan.round.date.day} {plan.round.date:%B %Y}"}
         rows = [
             (label, when.get(label, value))
-            for label, value in zip(DETAIL_LABELS, detail_values(plan), strict=True)
+            for label, value in rows
             if (label in _BOARD_DETAILS or label in when) and value
         ]
-        rows += [(f"Theme {t.id}", t.title) for t in plan.themes]
-        rows += [("Note", n) for n in plan.notes]
-        write_table_sheet(ws, fmt, ("Detail", "Value"), rows, (26, 100))
-        return
-    rows = list(zip(DETAIL_LABELS, detail_values(plan), strict=True))
     rows += [(f"Theme {t.id}", t.title) for t in plan.themes]
-    rows += [("Rule", r.as_text()) for r in plan.columns.rules]
-    rows += [(f"Import {k}", v) for k, v in plan.imported]
+    if not circulation:
+        rows += [("Rule", r.as_text()) for r in plan.columns.rules]
+        rows += [(f"Import {k}", v) for k, v in plan.imported]
     rows += [("Note", n) for n in plan.notes]
     write_table_sheet(ws, fmt, ("Detail", "Value"), rows, (26, 100))
 
