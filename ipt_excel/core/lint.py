@@ -244,7 +244,7 @@ def _review_column(plan: Plan, area: Area, key: str) -> Iterator[LintFinding]:
     round_day = plan.round.date
     round_text = _long(round_day)
     text = area.value(key)
-    review = parse_review_date(text)
+    review = parse_review_date(text, context=round_day)  # as the import read it
     if review is None:
         yield LintFinding(
             area.id,

@@ -480,3 +480,12 @@ def test_lint_frame(seed_findings: list[LintFinding]) -> None:
     empty = lint_frame([])
     assert list(empty.columns) == ["ID", "Field", "Problem", "Suggestion", "Rule"]
     assert empty.empty
+
+
+def test_a_quarter_without_a_year_is_read_against_the_round_as_the_import_reads_it() -> None:
+    plan = clean_plan()
+    a, b = plan.areas
+    plan = plan.with_areas((with_values(a, next_review="end of Q4"), b))
+    assert [f.rule for f in lint_plan(plan) if f.area_id == a.id] == []
+    plan = plan.with_areas((with_values(a, next_review="end of Q9"), b))
+    assert [f.rule for f in lint_plan(plan) if f.area_id == a.id] == ["review-unreadable"]
