@@ -257,14 +257,14 @@ def value_rules(column: Column, ctx: KindContext) -> list[ValueRule]:
                 lambda t: not _review_before(t, rd),
                 f"{{value}} is not after this review ({long_date(rd)}). Pick "
                 f"{first_review_month(rd)} or a later month, type a date on or after "
-                f"{rd:%d/%m/%Y}, or pick Not required.",
+                f"{long_date(rd)}, or pick Not required.",
             ),
             ValueRule(
                 Rule.REVIEW_DATE_TOO_FAR,
                 lambda t: not _review_too_far(t, rd),
                 f"{{value}} is more than {REVIEW_HORIZON_YEARS} years after this review. Pick a "
                 f"month from the list, or type a date on or before "
-                f"{review_horizon(rd):%d/%m/%Y}.",
+                f"{long_date(review_horizon(rd))}.",
             ),
             ValueRule(
                 Rule.REVIEW_DATE_STALE,

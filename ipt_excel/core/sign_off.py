@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ipt_excel.core.dates import parse_review_date
 from ipt_excel.core.rule_codes import Rule
+from ipt_excel.core.text import long_date
 
 if TYPE_CHECKING:
     from ipt_excel.core.cell_value import CellValue
@@ -259,14 +260,14 @@ def check_sign_off(
             elif day > today:
                 add(
                     Rule.SIGN_OFF_DATE,
-                    f"The sign-off's date in {at}, {day:%d/%m/%Y}, is after today. Type the "
+                    f"The sign-off's date in {at}, {long_date(day)}, is after today. Type the "
                     f"date the return was completed, {like}.",
                 )
             elif day < issued_on:
                 add(
                     Rule.SIGN_OFF_DATE,
-                    f"The sign-off's date in {at}, {day:%d/%m/%Y}, is before this return was "
-                    f"sent out on {issued_on:%d/%m/%Y}. Type the date the return was completed.",
+                    f"The sign-off's date in {at}, {long_date(day)}, is before this return was "
+                    f"sent out on {long_date(issued_on)}. Type the date the return was completed.",
                 )
         else:
             word = text.strip().casefold()

@@ -65,6 +65,7 @@ from ipt_excel.core.rounds import (
 from ipt_excel.core.rule_codes import Group, Rule, in_group
 from ipt_excel.core.schemas import Failure, FrameContext, failures, problems, return_rules
 from ipt_excel.core.sign_off import LABELS, SignOff, check_sign_off
+from ipt_excel.core.text import long_date
 
 if TYPE_CHECKING:  # types only: this module imports no Excel library and does no I/O
     from ipt_excel.core.records import IssuedRecord
@@ -232,7 +233,8 @@ class _Validator:
             raise self.whole(
                 Rule.SUPERSEDED,
                 f"{name} is not the latest return issued to {agency.name} for '{m.round_name}': "
-                f"a newer one was issued on {issued.issued_at:%d/%m/%Y at %H:%M}. Fill in the "
+                f"a newer one was issued on {long_date(issued.issued_at.date())} at "
+                f"{issued.issued_at:%H:%M}. Fill in the "
                 f"latest return and send that instead.",
             )
         return m, agency

@@ -69,6 +69,7 @@ from ipt_excel.core.sign_off import (
     input_message,
     split_address,
 )
+from ipt_excel.core.text import long_date
 from ipt_excel.errors import ReturnWriteError
 from ipt_excel.excel.fix_sheet import fix_sheet
 from ipt_excel.excel.styles import (
@@ -363,7 +364,7 @@ class _Writer:
                     "error_title": "Date",
                     "error_message": f"Type the date the return was completed, like "
                     f"{issued_on:%d/%m/%Y}. It cannot be before the return was sent out, on "
-                    f"{issued_on:%d/%m/%Y}.",
+                    f"{long_date(issued_on)}.",
                 }
             elif field == CONFIRMED:
                 letter, choices = lists[LIST_KEY]

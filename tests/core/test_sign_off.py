@@ -202,7 +202,7 @@ def test_the_date_is_a_day_from_the_issue_to_today() -> None:
         (
             "date",
             "sign-off-date",
-            "The sign-off's date in L6, 28/09/2012, is after today. Type the date the return was "
+            "The sign-off's date in L6, 28 September 2012, is after today. Type the date the return was "
             "completed, like 27/09/2012.",
         )
     ]
@@ -210,8 +210,8 @@ def test_the_date_is_a_day_from_the_issue_to_today() -> None:
         (
             "date",
             "sign-off-date",
-            "The sign-off's date in L6, 31/08/2012, is before this return was sent out on "
-            "01/09/2012. Type the date the return was completed.",
+            "The sign-off's date in L6, 31 August 2012, is before this return was sent out on "
+            "1 September 2012. Type the date the return was completed.",
         )
     ]
     assert check(date="20/09/2002")[0][0][1] == "sign-off-date"  # absurdly old: a slip

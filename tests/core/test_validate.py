@@ -392,7 +392,7 @@ def test_a_return_replaced_by_a_newer_one_is_superseded() -> None:
             "",
             ERROR,
             "a.xlsx is not the latest return issued to Children's Social Care for 'Third "
-            "review': a newer one was issued on 05/09/2012 at 14:30. Fill in the latest return "
+            "review': a newer one was issued on 5 September 2012 at 14:30. Fill in the latest return "
             "and send that instead.",
         )
     ]
@@ -729,7 +729,7 @@ def test_a_review_date_before_the_round(raw: object, shown: str) -> None:
             "O10",
             ERROR,
             f"{shown} is not after this review (26 September 2012). Pick October 2012 or a later "
-            "month, type a date on or after 26/09/2012, or pick Not required.",
+            "month, type a date on or after 26 September 2012, or pick Not required.",
         )
     ]
     assert problems[0].value == shown
@@ -1013,7 +1013,7 @@ def test_a_sign_off_dated_after_today_or_before_the_issue_is_refused() -> None:
     problems, _ = check(data(sign_off=signed(date=datetime(2012, 9, 28))))
     assert [(p.rule, p.cell, p.value) for p in problems] == [("sign-off-date", "L6", "28/09/2012")]
     problems, _ = check(data(sign_off=signed(date="31/08/2012")))
-    assert "before this return was sent out on 01/09/2012" in only(problems).message
+    assert "before this return was sent out on 1 September 2012" in only(problems).message
 
 
 def test_a_changed_sign_off_label_is_a_changed_title() -> None:

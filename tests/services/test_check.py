@@ -226,7 +226,7 @@ def test_a_sign_off_pasted_past_its_dropdown_and_date_rules_is_refused(
         ("sign-off-not-confirmed", "L7", "Probably"),
     ]
     assert result.errors[0].message == (
-        "The sign-off's date in L6, 01/10/2012, is after today. Type the date the return was "
+        "The sign-off's date in L6, 1 October 2012, is after today. Type the date the return was "
         "completed, like 27/09/2012."
     )
 
@@ -331,7 +331,7 @@ def test_stale_and_superseded_returns(tmp_path: Path) -> None:
     second = signed_only(ws, tmp_path / "second.xlsx")
     (superseded,) = check_files(ws, [Path(first)], today=TODAY)
     assert rules(superseded) == [("superseded", "")]
-    assert "a newer one was issued on 02/09/2012 at 10:00" in superseded.problems[0].message
+    assert "a newer one was issued on 2 September 2012 at 10:00" in superseded.problems[0].message
     assert check_files(ws, [Path(second)], today=TODAY)[0].valid
 
     issue(ws, "Fourth review of progress", date(2012, 12, 12), datetime(2012, 12, 1, 9, 0))
@@ -743,7 +743,7 @@ def test_a_review_date_years_away_is_refused(
     assert [p.rule for p in result.errors] == ([] if ok else ["review-date-too-far"])
     if not ok:
         assert "more than 5 years after this review" in result.errors[0].message
-        assert "30/09/2017" in result.errors[0].message
+        assert "on or before 30 September 2017" in result.errors[0].message
 
 
 def test_a_data_table_formula_is_shown_as_excel_shows_it(ws: Workspace, tmp_path: Path) -> None:
