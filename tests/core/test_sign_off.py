@@ -202,8 +202,8 @@ def test_the_date_is_a_day_from_the_issue_to_today() -> None:
         (
             "date",
             "sign-off-date",
-            "The sign-off's date in L6, 28 September 2012, is after today. Type the date the return was "
-            "completed, like 27/09/2012.",
+            "The sign-off's date in L6, 28 September 2012, is after today. Type the date the "
+            "return was completed, like 27/09/2012.",
         )
     ]
     assert check(date="31/08/2012")[0] == [

@@ -392,8 +392,8 @@ def test_a_return_replaced_by_a_newer_one_is_superseded() -> None:
             "",
             ERROR,
             "a.xlsx is not the latest return issued to Children's Social Care for 'Third "
-            "review': a newer one was issued on 5 September 2012 at 14:30. Fill in the latest return "
-            "and send that instead.",
+            "review': a newer one was issued on 5 September 2012 at 14:30. Fill in the latest "
+            "return and send that instead.",
         )
     ]
 
