@@ -448,8 +448,8 @@ def issue(
             "--force",
             help="Issue even though it strands returns already out (an earlier round again, "
             "a new round for only some agencies) or the dates look wrong (a round before the "
-            "current one or more than 2 years after it or today, returns due after the "
-            "review).",
+            "current one or more than 2 years after it or today, a new round on the current "
+            "round's date, returns due after the review or already overdue).",
             metavar="",
         ),
     ] = False,
@@ -569,10 +569,13 @@ def check(
         plan = current_plan(ws, repair=False)
         results = check_files(ws, files, plan=plan)
         problems = [p for r in results for p in r.problems]
-        written = []
+        written: list[Path] = []
+        taken: set[Path] = set()  # two files from one agency: each its own feedback
         for r in results:
             if not r.valid:
-                path = write_feedback(r, plan, feedback, created=_now(), password=password)
+                path = write_feedback(
+                    r, plan, feedback, created=_now(), password=password, taken=taken
+                )
                 if path is not None:
                     written.append(path)
         if report is not None:

@@ -41,6 +41,7 @@ def chase_text(
     attachment: str,
     to_fix: int | None = None,
     reason: str = "",
+    sign_off: bool = False,
 ) -> ChaseText:
     """The subject and plain-text body of one chasing e-mail.
 
@@ -49,11 +50,18 @@ def chase_text(
     rejected return, `to_fix` is the number of things its What to fix sheet asks the agency
     to fix (0 when the workbook has put everything right itself); None when
     no feedback workbook could be made (the issued return is attached instead, and `reason`
-    says why the file sent was not accepted).
+    says why the file sent was not accepted). `sign_off`: the return asks for one, so the
+    steps say to fill it in.
     """
+    fill_in = (
+        "fill in the white cells for each of your areas, and the sign-off above them "
+        "(Completed by, Role, Date, and Yes to confirm)"
+        if sign_off
+        else "fill in the white cells for each of your areas"
+    )
     late = due is not None and as_of > due
     by_when = f"by {weekday_date(due)}" if due is not None and not late else "as soon as you can"
-    sign_off = ["Thank you,", "", "Improvement plan coordinator", reply_to]
+    closing = ["Thank you,", "", "Improvement plan coordinator", reply_to]
     if state == REJECTED and to_fix == 0:
         # Everything wrong has been put right in the feedback workbook (plan text put back,
         # a moved row returned): the agency checks it and sends it again.
@@ -106,7 +114,7 @@ def chase_text(
             "",
             "What you need to do:",
             "",
-            f"1. Open {attachment} and fill in the white cells for each of your areas.",
+            f"1. Open {attachment} and {fill_in}.",
             "2. Save it as an Excel Workbook (.xlsx).",
             f"3. Reply to this email with the workbook attached, {by_when}.",
         ]
@@ -135,11 +143,11 @@ def chase_text(
             "",
             "What you need to do:",
             "",
-            f"1. Open {attachment} and fill in the white cells for each of your areas.",
+            f"1. Open {attachment} and {fill_in}.",
             "2. Save it as an Excel Workbook (.xlsx).",
             f"3. Reply to this email with the workbook attached, {by_when}.",
         ]
     else:
         raise ValueError(f"nothing to chase for a return that is {state}")
-    body = "\n".join([*lines, "", f"If you have a question, reply to {reply_to}.", "", *sign_off])
+    body = "\n".join([*lines, "", f"If you have a question, reply to {reply_to}.", "", *closing])
     return ChaseText(subject, body + "\n")

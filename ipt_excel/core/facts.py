@@ -110,6 +110,8 @@ def agency_states(
         if r.agency and r.round == plan.round.name:
             if r.outcome == "unchanged" and r.sha256 in merged_files:
                 continue  # the same file sent again: the first merge still says what happened
+            if r.outcome == "older":
+                continue  # older than the return merged: that one still stands
             if r.agency in latest and latest[r.agency].outcome != "rejected":
                 merged_before.add(r.agency)
             if r.outcome != "rejected":

@@ -39,7 +39,7 @@ class Receipt:
     sha256: str
     round: str | None
     agency: str | None
-    outcome: str  # "merged", "rejected", "unchanged", "superseded"
+    outcome: str  # "merged", "rejected", "unchanged", "older" (than the return merged)
     detail: str
     changes: int
     conflicts: int

@@ -312,6 +312,17 @@ def check_issue(
             f"The returns would be due on {long_date(rnd.due)}, after the review on "
             f"{long_date(rnd.date)} they are for. Check --due and --date."
         )
+    new_due = rnd.due is not None and (
+        current is None or rnd.name != current.name or rnd.due != current.due
+    )
+    # Only for a round still to come: a past round (a plan's history, the bundled example)
+    # is issued with past dates on purpose.
+    if new_due and today is not None and rnd.due is not None and rnd.due < today <= rnd.date:
+        force.append(
+            f"The returns would be due on {long_date(rnd.due)}, which has passed (today is "
+            f"{long_date(today)}): every return would be overdue as soon as it is sent. Check "
+            "--due."
+        )
     if current is None:
         return IssueCheck(tuple(force), tuple(notes))
     if rnd.name in known and rnd.name != current.name:
@@ -332,6 +343,13 @@ def check_issue(
                 f"{long_date(rnd.due) if rnd.due else 'not set'}, for every agency in it."
             )
     else:
+        if rnd.date == current.date:
+            force.append(
+                f"'{rnd.name}' is a new round, but it has the current round '{current.name}''s "
+                f"date ({long_date(current.date)}): the returns out for '{current.name}' would "
+                f"then be refused as out of date. To send returns for the current round again, "
+                f"use its name: --round '{current.name}'."
+            )
         if rnd.date < current.date:
             force.append(
                 f"The new round '{rnd.name}' is for {long_date(rnd.date)}, before the current "

@@ -162,6 +162,7 @@ def _draft(ctx: _Context, st: AgencyState, record: IssuedRecord) -> Draft:
         attachment=attachment.name,
         to_fix=to_fix,
         reason=st.detail,
+        sign_off=plan.return_sign_off and to_fix is None,
     )
     content = attachment.read_bytes()
     message = _message(ctx.sender, to, text.subject, text.body, attachment.name, content, ctx.now)

@@ -43,10 +43,13 @@ def write_feedback(
     created: datetime,
     password: str | None = None,
     workspace: Workspace | None = None,
+    taken: set[Path] | None = None,
 ) -> Path | None:
     """Write the feedback workbook for one checked file; None when there is none to write.
 
-    The file is out_dir/<agency>-<round>-feedback.xlsx, written atomically. An `out_dir`
+    The file is out_dir/<agency>-<round>-feedback.xlsx, written atomically. `taken` holds the
+    paths already written in this batch: a second file from the same agency gets
+    <agency>-<round>-feedback-2.xlsx rather than replacing the first one's feedback. An `out_dir`
     inside the workspace (`workspace`, or else the one the result was checked against)
     raises UsageError.
     """
@@ -64,5 +67,12 @@ def write_feedback(
     agency, content = made
     assert result.data.manifest is not None  # a trusted result has one
     path = feedback_path(out_dir, agency, result.data.manifest.round_name)
+    if taken is not None:
+        n = 1
+        while path in taken:
+            n += 1
+            path = feedback_path(out_dir, agency, result.data.manifest.round_name)
+            path = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        taken.add(path)
     atomic_write(path, content)
     return path

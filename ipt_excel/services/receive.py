@@ -33,6 +33,9 @@ from ipt_excel.workspace.ledger import Ledger
 MERGED = "merged"
 UNCHANGED = "unchanged"
 REJECTED = "rejected"
+# A file older than the return already merged from its agency this round (a superseded
+# return, or a file sent back before and sent again): recorded, and it changes nothing.
+OLDER = "older"
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ def receive_returns(
         results = check_files(ws, paths, today=today, plan=plan)
         outcomes: list[FileOutcome] = []
         merger = Merger(plan)  # the plan indexed once, for every return in turn
+        taken: set[Path] = set()  # feedback written in this batch, each file its own
         with Ledger(ws.ledger_path) as ledger, ledger.transaction():
             results.reverse()
             while results:
@@ -114,7 +118,7 @@ def receive_returns(
                 try:
                     with ledger.savepoint():
                         outcome, step = _receive_one(
-                            ws, ledger, merger, result, now, feedback_dir, password
+                            ws, ledger, merger, result, now, feedback_dir, password, taken
                         )
                 except Exception as exc:  # one agency's file must never stop the others
                     outcome, step = _unexpected(ledger, result, exc, now), None
@@ -138,12 +142,27 @@ def _receive_one(
     now: datetime,
     feedback_dir: Path,
     password: str | None,
+    taken: set[Path],
 ) -> tuple[FileOutcome, MergeStep | None]:
     """Record one checked file; for a valid one, the merge to commit once its records are
     made (a failure before then leaves the merger as it was)."""
     agency_name = result.agency_name or result.agency
+    older = _older_than_merged(ledger, result) if result.accepted is None else None
+    if older is not None:
+        ledger.add_receipt(
+            at=now,
+            file_name=result.file_name,
+            sha256=result.sha256,
+            round_name=result.round or None,
+            agency=result.agency or None,
+            outcome=OLDER,
+            detail=older,
+        )
+        return FileOutcome(result.file_name, agency_name, OLDER, 0, 0, older), None
     if result.accepted is None:
-        feedback = write_feedback(result, merger.plan, feedback_dir, created=now, password=password)
+        feedback = write_feedback(
+            result, merger.plan, feedback_dir, created=now, password=password, taken=taken
+        )
         errors = [p for p in result.problems if p.is_error]
         detail = errors[0].message if errors else "Rejected."
         if len(errors) > 1:
@@ -231,6 +250,30 @@ def _receive_one(
         superseded=merged.superseded,
     )
     return done, merged
+
+
+def _older_than_merged(ledger: Ledger, result: CheckResult) -> str | None:
+    """Why a file that is not valid says nothing new about its agency, when it is older than
+    the return already merged from it this round; None otherwise. Merging a folder again, or
+    an old copy, must not turn an agency whose return stands back into one to chase."""
+    if not result.agency or not result.round:
+        return None
+    mine = [r for r in ledger.receipts(result.round) if r.agency == result.agency]
+    accepted = [i for i, r in enumerate(mine) if r.outcome in (MERGED, UNCHANGED)]
+    if not accepted:
+        return None
+    errors = {p.rule for p in result.problems if p.is_error}
+    if errors and errors <= {Rule.SUPERSEDED}:
+        return (
+            "This is an older return than the one already merged from this agency, so it was "
+            "not merged. The merged return stands; nothing changed."
+        )
+    first = next((i for i, r in enumerate(mine) if r.sha256 == result.sha256), None)
+    if first is not None and first < accepted[-1]:
+        return (
+            "This file was sent back before, and the return merged since stands. Nothing changed."
+        )
+    return None
 
 
 def _unexpected(ledger: Ledger, result: CheckResult, exc: Exception, now: datetime) -> FileOutcome:

@@ -49,6 +49,18 @@ def test_outstanding_says_what_is_owed_and_by_when() -> None:
     )
 
 
+def test_a_return_that_asks_for_a_sign_off_says_to_fill_it_in() -> None:
+    t = chase_text(
+        state=OUTSTANDING, agency_name="Health Services", round_name="Third review of progress",
+        due=date(2012, 9, 12), as_of=date(2012, 9, 5), reply_to="plan@bathnes.gov.uk",
+        attachment="health.xlsx", sign_off=True,
+    )  # fmt: skip
+    assert (
+        "1. Open health.xlsx and fill in the white cells for each of your areas, and the "
+        "sign-off above them (Completed by, Role, Date, and Yes to confirm)." in t.body
+    )
+
+
 def test_outstanding_with_no_due_date() -> None:
     t = text(OUTSTANDING, date(2012, 9, 5), due=None)
     assert t.subject == "Third review of progress: please send your return"

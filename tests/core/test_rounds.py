@@ -220,6 +220,33 @@ def test_a_round_years_ahead_looks_like_a_slip_in_the_year() -> None:
     assert check_issue(Round("S", date(2014, 3, 1)), leap, None, [], NAMES).needs_force
 
 
+def test_a_new_round_on_the_current_round_s_date_looks_like_a_mistyped_name() -> None:
+    rounds = _rounds(("Second review", "2026-12-17", None))
+    (reason,) = check_issue(
+        Round("2nd review", date(2026, 12, 17)), rounds, None, [], NAMES
+    ).needs_force
+    assert reason.startswith("'2nd review' is a new round, but it has the current round")
+    assert reason.endswith("use its name: --round 'Second review'.")
+    assert check_issue(Round("Third review", date(2027, 3, 1)), rounds, None, [], NAMES) == (
+        IssueCheck()
+    )
+
+
+def test_returns_due_before_today_for_a_round_still_to_come_need_force() -> None:
+    today = date(2026, 12, 1)
+    late = Round("Third", date(2027, 3, 1), date(2026, 11, 1))
+    (reason,) = check_issue(late, [], None, [], NAMES, today=today).needs_force
+    assert reason == (
+        "The returns would be due on 1 November 2026, which has passed (today is 1 December "
+        "2026): every return would be overdue as soon as it is sent. Check --due."
+    )
+    # A past round (the bundled example's 2012) and the current round's own due date: fine.
+    past = Round("Old", date(2012, 9, 26), date(2012, 9, 12))
+    assert check_issue(past, [], None, [], NAMES, today=today) == IssueCheck()
+    rounds = _rounds(("Third", "2027-03-01", "2026-11-01"))
+    assert check_issue(late, rounds, ["A"], [], NAMES, today=today).needs_force == ()
+
+
 def test_and_names() -> None:
     assert and_names(["A"]) == "A"
     assert and_names(["A", "B", "C"]) == "A, B and C"

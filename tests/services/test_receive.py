@@ -37,7 +37,14 @@ from ipt_excel.excel.styles import CHANGED, CONFLICT
 from ipt_excel.services.issue import issue_round
 from ipt_excel.services.master import init_workspace, rebuild_master, save_master
 from ipt_excel.services.plan_source import EXAMPLE_PLAN, load_plan
-from ipt_excel.services.receive import MERGED, REJECTED, UNCHANGED, ReceiveResult, receive_returns
+from ipt_excel.services.receive import (
+    MERGED,
+    OLDER,
+    REJECTED,
+    UNCHANGED,
+    ReceiveResult,
+    receive_returns,
+)
 from ipt_excel.workspace import Workspace
 from ipt_excel.workspace.ledger import Ledger
 
@@ -1079,3 +1086,65 @@ def test_merge_of_an_inbox_folder_merges_each_return_once_and_keeps_the_emails(
         kept = ws.received / f"{hashlib.sha256(data).hexdigest()}{Path(name).suffix}"
         assert kept.read_bytes() == data
     assert len(list(ws.received.glob("*.eml"))) == 4  # two files, two mbox messages
+
+
+# -- files older than the return merged ----------------------------------------------------------
+def _state(ws: Workspace, agency: str) -> str:
+    from ipt_excel.services.master import current_plan
+    from ipt_excel.services.status import workspace_status
+
+    with Ledger(ws.ledger_path) as ledger:
+        st = workspace_status(current_plan(ws, repair=False), ledger, as_of=ROUND_DATE)
+    return next(a.state for a in st.agencies if a.agency == agency)
+
+
+def test_merging_a_folder_again_leaves_an_agency_s_merged_return_standing(ws: Workspace) -> None:
+    bad = fill(ws, "CSC", {"1.4": {"rag": "Purple"}}, name="csc-first.xlsx")
+    (first,) = merge(ws, [bad]).outcomes
+    assert first.outcome == REJECTED
+    good = fill(ws, "CSC", ENTERED["CSC"], name="csc-fixed.xlsx")
+    assert merge(ws, [good], now=LATER).outcomes[0].outcome == MERGED
+    assert _state(ws, "CSC") == "received"
+    # The whole inbox merged again: the fixed return is unchanged, the first one is older.
+    again = merge(ws, [good, bad], now=LATER)
+    assert [o.outcome for o in again.outcomes] == [UNCHANGED, OLDER]
+    assert again.outcomes[1].detail.startswith("This file was sent back before")
+    assert again.outcomes[1].feedback is None and again.all_merged
+    assert _state(ws, "CSC") == "received"
+
+
+def test_a_return_superseded_by_a_re_issue_after_the_merge_changes_nothing(
+    ws: Workspace,
+) -> None:
+    old = fill(ws, "CSC", ENTERED["CSC"], name="csc-old.xlsx")
+    issue_round(
+        ws, round_name=ROUND, round_date=ROUND_DATE, due=None, agencies=["CSC"],
+        password=None, now=MERGED_AT,
+    )  # fmt: skip
+    new = fill(ws, "CSC", ENTERED["CSC"], name="csc-new.xlsx")
+    assert merge(ws, [new], now=LATER).outcomes[0].outcome == MERGED
+    (late,) = merge(ws, [old], now=LATER).outcomes
+    assert (late.outcome, late.feedback) == (OLDER, None)
+    assert "older return than the one already merged" in late.detail
+    assert _state(ws, "CSC") == "received"
+
+
+def test_an_old_return_with_nothing_merged_is_still_rejected(ws: Workspace) -> None:
+    old = fill(ws, "CSC", ENTERED["CSC"], name="csc-old.xlsx")
+    issue_round(
+        ws, round_name=ROUND, round_date=ROUND_DATE, due=None, agencies=["CSC"],
+        password=None, now=MERGED_AT,
+    )  # fmt: skip
+    (late,) = merge(ws, [old], now=LATER).outcomes
+    assert late.outcome == REJECTED
+    assert _state(ws, "CSC") == "rejected"
+
+
+def test_two_files_from_one_agency_each_get_their_own_feedback(ws: Workspace) -> None:
+    a = fill(ws, "CSC", {"1.4": {"rag": "Purple"}}, name="csc-a.xlsx")
+    b = fill(ws, "CSC", {"1.4": {"next_review": "someday"}}, name="csc-b.xlsx")
+    first, second = merge(ws, [a, b]).outcomes
+    assert first.feedback is not None and second.feedback is not None
+    assert first.feedback != second.feedback
+    assert second.feedback.name == first.feedback.name.replace(".xlsx", "-2.xlsx")
+    assert first.feedback.is_file() and second.feedback.is_file()
