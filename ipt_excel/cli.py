@@ -587,11 +587,12 @@ def check(
         _print_problems(problems)
     for r in results:
         verdict = "[green]valid[/]" if r.valid else "[red]not valid[/]"
-        who = f" ({r.agency_name})" if r.agency_name else ""
+        who = f"{r.agency_name}: " if r.agency_name else ""
         n = sum(1 for p in r.problems if p.is_error)
         w = len(r.problems) - n
         counts = f"{plural(n, 'error')}, {plural(w, 'warning')}"
-        line = f"{escape(r.file_name)}{escape(who)}: {verdict}, {counts}"
+        # The agency first: a file's name may carry its own brackets ("(from ... in x.eml)").
+        line = f"{escape(who)}{escape(r.file_name)}: {verdict}, {counts}"
         out.print(line, markup=True)
     for path in written:
         out.print(f"Feedback to send back: {path}")
@@ -837,9 +838,9 @@ def chase(
             password=password,
         )
     console = _console()
-    for line in result.owe_nothing:
-        console.print(line)
     if not result.drafts:
+        for line in result.owe_nothing:
+            console.print(line)
         if not agency:
             console.print(
                 f"Nobody owes a return for {result.round_name}: every agency issued one has "
@@ -856,6 +857,10 @@ def chase(
         console.print(f"    attached: {d.attachment}")
         if d.note:
             console.print(f"    note: {d.note}")
+    if result.owe_nothing:  # agencies asked for by name that owe nothing, after the drafts
+        console.print("Nothing to chase:")
+        for line in result.owe_nothing:
+            console.print(f"  {line}")
     if result.csv is not None:
         console.print(f"Mail-merge list: {result.csv}")
         console.print(

@@ -47,8 +47,13 @@ def test_chase_prints_each_draft_and_exits_0(ws: Path, tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "Health Services: its return is received; nothing to chase."
-    assert lines[1] == "Drafts for Third review of progress, one e-mail per agency:"
+    assert lines[0] == "Drafts for Third review of progress, one e-mail per agency:"
+    # Who owes nothing comes after the drafts, under its own heading.
+    i = lines.index("Nothing to chase:")
+    assert lines[i + 1] == "  Health Services: its return is received; nothing to chase."
+    assert i > lines.index(
+        f"  Police (overdue), to no address: {out}/police-third-review-of-progress.eml"
+    )
     assert (
         f"  Royal United Hospital (rejected), to no address: {out}/ruh-third-review-of-progress.eml"
         in lines

@@ -89,5 +89,6 @@ def test_a_circulation_copy_must_be_named_xlsx(ws: Workspace, tmp_path: Path) ->
     out = tmp_path / "board.pdf"
     result = CliRunner().invoke(app, ["circulate", "-w", str(ws.root), "--out", str(out)], env=WIDE)
     assert result.exit_code == 2
-    assert "must end in .xlsx, for example board.xlsx" in " ".join(result.output.split())
+    said = " ".join(result.output.split())
+    assert "must end in .xlsx, for example board.xlsx. For a PDF as well, add --pdf" in said
     assert not out.exists() and not (ws.root / "circulation").exists()

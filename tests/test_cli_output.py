@@ -75,3 +75,9 @@ def test_counts_are_in_proper_english(demo: tuple[Path, str]) -> None:
         assert "(s)" not in out
         assert not re.search(r"\b1 (returns|changes|errors|warnings|problems|rows)\b", out)
     assert "1 conflict not applied" in demo_out
+
+
+def test_check_names_the_agency_before_the_file(demo: tuple[Path, str]) -> None:
+    ws, _ = demo
+    out = ipt("check", ws.parent / "inbox" / "cs-return.xlsx", "-w", ws).stdout
+    assert "Children's Service: cs-return.xlsx: valid, 0 errors" in out

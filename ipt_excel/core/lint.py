@@ -126,9 +126,15 @@ def lint_plan(plan: Plan) -> list[LintFinding]:
     Findings about the whole plan (such as glossary gaps) come after all the areas.
     """
     findings: list[LintFinding] = []
+    # An update column no area has a value in yet (a plan just imported from a table without
+    # it, before its first round) is not a gap in every area: agencies fill it in.
+    unfilled = frozenset(
+        c.key for c in plan.columns.updates if not any(a.value(c.key).strip() for a in plan.areas)
+    )
     for area in plan.areas:
-        findings.extend(_rag(plan, area))
-        findings.extend(_review(plan, area))
+        if "rag" not in unfilled:
+            findings.extend(_rag(plan, area))
+        findings.extend(_review(plan, area, unfilled))
         findings.extend(_completion(plan, area))
         findings.extend(_agencies(plan, area))
         findings.extend(_empty(plan, area))
@@ -233,9 +239,9 @@ def _long(d: date) -> str:
     return f"{d.day} {d:%B %Y}"
 
 
-def _review(plan: Plan, area: Area) -> Iterator[LintFinding]:
+def _review(plan: Plan, area: Area, unfilled: frozenset[str]) -> Iterator[LintFinding]:
     for column in plan.columns.updates:
-        if column.kind is Kind.REVIEW:
+        if column.kind is Kind.REVIEW and column.key not in unfilled:
             yield from _review_column(plan, area, column.key)
 
 

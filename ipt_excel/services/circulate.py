@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ipt_excel.errors import RenderError
+from ipt_excel.errors import RenderError, UsageError
 from ipt_excel.excel.master_writer import write_master
 from ipt_excel.services.master import current_plan, extras_from_ledger
 from ipt_excel.services.render import render_pdf
@@ -26,6 +26,12 @@ def circulate(
 ) -> CirculateResult:
     """Write the read-only, accessible copy of the current master (and a PDF if asked)."""
     ws.require()
+    if out is not None and out.suffix.lower() == ".pdf":
+        raise UsageError(
+            f"The circulation copy {out} must end in .xlsx, for example "
+            f"{out.with_suffix('.xlsx').name}. For a PDF as well, add --pdf: it is written "
+            f"beside the copy."
+        )
     if out is not None:  # before any work: a slip in the name is caught at once
         ws.guard_output(
             out, what="circulation copy", allowed=ws.root / "circulation", suffixes=(".xlsx",)

@@ -489,3 +489,17 @@ def test_a_quarter_without_a_year_is_read_against_the_round_as_the_import_reads_
     assert [f.rule for f in lint_plan(plan) if f.area_id == a.id] == []
     plan = plan.with_areas((with_values(a, next_review="end of Q9"), b))
     assert [f.rule for f in lint_plan(plan) if f.area_id == a.id] == ["review-unreadable"]
+
+
+def test_a_column_no_area_has_filled_in_yet_is_not_a_gap_in_every_area() -> None:
+    plan = clean_plan()
+    empty = plan.with_areas(tuple(with_values(a, rag="", next_review="") for a in plan.areas))
+    rules = {f.rule for f in lint_plan(empty)}
+    assert "rag-missing" not in rules and "review-missing" not in rules
+    # Once one area has a value, the others' gaps are reported.
+    a, b = empty.areas
+    some = empty.with_areas((with_values(a, rag="AMBER", next_review="December 2012"), b))
+    assert {f.rule for f in lint_plan(some) if f.area_id == b.id} >= {
+        "rag-missing",
+        "review-missing",
+    }
