@@ -112,6 +112,14 @@ def with_issued(area: Area, issued: Mapping[str, str]) -> Area:
     return area.with_updates(issued)
 
 
+def _long_iso(day: str) -> str:
+    """A manifest's ISO date written out ("26 June 2012"); as it is if it is not one."""
+    try:
+        return long_date(date.fromisoformat(day))
+    except ValueError:
+        return day
+
+
 def _shorten(text: str, limit: int = 60) -> str:
     one_line = " ".join(text.split())
     return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
@@ -212,7 +220,7 @@ class _Validator:
             raise self.whole(
                 Rule.STALE_ROUND,
                 f"{name} is the return for an earlier round, '{m.round_name}' "
-                f"({m.round_date}). Fill in the return for the current round, "
+                f"({_long_iso(m.round_date)}). Fill in the return for the current round, "
                 f"'{self.current_round}', and send that instead.",
             )
         if agency is None:

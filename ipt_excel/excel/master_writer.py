@@ -18,7 +18,7 @@ from ipt_excel.core.kinds import KindContext, cell_spec, show, write_value
 from ipt_excel.core.model import Plan
 from ipt_excel.core.rows import cell_text
 from ipt_excel.core.summary import disagreements
-from ipt_excel.core.text import EXCEL_CELL_LIMIT
+from ipt_excel.core.text import EXCEL_CELL_LIMIT, long_date
 from ipt_excel.excel.sheets import (
     AGENCIES_SHEET,
     CHANGES_SHEET,
@@ -125,7 +125,7 @@ def _write_master(
     wb.set_properties(
         {
             "title": plan.title,
-            "subject": f"{kind}: {plan.round.name}, {plan.round.date:%d %B %Y}",
+            "subject": f"{kind}: {plan.round.name}, {long_date(plan.round.date)}",
             "author": plan.organisation,
             "company": plan.organisation,
             "comments": f"{kind}. Made by ipt_excel.",
@@ -283,7 +283,7 @@ def _plan_sheet(
                     c,
                     f"Was: {_short(show(col, first_old[where])) or '(empty)'} — changed by "
                     f"{' and '.join(changed_by[where])}, "
-                    f"{change.merged_at:%d %B %Y}",
+                    f"{long_date(change.merged_at.date())}",
                     {"x_scale": 2, "y_scale": 2},
                 )
     # Too wide for one A4 page at a readable size: across as few page widths as keep the

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from ipt_excel.core.model import Plan
 from ipt_excel.core.summary import RagCounts
+from ipt_excel.core.text import long_date
 from ipt_excel.excel.sheets import SUMMARY_SHEET, add_table
 from ipt_excel.excel.styles import (
     FONT,
@@ -157,7 +158,7 @@ def summary_sheet(
         ws.write_string(r, 0, line, fmt.title)
         layout.need(r, TITLE_POINTS)
     sub = len(title_lines)
-    ws.write_string(sub, 0, f"{plan.round.name}, {plan.round.date:%d %B %Y}", fmt.subtitle)
+    ws.write_string(sub, 0, f"{plan.round.name}, {long_date(plan.round.date)}", fmt.subtitle)
     layout.need(sub, ONE_LINE)
     # What the Plan sheet's colours mean, in words: on paper there is no note to hover over.
     key_lines = wrap_lines(COLOUR_KEY, band)

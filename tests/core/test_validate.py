@@ -349,8 +349,8 @@ def test_a_return_from_an_earlier_round_is_stale_and_names_its_round() -> None:
             "stale-round",
             "",
             ERROR,
-            "a.xlsx is the return for an earlier round, 'Third review' (2012-09-26). Fill in "
-            "the return for the current round, 'Fourth review', and send that instead.",
+            "a.xlsx is the return for an earlier round, 'Third review' (26 September 2012). Fill "
+            "in the return for the current round, 'Fourth review', and send that instead.",
         )
     ]
     assert problems[0].agency == AGENCY
