@@ -99,8 +99,6 @@ def _print_records(
     head: int = 1,
     show_lines: bool = False,
 ) -> None:
-    import textwrap
-
     from rich.table import Table
     from rich.text import Text
 
@@ -120,17 +118,24 @@ def _print_records(
         out.print(Text(" · ".join(v for v in row[:head] if v), style="bold"), soft_wrap=False)
         for heading, value in zip(headings[head:], row[head:], strict=True):
             if value:
-                # Wrapped here, indented and without trailing spaces; a long path or
-                # address is left whole for the terminal to wrap, so it can be copied.
-                lines = textwrap.wrap(
-                    f"{heading}: {value}",
-                    width=max(out.width, 20),
-                    initial_indent="  ",
-                    subsequent_indent="  ",
-                    break_long_words=False,
-                    break_on_hyphens=False,
-                )
-                out.print(Text("\n".join(lines)), soft_wrap=True)
+                out.print(Text(_wrap(out, f"{heading}: {value}", "  ", "  ")), soft_wrap=True)
+
+
+def _wrap(out: Console, text: str, first: str, rest: str) -> str:
+    """`text` wrapped to the terminal, indented, without trailing spaces; a long path or
+    address is left whole for the terminal to wrap, so it can still be copied."""
+    import textwrap
+
+    return "\n".join(
+        textwrap.wrap(
+            text,
+            width=max(out.width, 20),
+            initial_indent=first,
+            subsequent_indent=rest,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    )
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -197,8 +202,9 @@ def _print_problems(problems: list[Problem]) -> None:
             )
             # Problems in a plan table already lead with their file, sheet and cell.
             named = bool(p.file) and p.message.startswith(p.file)
-            place = f" {escape(where)}:" if where and not named else ""
-            out.print(f"  [red]error[/]{place} {escape(p.message)}", markup=True)
+            place = f" {where}:" if where and not named else ""
+            text = _wrap(out, f"error{place} {p.message}", "  ", "    ")
+            out.print("  [red]error[/]" + escape(text.removeprefix("  error")), markup=True)
         by_rule: dict[str, list[Problem]] = {}
         for p in rows:
             if not p.is_error:
@@ -209,7 +215,10 @@ def _print_problems(problems: list[Problem]) -> None:
             text = f"{what} {ids}" if what and ids else group[0].message
             if len(group) > 1 and not what:
                 text += f" (and {len(group) - 1} more like it)"
-            out.print(f"  [yellow]warning[/] {escape(text)}", markup=True)
+            wrapped = _wrap(out, f"warning {text}", "  ", "    ")
+            out.print(
+                "  [yellow]warning[/]" + escape(wrapped.removeprefix("  warning")), markup=True
+            )
 
 
 def _version(value: bool) -> None:

@@ -81,3 +81,17 @@ def test_check_names_the_agency_before_the_file(demo: tuple[Path, str]) -> None:
     ws, _ = demo
     out = ipt("check", ws.parent / "inbox" / "cs-return.xlsx", "-w", ws).stdout
     assert "Children's Service: cs-return.xlsx: valid, 0 errors" in out
+
+
+def test_check_problems_wrap_at_80_columns_indented(demo: tuple[Path, str], tmp_path: Path) -> None:
+    ws, _ = demo
+    out = ipt(
+        "check", ws.parent / "inbox" / "ruh-return.xlsx", "-w", ws, "--feedback", tmp_path
+    ).stdout
+    lines = out.splitlines()
+    # Every line fits but a path, which is printed whole so it can be copied.
+    assert all(line == line.rstrip() for line in lines), out
+    assert all(len(line) <= 80 for line in lines if str(tmp_path) not in line), out
+    first = next(i for i, line in enumerate(lines) if "'Purple' is not a RAG rating" in line)
+    assert lines[first].startswith("  error Return!M10 RAG:")
+    assert lines[first + 1].startswith("    ")  # the rest of the message, indented under it
