@@ -77,14 +77,26 @@ def gather(paths: Sequence[Path], limits: IntakeLimits | None = None) -> Iterato
 
 def _expand(paths: Sequence[Path], limits: IntakeLimits) -> Iterator[Path | Received]:
     count = 0
+    seen: set[Path] = set()  # a file named twice (or also in a folder given) is read once
+
+    def first_time(path: Path) -> bool:
+        key = path.resolve() if path.exists() else path.absolute()
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
     for given in paths:
         path = Path(given)
         if not path.is_dir():
-            yield path
+            if first_time(path):
+                yield path
             continue
         empty = True
         for found in _walk(path):
             empty = False
+            if not first_time(found):
+                continue
             count += 1
             if count > limits.max_files:
                 yield Received(

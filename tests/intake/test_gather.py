@@ -45,6 +45,17 @@ def test_files_keep_the_order_given_and_a_workbook_its_bytes(tmp_path: Path) -> 
     ]
 
 
+def test_a_file_named_twice_or_also_in_a_folder_given_is_read_once(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a.xlsx").write_bytes(WORKBOOK)
+    (inbox / "b.xlsx").write_bytes(WORKBOOK)
+    a = inbox / "a.xlsx"
+    assert labels([a, inbox / ".." / "inbox" / "a.xlsx", inbox]) == ["a.xlsx", "b.xlsx"]
+    missing = tmp_path / "gone.xlsx"
+    assert len(labels([missing, missing])) == 1
+
+
 def test_what_a_file_is_comes_from_its_bytes_first(tmp_path: Path) -> None:
     saved = {
         "return.eml": WORKBOOK,  # a workbook saved under the wrong name

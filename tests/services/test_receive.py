@@ -379,7 +379,10 @@ def test_re_merging_the_same_file_changes_nothing_and_says_so(ws: Workspace) -> 
 
 def test_the_same_file_twice_in_one_merge_is_merged_once(ws: Workspace) -> None:
     path = fill(ws, "CSC", ENTERED["CSC"])
-    result = merge(ws, [path, path])
+    copy = path.with_name("copy-of-csc.xlsx")
+    shutil.copyfile(path, copy)
+    # The same path twice is read once; a copy under another name is the same file.
+    result = merge(ws, [path, path, copy])
     assert [o.outcome for o in result.outcomes] == [MERGED, UNCHANGED]
     assert len(ledger_changes(ws)) == result.outcomes[0].changes
 
