@@ -51,7 +51,7 @@ def main() -> None:
         feedback = render_pdf(
             result.feedback / "ruh-third-review-of-progress-feedback.xlsx", pdfs / "fb.pdf"
         )
-        png(feedback, DOCS / "what-to-fix.png", page=1, dpi=80, crop=(0, 0, 935, 300))
+        png(feedback, DOCS / "what-to-fix.png", page=1, dpi=80, crop=(0, 0, 935, 320))
         png(feedback, DOCS / "feedback.png", page=3, dpi=80, crop=None)
         circ = render_pdf(result.circulation, pdfs / "circ.pdf")
         png(circ, DOCS / "summary.png", page=1, dpi=80, crop=None)

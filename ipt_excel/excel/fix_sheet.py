@@ -30,6 +30,7 @@ from ipt_excel.excel.styles import (
 )
 
 WIDTHS = (11.0, 9.0, 20.0, 8.0, 50.0, 50.0)
+TITLE_POINTS = 20.0
 HEADER_ROW = 3  # 0-based: title, the line under it, a blank row, then the table
 
 
@@ -48,6 +49,7 @@ def fix_sheet(
     for c, width in enumerate(WIDTHS):
         ws.set_column(c, c, width)
     ws.write_string(0, 0, "What to fix", fmt.title)
+    ws.set_row(0, TITLE_POINTS)  # 14-point text: a row of the default height would clip it
     ws.write_string(
         1,
         0,
@@ -58,7 +60,11 @@ def fix_sheet(
     for c, heading in enumerate(FIX_HEADERS):
         ws.write_string(HEADER_ROW, c, heading, fmt.header)
     # The rows above the table at their default heights (the title a little taller).
-    heights = [20.0, *([LINE_POINTS] * (HEADER_ROW - 1)), header_height(FIX_HEADERS, WIDTHS)]
+    heights = [
+        TITLE_POINTS,
+        *([LINE_POINTS] * (HEADER_ROW - 1)),
+        header_height(FIX_HEADERS, WIDTHS),
+    ]
     ws.set_row(HEADER_ROW, heights[-1])
     must = fmt.fill(PROBLEM, bold=True, text_wrap=True)
     check = fmt.fill(WARNING, bold=True, text_wrap=True)
