@@ -41,7 +41,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING
 
 from ipt_excel.core.actions import parse_actions
@@ -61,6 +60,7 @@ from ipt_excel.core.dates import (
 )
 from ipt_excel.core.kinds import example_date
 from ipt_excel.core.model import BLUE, NOT_RATED, Area, Plan, id_sort_key
+from ipt_excel.core.text import long_date
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -235,10 +235,6 @@ def _rag(plan: Plan, area: Area) -> Iterator[LintFinding]:
         )
 
 
-def _long(d: date) -> str:
-    return f"{d.day} {d:%B %Y}"
-
-
 def _review(plan: Plan, area: Area, unfilled: frozenset[str]) -> Iterator[LintFinding]:
     for column in plan.columns.updates:
         if column.kind is Kind.REVIEW and column.key not in unfilled:
@@ -248,7 +244,7 @@ def _review(plan: Plan, area: Area, unfilled: frozenset[str]) -> Iterator[LintFi
 def _review_column(plan: Plan, area: Area, key: str) -> Iterator[LintFinding]:
     field = _header(plan, key)
     round_day = plan.round.date
-    round_text = _long(round_day)
+    round_text = long_date(round_day)
     text = area.value(key)
     review = parse_review_date(text, context=round_day)  # as the import read it
     if review is None:
@@ -293,7 +289,7 @@ def _review_column(plan: Plan, area: Area, key: str) -> Iterator[LintFinding]:
             f"The next review, {canonical}, is more than {REVIEW_HORIZON_YEARS} years after this "
             f"review, {round_text}.",
             f"Check the year: give a month or date on or before "
-            f"{_long(review_horizon(round_day))}, or Not required.",
+            f"{long_date(review_horizon(round_day))}, or Not required.",
             "review-too-far",
         )
     if review_is_before(review, round_day):  # the same rule as `ipt check`

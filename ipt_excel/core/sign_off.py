@@ -170,7 +170,7 @@ class SignOff:
     def text(self) -> str:
         """ "Sam Jones (Head of Service), 20 September 2012": for status and the master."""
         role = f" ({self.role})" if self.role else ""
-        return f"{self.name}{role}, {self.signed_on.day} {self.signed_on:%B %Y}"
+        return f"{self.name}{role}, {long_date(self.signed_on)}"
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from ipt_excel.core.kinds import cell_text
 from ipt_excel.core.manifest import Manifest, locked_text_hash
 from ipt_excel.core.model import Agency, Area, Plan, Round
 from ipt_excel.core.problems import Problem, cell_ref
-from ipt_excel.core.returned import ReturnData, ReturnRow
+from ipt_excel.core.returned import CellValue, ReturnData, ReturnRow
 from ipt_excel.core.rounds import (
     RETURN_SHEET,
     IssuedReturn,
@@ -105,11 +105,17 @@ def _kept_value(row: ReturnRow, column: Column, epoch: int) -> object:
     cell = row.cells.get(column.key)
     if cell is None:  # the column was deleted or renamed: the re-issued return restores it
         return ""
+    if column.kind is Kind.REVIEW and not (cell.is_formula or cell.is_error or cell.raw is None):
+        return cell_text(column, cell.raw, epoch_1904=epoch == 1904)
+    return _entered(cell)
+
+
+def _entered(cell: CellValue) -> object:
+    """A cell's value as the agency entered it, to write back as it was: a formula or an
+    Excel error is emptied (the agency fills it in again)."""
     raw = cell.raw
     if cell.is_formula or cell.is_error or raw is None:
         return ""
-    if column.kind is Kind.REVIEW:
-        return cell_text(column, raw, epoch_1904=epoch == 1904)
     if isinstance(raw, str):
         return excel_cut(raw)  # too long is reported; this keeps what a cell can hold
     if isinstance(raw, datetime | date) or (
@@ -124,20 +130,7 @@ _K = TypeVar("_K")
 
 def _kept_sign_off(data: ReturnData) -> dict[str, object]:
     """What the agency entered in the sign-off's cells, to write back as it was."""
-    out: dict[str, object] = {}
-    for field, cell in data.sign_off.items():
-        raw = cell.raw
-        if cell.is_formula or cell.is_error or raw is None:
-            out[field] = ""
-        elif isinstance(raw, str):
-            out[field] = excel_cut(raw)
-        elif isinstance(raw, datetime | date) or (
-            isinstance(raw, numbers.Real) and not isinstance(raw, bool)
-        ):
-            out[field] = raw
-        else:
-            out[field] = cell.text
-    return out
+    return {field: _entered(cell) for field, cell in data.sign_off.items()}
 
 
 def _joined(notes: dict[_K, list[tuple[bool, str]]]) -> dict[_K, tuple[str, str]]:

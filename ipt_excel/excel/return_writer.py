@@ -140,6 +140,10 @@ def manifest_chunks(text: str, limit: int = MANIFEST_CHUNK) -> list[str]:
     return chunks
 
 
+# A cell marked for feedback: its fill and the colour of its border, by severity.
+_MARKS = {"error": (PROBLEM, "#D4351C"), "warning": (WARNING, "#B58840")}
+
+
 class _Writer:
     """One return being written: the workbook, its formats and the Return sheet."""
 
@@ -239,7 +243,7 @@ class _Writer:
         coloured border, so the cell a note is about is the one outlined."""
         key = (severity, "locked")
         if key not in self._open_formats:
-            edge = "#D4351C" if severity == "error" else "#B58840"
+            edge = _MARKS[severity][1]
             self._open_formats[key] = self.fmt.fill(
                 LOCKED, text_wrap=True, locked=True, border=2, border_color=edge
             )
@@ -255,9 +259,7 @@ class _Writer:
             if severity is None:
                 made = self.fmt.fill(OPEN, **extra)
             else:
-                colours, edge = (
-                    (PROBLEM, "#D4351C") if severity == "error" else (WARNING, "#B58840")
-                )
+                colours, edge = _MARKS[severity]
                 made = self.fmt.fill(colours, border=2, border_color=edge, **extra)
             self._open_formats[key] = made
         return self._open_formats[key]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ipt_excel.core.columns import ColumnSet
 from ipt_excel.core.model import Change, Conflict, Plan
 from ipt_excel.core.sign_off import SignOff
-from ipt_excel.core.text import EXCEL_CELL_LIMIT
+from ipt_excel.core.text import EXCEL_CELL_LIMIT, long_date
 from ipt_excel.excel.styles import Formats, fit_width, fits_in_cell, header_height, row_height
 
 if TYPE_CHECKING:  # xlsxwriter loads only when a workbook is written, not for these names
@@ -343,7 +343,7 @@ def details_sheet(
     ws = wb.add_worksheet(DETAILS_SHEET)
     rows = list(zip(DETAIL_LABELS, detail_values(plan), strict=True))
     if circulation:  # a board's: the plan and the round, the date as it reads one
-        when = {"Round date": f"{plan.round.date.day} {plan.round.date:%B %Y}"}
+        when = {"Round date": long_date(plan.round.date)}
         rows = [
             (label, when.get(label, value))
             for label, value in rows

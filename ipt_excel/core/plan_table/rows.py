@@ -122,6 +122,11 @@ def _looks_like_id(value: CellValue) -> bool:
     return any(ch.isdigit() for ch in text) or bool(re.fullmatch(r"[A-Z]{1,4}", text))
 
 
+def _typed_text(row: _Row) -> bool:
+    """Only text in the row, all of it typed there (none reaching in from a merged cell)."""
+    return row.own == set(row.cells) and all(isinstance(c.value, str) for c in row.cells.values())
+
+
 @dataclass
 class _Reader:
     """The row-by-row pass: groups rows under IDs, collects notes and problems."""
@@ -180,21 +185,11 @@ class _Reader:
     def _is_text_only(self, row: _Row) -> bool:
         """Text typed in this row only, in one cell or in recommendation-level columns only:
         a heading or a note. A row a merged cell reaches into is inside a recommendation."""
-        if row.own != set(row.cells) or not all(
-            isinstance(c.value, str) for c in row.cells.values()
-        ):
+        if not _typed_text(row):
             return False
         if len(row.cells) == 1 and row.spans:
             return True
         return set(row.cells) <= self.noteable
-
-    def _is_lone_text(self, row: _Row) -> bool:
-        """One cell of text typed in this row, and nothing else."""
-        return (
-            len(row.cells) == 1
-            and row.own == set(row.cells)
-            and all(isinstance(c.value, str) for c in row.cells.values())
-        )
 
     def _take(self, row: _Row) -> None:
         after_gap = self.last_row and row.number > self.last_row + 1
@@ -205,7 +200,9 @@ class _Reader:
             self._note(row, "section")  # one cell merged across the table: never an ID
         elif own_id:
             self._start(row, own_id)
-        elif text_only or (own_id is None and after_gap and self._is_lone_text(row)):
+        elif text_only or (
+            own_id is None and after_gap and len(row.cells) == 1 and _typed_text(row)
+        ):
             self._note(row, "section")
         elif own_id == "":
             self._no_id(row) if self.id_key == "title" else self._not_an_id(row)
